@@ -1,0 +1,1 @@
+//! OAuth2 client_credentials middleware for carbonext-api (work in progress).

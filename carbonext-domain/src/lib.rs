@@ -1,0 +1,1 @@
+//! Carbonext SDK domain layer (work in progress).

@@ -1,0 +1,1 @@
+//! Offline emulator of the Carbonext homologation environment (work in progress).
