@@ -650,10 +650,9 @@ pub mod types {
             Default::default()
         }
     }
-    /**RFC 7807 problem details (ASP.NET). Every member is optional; unknown members are kept
-    out of the way. A non-JSON error body (empty, HTML from a proxy) reaches the client as
-    `type: about:blank` with the HTTP status, its reason phrase and an excerpt in `detail`.
-    */
+    ///RFC 7807 problem details (ASP.NET). Every member is optional; unknown members are kept
+    ///out of the way. A non-JSON error body (empty, HTML from a proxy) reaches the client as
+    ///`type: about:blank` with the HTTP status, its reason phrase and an excerpt in `detail`.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -3563,16 +3562,16 @@ pub mod types {
     }
 }
 #[derive(Clone, Debug)]
-/**Client for Carbonext B2B API
-
-Buy and retire carbon credits (VCUs, 1 VCU = 1 tCO2eq), read balance, orders and invoices,
-administer users and API keys, and calculate transport emissions.
-
-Two hosts per environment: the OAuth2 token endpoint lives on the auth host, everything
-else on the API host. Every client must let both be configured.
-
-
-Version: 1.0*/
+///Client for Carbonext B2B API
+///
+///Buy and retire carbon credits (VCUs, 1 VCU = 1 tCO2eq), read balance, orders and invoices,
+///administer users and API keys, and calculate transport emissions.
+///
+///Two hosts per environment: the OAuth2 token endpoint lives on the auth host, everything
+///else on the API host. Every client must let both be configured.
+///
+///
+///Version: 1.0
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -3626,391 +3625,391 @@ impl ClientInfo<crate::Hooks> for Client {
 }
 impl ClientHooks<crate::Hooks> for &Client {}
 impl Client {
-    /**Exchange API key credentials for an access token (OAuth2 client_credentials)
-
-    Lives on the auth host, not the API host: homologation is
-    `https://auth-hml.carbonext.com.br`. The production token URL is not documented, so
-    clients must accept a full token URL. There is no refresh token: when the access token
-    expires, run the grant again. Errors follow RFC 6749 section 5.2.
-
-
-    Sends a `POST` request to `/auth/realms/co2free/protocol/openid-connect/token`
-
-    ```ignore
-    let response = client.request_token()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Exchange API key credentials for an access token (OAuth2 client_credentials)
+    ///
+    ///Lives on the auth host, not the API host: homologation is
+    ///`https://auth-hml.carbonext.com.br`. The production token URL is not documented, so
+    ///clients must accept a full token URL. There is no refresh token: when the access token
+    ///expires, run the grant again. Errors follow RFC 6749 section 5.2.
+    ///
+    ///
+    ///Sends a `POST` request to `/auth/realms/co2free/protocol/openid-connect/token`
+    ///
+    ///```ignore
+    ///let response = client.request_token()
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn request_token(&self) -> builder::RequestToken<'_> {
         builder::RequestToken::new(self)
     }
-    /**Unit price of a VCU for an amount and currency
-
-    Both parameters are optional; the server defaults are `vcu-amount=1` and `target-currency=BRL`.
-
-    Sends a `GET` request to `/v1/prices`
-
-    Arguments:
-    - `target_currency`: Currency of the price (default BRL)
-    - `vcu_amount`: Amount of VCUs to price (exact decimal, default 1)
-    ```ignore
-    let response = client.get_price()
-        .target_currency(target_currency)
-        .vcu_amount(vcu_amount)
-        .send()
-        .await;
-    ```*/
+    ///Unit price of a VCU for an amount and currency
+    ///
+    ///Both parameters are optional; the server defaults are `vcu-amount=1` and `target-currency=BRL`.
+    ///
+    ///Sends a `GET` request to `/v1/prices`
+    ///
+    ///Arguments:
+    ///- `target_currency`: Currency of the price (default BRL)
+    ///- `vcu_amount`: Amount of VCUs to price (exact decimal, default 1)
+    ///```ignore
+    ///let response = client.get_price()
+    ///    .target_currency(target_currency)
+    ///    .vcu_amount(vcu_amount)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn get_price(&self) -> builder::GetPrice<'_> {
         builder::GetPrice::new(self)
     }
-    /**One page of the customer's orders
-
-    Sends a `GET` request to `/v1/orders`
-
-    Arguments:
-    - `filter_by`: `field_op:value` terms joined by `~`; ops `eq ne ge le gt lt in like`; the values of
-    `in` are joined by `-`; enum values are case-insensitive.
-    Example: `totalPrice_ge:7000~status_in:Paid-pending`.
-
-    - `page`: 1-based page index
-    - `page_size`: Items per page
-    - `sort_by`: `field_asc` or `field_desc`; `createdAt_desc` when omitted
-    ```ignore
-    let response = client.list_orders()
-        .filter_by(filter_by)
-        .page(page)
-        .page_size(page_size)
-        .sort_by(sort_by)
-        .send()
-        .await;
-    ```*/
+    ///One page of the customer's orders
+    ///
+    ///Sends a `GET` request to `/v1/orders`
+    ///
+    ///Arguments:
+    ///- `filter_by`: `field_op:value` terms joined by `~`; ops `eq ne ge le gt lt in like`; the values of
+    ///`in` are joined by `-`; enum values are case-insensitive.
+    ///Example: `totalPrice_ge:7000~status_in:Paid-pending`.
+    ///
+    ///- `page`: 1-based page index
+    ///- `page_size`: Items per page
+    ///- `sort_by`: `field_asc` or `field_desc`; `createdAt_desc` when omitted
+    ///```ignore
+    ///let response = client.list_orders()
+    ///    .filter_by(filter_by)
+    ///    .page(page)
+    ///    .page_size(page_size)
+    ///    .sort_by(sort_by)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn list_orders(&self) -> builder::ListOrders<'_> {
         builder::ListOrders::new(self)
     }
-    /**Place an order for an amount of VCUs
-
-    With `payWithBalance` the order is paid from the customer's VCU balance at once;
-    otherwise it is `Issued` and billed later (postpaid).
-
-
-    Sends a `POST` request to `/v1/orders`
-
-    ```ignore
-    let response = client.create_order()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Place an order for an amount of VCUs
+    ///
+    ///With `payWithBalance` the order is paid from the customer's VCU balance at once;
+    ///otherwise it is `Issued` and billed later (postpaid).
+    ///
+    ///
+    ///Sends a `POST` request to `/v1/orders`
+    ///
+    ///```ignore
+    ///let response = client.create_order()
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn create_order(&self) -> builder::CreateOrder<'_> {
         builder::CreateOrder::new(self)
     }
-    /**Cancel one order
-
-    Only an `Issued` order can be cancelled, up to 10 days after purchase and before certificates are issued.
-
-    Sends a `POST` request to `/v1/orders/{orderId}/cancel`
-
-    ```ignore
-    let response = client.cancel_order()
-        .order_id(order_id)
-        .send()
-        .await;
-    ```*/
+    ///Cancel one order
+    ///
+    ///Only an `Issued` order can be cancelled, up to 10 days after purchase and before certificates are issued.
+    ///
+    ///Sends a `POST` request to `/v1/orders/{orderId}/cancel`
+    ///
+    ///```ignore
+    ///let response = client.cancel_order()
+    ///    .order_id(order_id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn cancel_order(&self) -> builder::CancelOrder<'_> {
         builder::CancelOrder::new(self)
     }
-    /**Cancel several orders at once
-
-    Sends a `POST` request to `/v1/orders/cancel`
-
-    ```ignore
-    let response = client.cancel_orders()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Cancel several orders at once
+    ///
+    ///Sends a `POST` request to `/v1/orders/cancel`
+    ///
+    ///```ignore
+    ///let response = client.cancel_orders()
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn cancel_orders(&self) -> builder::CancelOrders<'_> {
         builder::CancelOrders::new(self)
     }
-    /**The customer's VCU balance per currency
-
-    Sends a `GET` request to `/v1/customers/balance`
-
-    Arguments:
-    - `end_date`: End of the period (YYYY-MM-DD); until today when omitted
-    - `start_date`: Start of the period (YYYY-MM-DD); from the first order or invoice when omitted
-    ```ignore
-    let response = client.get_balance()
-        .end_date(end_date)
-        .start_date(start_date)
-        .send()
-        .await;
-    ```*/
+    ///The customer's VCU balance per currency
+    ///
+    ///Sends a `GET` request to `/v1/customers/balance`
+    ///
+    ///Arguments:
+    ///- `end_date`: End of the period (YYYY-MM-DD); until today when omitted
+    ///- `start_date`: Start of the period (YYYY-MM-DD); from the first order or invoice when omitted
+    ///```ignore
+    ///let response = client.get_balance()
+    ///    .end_date(end_date)
+    ///    .start_date(start_date)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn get_balance(&self) -> builder::GetBalance<'_> {
         builder::GetBalance::new(self)
     }
-    /**One page of the customer's invoices
-
-    Sends a `GET` request to `/v1/invoices`
-
-    Arguments:
-    - `filter_by`: `field_op:value` terms joined by `~`; ops `eq ne ge le gt lt in like`; the values of
-    `in` are joined by `-`; enum values are case-insensitive.
-    Example: `totalPrice_ge:7000~status_in:Paid-pending`.
-
-    - `page`: 1-based page index
-    - `page_size`: Items per page
-    - `sort_by`: `field_asc` or `field_desc`; `createdAt_desc` when omitted
-    ```ignore
-    let response = client.list_invoices()
-        .filter_by(filter_by)
-        .page(page)
-        .page_size(page_size)
-        .sort_by(sort_by)
-        .send()
-        .await;
-    ```*/
+    ///One page of the customer's invoices
+    ///
+    ///Sends a `GET` request to `/v1/invoices`
+    ///
+    ///Arguments:
+    ///- `filter_by`: `field_op:value` terms joined by `~`; ops `eq ne ge le gt lt in like`; the values of
+    ///`in` are joined by `-`; enum values are case-insensitive.
+    ///Example: `totalPrice_ge:7000~status_in:Paid-pending`.
+    ///
+    ///- `page`: 1-based page index
+    ///- `page_size`: Items per page
+    ///- `sort_by`: `field_asc` or `field_desc`; `createdAt_desc` when omitted
+    ///```ignore
+    ///let response = client.list_invoices()
+    ///    .filter_by(filter_by)
+    ///    .page(page)
+    ///    .page_size(page_size)
+    ///    .sort_by(sort_by)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn list_invoices(&self) -> builder::ListInvoices<'_> {
         builder::ListInvoices::new(self)
     }
-    /**One invoice
-
-    Sends a `GET` request to `/v1/invoices/{id}`
-
-    ```ignore
-    let response = client.get_invoice()
-        .id(id)
-        .send()
-        .await;
-    ```*/
+    ///One invoice
+    ///
+    ///Sends a `GET` request to `/v1/invoices/{id}`
+    ///
+    ///```ignore
+    ///let response = client.get_invoice()
+    ///    .id(id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn get_invoice(&self) -> builder::GetInvoice<'_> {
         builder::GetInvoice::new(self)
     }
-    /**One page of active users
-
-    Sends a `GET` request to `/v1/users`
-
-    Arguments:
-    - `filter_by`: `field_op:value` terms joined by `~`; ops `eq ne ge le gt lt in like`; the values of
-    `in` are joined by `-`; enum values are case-insensitive.
-    Example: `totalPrice_ge:7000~status_in:Paid-pending`.
-
-    - `page`: 1-based page index
-    - `page_size`: Items per page
-    - `sort_by`: `field_asc` or `field_desc`; `createdAt_desc` when omitted
-    ```ignore
-    let response = client.list_users()
-        .filter_by(filter_by)
-        .page(page)
-        .page_size(page_size)
-        .sort_by(sort_by)
-        .send()
-        .await;
-    ```*/
+    ///One page of active users
+    ///
+    ///Sends a `GET` request to `/v1/users`
+    ///
+    ///Arguments:
+    ///- `filter_by`: `field_op:value` terms joined by `~`; ops `eq ne ge le gt lt in like`; the values of
+    ///`in` are joined by `-`; enum values are case-insensitive.
+    ///Example: `totalPrice_ge:7000~status_in:Paid-pending`.
+    ///
+    ///- `page`: 1-based page index
+    ///- `page_size`: Items per page
+    ///- `sort_by`: `field_asc` or `field_desc`; `createdAt_desc` when omitted
+    ///```ignore
+    ///let response = client.list_users()
+    ///    .filter_by(filter_by)
+    ///    .page(page)
+    ///    .page_size(page_size)
+    ///    .sort_by(sort_by)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn list_users(&self) -> builder::ListUsers<'_> {
         builder::ListUsers::new(self)
     }
-    /**Create a user
-
-    Sends a `POST` request to `/v1/users`
-
-    ```ignore
-    let response = client.create_user()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Create a user
+    ///
+    ///Sends a `POST` request to `/v1/users`
+    ///
+    ///```ignore
+    ///let response = client.create_user()
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn create_user(&self) -> builder::CreateUser<'_> {
         builder::CreateUser::new(self)
     }
-    /**One user
-
-    Sends a `GET` request to `/v1/users/{id}`
-
-    Arguments:
-    - `id`
-    - `force_refresh`: Bypass the server's cache of the user
-    - `include_permissions`: Include the user's permissions in the response
-    ```ignore
-    let response = client.get_user()
-        .id(id)
-        .force_refresh(force_refresh)
-        .include_permissions(include_permissions)
-        .send()
-        .await;
-    ```*/
+    ///One user
+    ///
+    ///Sends a `GET` request to `/v1/users/{id}`
+    ///
+    ///Arguments:
+    ///- `id`
+    ///- `force_refresh`: Bypass the server's cache of the user
+    ///- `include_permissions`: Include the user's permissions in the response
+    ///```ignore
+    ///let response = client.get_user()
+    ///    .id(id)
+    ///    .force_refresh(force_refresh)
+    ///    .include_permissions(include_permissions)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn get_user(&self) -> builder::GetUser<'_> {
         builder::GetUser::new(self)
     }
-    /**Update a user's name and permissions
-
-    Sends a `PUT` request to `/v1/users/{id}`
-
-    ```ignore
-    let response = client.update_user()
-        .id(id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Update a user's name and permissions
+    ///
+    ///Sends a `PUT` request to `/v1/users/{id}`
+    ///
+    ///```ignore
+    ///let response = client.update_user()
+    ///    .id(id)
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn update_user(&self) -> builder::UpdateUser<'_> {
         builder::UpdateUser::new(self)
     }
-    /**Delete a user
-
-    The documented response body is the bare JSON literal `true`.
-
-    Sends a `DELETE` request to `/v1/users/{id}`
-
-    ```ignore
-    let response = client.delete_user()
-        .id(id)
-        .send()
-        .await;
-    ```*/
+    ///Delete a user
+    ///
+    ///The documented response body is the bare JSON literal `true`.
+    ///
+    ///Sends a `DELETE` request to `/v1/users/{id}`
+    ///
+    ///```ignore
+    ///let response = client.delete_user()
+    ///    .id(id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn delete_user(&self) -> builder::DeleteUser<'_> {
         builder::DeleteUser::new(self)
     }
-    /**One page of API keys
-
-    Sends a `GET` request to `/v1/customers/applications`
-
-    Arguments:
-    - `filter_by`: `field_op:value` terms joined by `~`; ops `eq ne ge le gt lt in like`; the values of
-    `in` are joined by `-`; enum values are case-insensitive.
-    Example: `totalPrice_ge:7000~status_in:Paid-pending`.
-
-    - `page`: 1-based page index
-    - `page_size`: Items per page
-    - `sort_by`: `field_asc` or `field_desc`; `createdAt_desc` when omitted
-    ```ignore
-    let response = client.list_applications()
-        .filter_by(filter_by)
-        .page(page)
-        .page_size(page_size)
-        .sort_by(sort_by)
-        .send()
-        .await;
-    ```*/
+    ///One page of API keys
+    ///
+    ///Sends a `GET` request to `/v1/customers/applications`
+    ///
+    ///Arguments:
+    ///- `filter_by`: `field_op:value` terms joined by `~`; ops `eq ne ge le gt lt in like`; the values of
+    ///`in` are joined by `-`; enum values are case-insensitive.
+    ///Example: `totalPrice_ge:7000~status_in:Paid-pending`.
+    ///
+    ///- `page`: 1-based page index
+    ///- `page_size`: Items per page
+    ///- `sort_by`: `field_asc` or `field_desc`; `createdAt_desc` when omitted
+    ///```ignore
+    ///let response = client.list_applications()
+    ///    .filter_by(filter_by)
+    ///    .page(page)
+    ///    .page_size(page_size)
+    ///    .sort_by(sort_by)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn list_applications(&self) -> builder::ListApplications<'_> {
         builder::ListApplications::new(self)
     }
-    /**Create an API key (client id and secret for the client_credentials grant)
-
-    The client secret is returned once, by this call only.
-
-    Sends a `POST` request to `/v1/customers/applications`
-
-    Arguments:
-    - `customer_id`: Customer that owns the key (the token's customer when omitted)
-    - `body`
-    ```ignore
-    let response = client.create_application()
-        .customer_id(customer_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Create an API key (client id and secret for the client_credentials grant)
+    ///
+    ///The client secret is returned once, by this call only.
+    ///
+    ///Sends a `POST` request to `/v1/customers/applications`
+    ///
+    ///Arguments:
+    ///- `customer_id`: Customer that owns the key (the token's customer when omitted)
+    ///- `body`
+    ///```ignore
+    ///let response = client.create_application()
+    ///    .customer_id(customer_id)
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn create_application(&self) -> builder::CreateApplication<'_> {
         builder::CreateApplication::new(self)
     }
-    /**One API key with its permissions
-
-    Sends a `GET` request to `/v1/customers/applications/{id}`
-
-    ```ignore
-    let response = client.get_application()
-        .id(id)
-        .send()
-        .await;
-    ```*/
+    ///One API key with its permissions
+    ///
+    ///Sends a `GET` request to `/v1/customers/applications/{id}`
+    ///
+    ///```ignore
+    ///let response = client.get_application()
+    ///    .id(id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn get_application(&self) -> builder::GetApplication<'_> {
         builder::GetApplication::new(self)
     }
-    /**All permissions that can be attached to users and API keys
-
-    Sends a `GET` request to `/v1/permissions`
-
-    Arguments:
-    - `page`: 1-based page index
-    - `page_size`: Items per page
-    ```ignore
-    let response = client.list_permissions()
-        .page(page)
-        .page_size(page_size)
-        .send()
-        .await;
-    ```*/
+    ///All permissions that can be attached to users and API keys
+    ///
+    ///Sends a `GET` request to `/v1/permissions`
+    ///
+    ///Arguments:
+    ///- `page`: 1-based page index
+    ///- `page_size`: Items per page
+    ///```ignore
+    ///let response = client.list_permissions()
+    ///    .page(page)
+    ///    .page_size(page_size)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn list_permissions(&self) -> builder::ListPermissions<'_> {
         builder::ListPermissions::new(self)
     }
-    /**Resources that accept query filters
-
-    Sends a `GET` request to `/v1/resources`
-
-    ```ignore
-    let response = client.list_resources()
-        .send()
-        .await;
-    ```*/
+    ///Resources that accept query filters
+    ///
+    ///Sends a `GET` request to `/v1/resources`
+    ///
+    ///```ignore
+    ///let response = client.list_resources()
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn list_resources(&self) -> builder::ListResources<'_> {
         builder::ListResources::new(self)
     }
-    /**Filters, sort fields and aggregations a resource accepts
-
-    Sends a `GET` request to `/v1/allowed-filters/{resource}`
-
-    Arguments:
-    - `resource`: One of the entities returned by `listResources` (e.g. `orders`)
-    ```ignore
-    let response = client.get_allowed_filters()
-        .resource(resource)
-        .send()
-        .await;
-    ```*/
+    ///Filters, sort fields and aggregations a resource accepts
+    ///
+    ///Sends a `GET` request to `/v1/allowed-filters/{resource}`
+    ///
+    ///Arguments:
+    ///- `resource`: One of the entities returned by `listResources` (e.g. `orders`)
+    ///```ignore
+    ///let response = client.get_allowed_filters()
+    ///    .resource(resource)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn get_allowed_filters(&self) -> builder::GetAllowedFilters<'_> {
         builder::GetAllowedFilters::new(self)
     }
-    /**Transport types supported by the emissions calculator
-
-    Sends a `GET` request to `/v1/calculators/types`
-
-    ```ignore
-    let response = client.list_calculator_types()
-        .send()
-        .await;
-    ```*/
+    ///Transport types supported by the emissions calculator
+    ///
+    ///Sends a `GET` request to `/v1/calculators/types`
+    ///
+    ///```ignore
+    ///let response = client.list_calculator_types()
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn list_calculator_types(&self) -> builder::ListCalculatorTypes<'_> {
         builder::ListCalculatorTypes::new(self)
     }
-    /**One page of airports usable as route codes
-
-    Sends a `GET` request to `/v1/calculators/airports`
-
-    Arguments:
-    - `page`: 1-based page index
-    - `page_size`: Items per page
-    ```ignore
-    let response = client.list_airports()
-        .page(page)
-        .page_size(page_size)
-        .send()
-        .await;
-    ```*/
+    ///One page of airports usable as route codes
+    ///
+    ///Sends a `GET` request to `/v1/calculators/airports`
+    ///
+    ///Arguments:
+    ///- `page`: 1-based page index
+    ///- `page_size`: Items per page
+    ///```ignore
+    ///let response = client.list_airports()
+    ///    .page(page)
+    ///    .page_size(page_size)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn list_airports(&self) -> builder::ListAirports<'_> {
         builder::ListAirports::new(self)
     }
-    /**Emissions of a trip, by distance or by route codes
-
-    Sends a `POST` request to `/v1/calculators/calculate`
-
-    ```ignore
-    let response = client.calculate_emission()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Emissions of a trip, by distance or by route codes
+    ///
+    ///Sends a `POST` request to `/v1/calculators/calculate`
+    ///
+    ///```ignore
+    ///let response = client.calculate_emission()
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn calculate_emission(&self) -> builder::CalculateEmission<'_> {
         builder::CalculateEmission::new(self)
     }
@@ -4024,9 +4023,9 @@ pub mod builder {
         encode_path, ByteStream, ClientHooks, ClientInfo, Error, OperationInfo, RequestBuilderExt,
         ResponseValue,
     };
-    /**Builder for [`Client::request_token`]
-
-    [`Client::request_token`]: super::Client::request_token*/
+    ///Builder for [`Client::request_token`]
+    ///
+    ///[`Client::request_token`]: super::Client::request_token
     #[derive(Debug, Clone)]
     pub struct RequestToken<'a> {
         client: &'a super::Client,
@@ -4101,9 +4100,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::get_price`]
-
-    [`Client::get_price`]: super::Client::get_price*/
+    ///Builder for [`Client::get_price`]
+    ///
+    ///[`Client::get_price`]: super::Client::get_price
     #[derive(Debug, Clone)]
     pub struct GetPrice<'a> {
         client: &'a super::Client,
@@ -4190,9 +4189,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::list_orders`]
-
-    [`Client::list_orders`]: super::Client::list_orders*/
+    ///Builder for [`Client::list_orders`]
+    ///
+    ///[`Client::list_orders`]: super::Client::list_orders
     #[derive(Debug, Clone)]
     pub struct ListOrders<'a> {
         client: &'a super::Client,
@@ -4302,9 +4301,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::create_order`]
-
-    [`Client::create_order`]: super::Client::create_order*/
+    ///Builder for [`Client::create_order`]
+    ///
+    ///[`Client::create_order`]: super::Client::create_order
     #[derive(Debug, Clone)]
     pub struct CreateOrder<'a> {
         client: &'a super::Client,
@@ -4379,9 +4378,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::cancel_order`]
-
-    [`Client::cancel_order`]: super::Client::cancel_order*/
+    ///Builder for [`Client::cancel_order`]
+    ///
+    ///[`Client::cancel_order`]: super::Client::cancel_order
     #[derive(Debug, Clone)]
     pub struct CancelOrder<'a> {
         client: &'a super::Client,
@@ -4448,9 +4447,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::cancel_orders`]
-
-    [`Client::cancel_orders`]: super::Client::cancel_orders*/
+    ///Builder for [`Client::cancel_orders`]
+    ///
+    ///[`Client::cancel_orders`]: super::Client::cancel_orders
     #[derive(Debug, Clone)]
     pub struct CancelOrders<'a> {
         client: &'a super::Client,
@@ -4525,9 +4524,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::get_balance`]
-
-    [`Client::get_balance`]: super::Client::get_balance*/
+    ///Builder for [`Client::get_balance`]
+    ///
+    ///[`Client::get_balance`]: super::Client::get_balance
     #[derive(Debug, Clone)]
     pub struct GetBalance<'a> {
         client: &'a super::Client,
@@ -4611,9 +4610,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::list_invoices`]
-
-    [`Client::list_invoices`]: super::Client::list_invoices*/
+    ///Builder for [`Client::list_invoices`]
+    ///
+    ///[`Client::list_invoices`]: super::Client::list_invoices
     #[derive(Debug, Clone)]
     pub struct ListInvoices<'a> {
         client: &'a super::Client,
@@ -4723,9 +4722,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::get_invoice`]
-
-    [`Client::get_invoice`]: super::Client::get_invoice*/
+    ///Builder for [`Client::get_invoice`]
+    ///
+    ///[`Client::get_invoice`]: super::Client::get_invoice
     #[derive(Debug, Clone)]
     pub struct GetInvoice<'a> {
         client: &'a super::Client,
@@ -4792,9 +4791,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::list_users`]
-
-    [`Client::list_users`]: super::Client::list_users*/
+    ///Builder for [`Client::list_users`]
+    ///
+    ///[`Client::list_users`]: super::Client::list_users
     #[derive(Debug, Clone)]
     pub struct ListUsers<'a> {
         client: &'a super::Client,
@@ -4904,9 +4903,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::create_user`]
-
-    [`Client::create_user`]: super::Client::create_user*/
+    ///Builder for [`Client::create_user`]
+    ///
+    ///[`Client::create_user`]: super::Client::create_user
     #[derive(Debug, Clone)]
     pub struct CreateUser<'a> {
         client: &'a super::Client,
@@ -4981,9 +4980,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::get_user`]
-
-    [`Client::get_user`]: super::Client::get_user*/
+    ///Builder for [`Client::get_user`]
+    ///
+    ///[`Client::get_user`]: super::Client::get_user
     #[derive(Debug, Clone)]
     pub struct GetUser<'a> {
         client: &'a super::Client,
@@ -5089,9 +5088,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::update_user`]
-
-    [`Client::update_user`]: super::Client::update_user*/
+    ///Builder for [`Client::update_user`]
+    ///
+    ///[`Client::update_user`]: super::Client::update_user
     #[derive(Debug, Clone)]
     pub struct UpdateUser<'a> {
         client: &'a super::Client,
@@ -5182,9 +5181,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::delete_user`]
-
-    [`Client::delete_user`]: super::Client::delete_user*/
+    ///Builder for [`Client::delete_user`]
+    ///
+    ///[`Client::delete_user`]: super::Client::delete_user
     #[derive(Debug, Clone)]
     pub struct DeleteUser<'a> {
         client: &'a super::Client,
@@ -5249,9 +5248,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::list_applications`]
-
-    [`Client::list_applications`]: super::Client::list_applications*/
+    ///Builder for [`Client::list_applications`]
+    ///
+    ///[`Client::list_applications`]: super::Client::list_applications
     #[derive(Debug, Clone)]
     pub struct ListApplications<'a> {
         client: &'a super::Client,
@@ -5363,9 +5362,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::create_application`]
-
-    [`Client::create_application`]: super::Client::create_application*/
+    ///Builder for [`Client::create_application`]
+    ///
+    ///[`Client::create_application`]: super::Client::create_application
     #[derive(Debug, Clone)]
     pub struct CreateApplication<'a> {
         client: &'a super::Client,
@@ -5462,9 +5461,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::get_application`]
-
-    [`Client::get_application`]: super::Client::get_application*/
+    ///Builder for [`Client::get_application`]
+    ///
+    ///[`Client::get_application`]: super::Client::get_application
     #[derive(Debug, Clone)]
     pub struct GetApplication<'a> {
         client: &'a super::Client,
@@ -5531,9 +5530,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::list_permissions`]
-
-    [`Client::list_permissions`]: super::Client::list_permissions*/
+    ///Builder for [`Client::list_permissions`]
+    ///
+    ///[`Client::list_permissions`]: super::Client::list_permissions
     #[derive(Debug, Clone)]
     pub struct ListPermissions<'a> {
         client: &'a super::Client,
@@ -5614,9 +5613,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::list_resources`]
-
-    [`Client::list_resources`]: super::Client::list_resources*/
+    ///Builder for [`Client::list_resources`]
+    ///
+    ///[`Client::list_resources`]: super::Client::list_resources
     #[derive(Debug, Clone)]
     pub struct ListResources<'a> {
         client: &'a super::Client,
@@ -5665,9 +5664,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::get_allowed_filters`]
-
-    [`Client::get_allowed_filters`]: super::Client::get_allowed_filters*/
+    ///Builder for [`Client::get_allowed_filters`]
+    ///
+    ///[`Client::get_allowed_filters`]: super::Client::get_allowed_filters
     #[derive(Debug, Clone)]
     pub struct GetAllowedFilters<'a> {
         client: &'a super::Client,
@@ -5734,9 +5733,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::list_calculator_types`]
-
-    [`Client::list_calculator_types`]: super::Client::list_calculator_types*/
+    ///Builder for [`Client::list_calculator_types`]
+    ///
+    ///[`Client::list_calculator_types`]: super::Client::list_calculator_types
     #[derive(Debug, Clone)]
     pub struct ListCalculatorTypes<'a> {
         client: &'a super::Client,
@@ -5785,9 +5784,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::list_airports`]
-
-    [`Client::list_airports`]: super::Client::list_airports*/
+    ///Builder for [`Client::list_airports`]
+    ///
+    ///[`Client::list_airports`]: super::Client::list_airports
     #[derive(Debug, Clone)]
     pub struct ListAirports<'a> {
         client: &'a super::Client,
@@ -5869,9 +5868,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::calculate_emission`]
-
-    [`Client::calculate_emission`]: super::Client::calculate_emission*/
+    ///Builder for [`Client::calculate_emission`]
+    ///
+    ///[`Client::calculate_emission`]: super::Client::calculate_emission
     #[derive(Debug, Clone)]
     pub struct CalculateEmission<'a> {
         client: &'a super::Client,

@@ -10,6 +10,7 @@ use std::process::{Command, ExitCode, Stdio};
 
 use anyhow::{bail, Context};
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
+use syn::visit_mut::VisitMut;
 
 /// What `codegen` reads and writes.
 pub struct Options {
@@ -48,35 +49,50 @@ const REPLACEMENTS: &[(&str, &str)] = &[
 
 /// Runs the task; the exit code tells `--check` drift apart from success.
 pub fn run(options: &Options) -> anyhow::Result<ExitCode> {
-    let fresh = generate(&options.spec)?;
     if options.check {
-        let committed = std::fs::read_to_string(&options.out).unwrap_or_default();
-        if committed == fresh {
-            println!(
-                "{} is up to date with {}",
-                rel(&options.out),
-                rel(&options.spec)
-            );
-            return Ok(ExitCode::SUCCESS);
-        }
-        eprintln!(
-            "{} is out of date with {}; run `cargo xtask codegen` and commit the result:\n",
-            rel(&options.out),
-            rel(&options.spec)
-        );
-        let diff = similar::TextDiff::from_lines(&committed, &fresh);
-        eprint!(
-            "{}",
-            diff.unified_diff()
-                .context_radius(3)
-                .header("committed", "generated")
-        );
-        return Ok(ExitCode::FAILURE);
+        return match check(&options.spec, &options.out)? {
+            None => {
+                println!(
+                    "{} is up to date with {}",
+                    rel(&options.out),
+                    rel(&options.spec)
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Some(diff) => {
+                eprintln!(
+                    "{} is out of date with {}; run `cargo xtask codegen` and commit the result:\n",
+                    rel(&options.out),
+                    rel(&options.spec)
+                );
+                eprint!("{diff}");
+                Ok(ExitCode::FAILURE)
+            }
+        };
     }
+    let fresh = generate(&options.spec)?;
     std::fs::write(&options.out, &fresh)
         .with_context(|| format!("writing {}", options.out.display()))?;
     println!("wrote {}", rel(&options.out));
     Ok(ExitCode::SUCCESS)
+}
+
+/// Generates from `spec` and compares with the file at `out` (a missing file counts as
+/// empty): `None` when they are equal, otherwise a unified diff from the committed text to
+/// the generated one.
+pub fn check(spec: &Path, out: &Path) -> anyhow::Result<Option<String>> {
+    let fresh = generate(spec)?;
+    let committed = std::fs::read_to_string(out).unwrap_or_default();
+    if committed == fresh {
+        return Ok(None);
+    }
+    let diff = similar::TextDiff::from_lines(&committed, &fresh);
+    Ok(Some(
+        diff.unified_diff()
+            .context_radius(3)
+            .header("committed", "generated")
+            .to_string(),
+    ))
 }
 
 /// Produces the complete text of `generated.rs` for the spec at `path`.
@@ -101,10 +117,123 @@ pub fn generate(path: &Path) -> anyhow::Result<String> {
     let tokens = generator
         .generate_tokens(&spec)
         .map_err(|e| anyhow::anyhow!("progenitor: {e}"))?;
-    let file: syn::File = syn::parse2(tokens).context("progenitor produced unparsable Rust")?;
+    let mut file: syn::File = syn::parse2(tokens).context("progenitor produced unparsable Rust")?;
+    LineDocs.visit_file_mut(&mut file);
     let pretty = prettyplease::unparse(&file);
     let formatted = rustfmt(&format!("{HEADER}\n{pretty}"))?;
     Ok(formatted)
+}
+
+/// Rewrites every multi-line `#[doc = "..."]` into one attribute per line.
+///
+/// prettyplease prints a multi-line doc attribute as a `/** ... */` block, and rustfmt then
+/// indents the block's lines to the item's depth; the indentation becomes part of the doc
+/// text, so rustdoc reads the lines after a blank one as indented code and runs them as
+/// doctests (which fail). One attribute per line prints as `///` lines, which rustfmt
+/// re-indents without touching their text.
+struct LineDocs;
+
+impl VisitMut for LineDocs {
+    fn visit_file_mut(&mut self, file: &mut syn::File) {
+        split_docs(&mut file.attrs);
+        syn::visit_mut::visit_file_mut(self, file);
+    }
+
+    fn visit_item_mut(&mut self, item: &mut syn::Item) {
+        use syn::Item;
+        let attrs = match item {
+            Item::Const(i) => &mut i.attrs,
+            Item::Enum(i) => &mut i.attrs,
+            Item::ExternCrate(i) => &mut i.attrs,
+            Item::Fn(i) => &mut i.attrs,
+            Item::ForeignMod(i) => &mut i.attrs,
+            Item::Impl(i) => &mut i.attrs,
+            Item::Macro(i) => &mut i.attrs,
+            Item::Mod(i) => &mut i.attrs,
+            Item::Static(i) => &mut i.attrs,
+            Item::Struct(i) => &mut i.attrs,
+            Item::Trait(i) => &mut i.attrs,
+            Item::TraitAlias(i) => &mut i.attrs,
+            Item::Type(i) => &mut i.attrs,
+            Item::Union(i) => &mut i.attrs,
+            Item::Use(i) => &mut i.attrs,
+            _ => return syn::visit_mut::visit_item_mut(self, item),
+        };
+        split_docs(attrs);
+        syn::visit_mut::visit_item_mut(self, item);
+    }
+
+    fn visit_impl_item_mut(&mut self, item: &mut syn::ImplItem) {
+        use syn::ImplItem;
+        match item {
+            ImplItem::Const(i) => split_docs(&mut i.attrs),
+            ImplItem::Fn(i) => split_docs(&mut i.attrs),
+            ImplItem::Type(i) => split_docs(&mut i.attrs),
+            ImplItem::Macro(i) => split_docs(&mut i.attrs),
+            _ => {}
+        }
+        syn::visit_mut::visit_impl_item_mut(self, item);
+    }
+
+    fn visit_trait_item_mut(&mut self, item: &mut syn::TraitItem) {
+        use syn::TraitItem;
+        match item {
+            TraitItem::Const(i) => split_docs(&mut i.attrs),
+            TraitItem::Fn(i) => split_docs(&mut i.attrs),
+            TraitItem::Type(i) => split_docs(&mut i.attrs),
+            TraitItem::Macro(i) => split_docs(&mut i.attrs),
+            _ => {}
+        }
+        syn::visit_mut::visit_trait_item_mut(self, item);
+    }
+
+    fn visit_field_mut(&mut self, field: &mut syn::Field) {
+        split_docs(&mut field.attrs);
+        syn::visit_mut::visit_field_mut(self, field);
+    }
+
+    fn visit_variant_mut(&mut self, variant: &mut syn::Variant) {
+        split_docs(&mut variant.attrs);
+        syn::visit_mut::visit_variant_mut(self, variant);
+    }
+}
+
+fn split_docs(attrs: &mut Vec<syn::Attribute>) {
+    if !attrs.iter().any(is_multi_line_doc) {
+        return;
+    }
+    let mut split = Vec::with_capacity(attrs.len());
+    for attr in attrs.drain(..) {
+        let Some(text) = multi_line_doc(&attr) else {
+            split.push(attr);
+            continue;
+        };
+        for line in text.lines() {
+            let mut one = attr.clone();
+            if let syn::Meta::NameValue(nv) = &mut one.meta {
+                nv.value = syn::parse_quote!(#line);
+            }
+            split.push(one);
+        }
+    }
+    *attrs = split;
+}
+
+fn is_multi_line_doc(attr: &syn::Attribute) -> bool {
+    multi_line_doc(attr).is_some()
+}
+
+fn multi_line_doc(attr: &syn::Attribute) -> Option<String> {
+    match &attr.meta {
+        syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) if s.value().contains('\n') => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 fn quote_type(path: &str) -> anyhow::Result<proc_macro2::TokenStream> {

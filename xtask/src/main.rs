@@ -5,10 +5,10 @@
 //! when the committed file differs, so nobody edits generated code by hand or forgets to
 //! regenerate after a spec change.
 
-mod codegen;
-
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+use xtask::{codegen, workspace_root};
 
 const USAGE: &str = "\
 usage: cargo xtask codegen [--check] [--spec PATH] [--out PATH]
@@ -65,12 +65,4 @@ fn path_arg(value: Option<&String>, flag: &str) -> anyhow::Result<PathBuf> {
     value
         .map(PathBuf::from)
         .ok_or_else(|| anyhow::anyhow!("{flag} needs a path"))
-}
-
-fn workspace_root() -> PathBuf {
-    // xtask lives one level below the workspace root.
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask has a parent directory")
-        .to_path_buf()
 }
