@@ -1,1 +1,58 @@
-//! OAuth2 client_credentials middleware for carbonext-api (work in progress).
+//! OAuth2 `client_credentials` authentication for the Carbonext API client.
+//!
+//! Two lines from credentials to an authenticated [`carbonext_api::Client`]:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use carbonext_auth::{authenticated_client, Credentials, Environment};
+//!
+//! // CARBONEXT_CLIENT_ID, CARBONEXT_CLIENT_SECRET; CARBONEXT_ENV (default homologation).
+//! let client = authenticated_client(Credentials::from_env()?, &Environment::from_env()?, None);
+//! let price = client.get_price().send().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Every request then carries `Authorization: Bearer <token>`. Behind it:
+//!
+//! - [`TokenCache`] requests a token on first use, reuses it, and replaces it a
+//!   [refresh buffer](TokenCacheBuilder::refresh_buffer) before it expires, so no request leaves
+//!   with an expired token. Concurrent callers share one token request; a warm read never waits
+//!   on an async lock. Transient failures of the token endpoint are retried with bounded
+//!   exponential backoff ([`RetryPolicy`]); rejected credentials are not.
+//! - [`AuthHook`] is the [`carbonext_api::RequestHook`] that signs requests, and retries a
+//!   request once with a new token when the API answers 401 (the token was revoked, or the
+//!   server's clock is ahead).
+//! - [`AuthError`] says why no token could be had: `invalid_client`, `unauthorized_client`,
+//!   `invalid_scope`, another RFC 6749 error, transport, an unexpected answer, or a bad
+//!   environment variable.
+//!
+//! The client secret and the access tokens never appear in `Debug`, `Display`, error messages
+//! or `tracing` events (which log token requests, their reason and `expires_in`, and 401
+//! retries, never values).
+//!
+//! To share one token between clients or with the domain layer (which calls
+//! [`TokenCache::token`] for typed errors), build the [`TokenCache`] yourself and pass it to
+//! [`ClientBuilder`].
+
+mod cache;
+mod client;
+mod credentials;
+mod endpoint;
+mod environment;
+mod error;
+mod hook;
+mod retry;
+
+pub use cache::{
+    AccessToken, TokenCache, TokenCacheBuilder, DEFAULT_REFRESH_BUFFER, DEFAULT_REFRESH_FRACTION,
+    DEFAULT_TOKEN_REQUEST_TIMEOUT,
+};
+pub use client::{authenticated_client, ClientBuilder};
+pub use credentials::{Credentials, CLIENT_ID_VAR, CLIENT_SECRET_VAR};
+pub use environment::{Environment, API_URL_VAR, AUTH_URL_VAR, ENV_VAR, PRODUCTION_TOKEN_URL};
+pub use error::AuthError;
+pub use hook::AuthHook;
+pub use retry::RetryPolicy;
+
+/// Re-exported: [`Credentials::new`] accepts it and [`Credentials::client_secret`] returns it.
+pub use secrecy::SecretString;

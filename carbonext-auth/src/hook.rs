@@ -1,0 +1,219 @@
+//! [`AuthHook`]: the [`RequestHook`] that signs every request with the cached token.
+//!
+//! - [`prepare`](RequestHook::prepare) sets `Authorization: Bearer <token>` (marked sensitive).
+//!   When no token can be had the call ends there with `Error::Custom`, whose message is the
+//!   [`AuthError`](crate::AuthError) and its causes, never a secret.
+//! - [`send`](RequestHook::send) re-reads the cache right before sending (so a request
+//!   replayed by an outer hook after a delay carries a current token) and, when the API
+//!   answers 401, drops the token that request carried, gets a fresh one and sends the
+//!   request **once** more. A second 401 is returned as it is; a request whose body cannot be
+//!   replayed (`try_clone()` is `None`) is not retried.
+//!
+//! ```no_run
+//! use carbonext_api::{Client, Hooks};
+//! use carbonext_auth::{AuthHook, Credentials, Environment, TokenCache};
+//!
+//! # fn demo() -> Result<(), carbonext_auth::AuthError> {
+//! let environment = Environment::from_env()?;
+//! let cache = TokenCache::builder(Credentials::from_env()?, environment.token_url()).build();
+//! let client = Client::new(environment.api_url(), Hooks::none().with(AuthHook::new(cache.clone())));
+//! # Ok(()) }
+//! ```
+
+use std::fmt;
+
+use carbonext_api::{HookError, Next, OperationInfo, RequestHook};
+use futures::future::BoxFuture;
+use reqwest::header::{HeaderValue, AUTHORIZATION};
+use reqwest::StatusCode;
+
+use crate::cache::AccessToken;
+use crate::{AuthError, TokenCache};
+
+/// Signs requests with the token of a [`TokenCache`] and retries once on 401.
+///
+/// - `prepare` sets `Authorization: Bearer <token>` (marked sensitive). When no token can be
+///   had the call ends there with `Error::Custom`, whose message is the [`AuthError`] and its
+///   causes, never a secret. Call [`TokenCache::token`] first for a typed error.
+/// - `send` re-reads the cache right before sending (so a request replayed by an outer hook
+///   after a delay carries a current token) and, when the API answers 401, drops the token
+///   that request carried, gets a new one and sends the request **once** more. A second 401
+///   is returned as it is; a request whose body cannot be replayed is not retried.
+#[derive(Clone, Debug)]
+pub struct AuthHook {
+    cache: TokenCache,
+}
+
+impl AuthHook {
+    /// A hook using `cache` (which may be shared with other clients and hooks).
+    pub fn new(cache: TokenCache) -> Self {
+        Self { cache }
+    }
+
+    /// The cache this hook reads tokens from.
+    pub fn cache(&self) -> &TokenCache {
+        &self.cache
+    }
+
+    async fn send_with_retry(
+        &self,
+        mut request: reqwest::Request,
+        info: &OperationInfo,
+        next: Next<'_>,
+    ) -> reqwest::Result<reqwest::Response> {
+        if let Ok(token) = self.cache.token().await {
+            if !carries(&request, &token) {
+                set_bearer(&mut request, &token);
+            }
+        }
+        let sent_with = bearer(&request);
+        let replay = request.try_clone();
+        let response = next.run(request, info).await?;
+        if response.status() != StatusCode::UNAUTHORIZED {
+            return Ok(response);
+        }
+        let Some(mut replay) = replay else {
+            tracing::debug!(
+                operation_id = info.operation_id,
+                "API answered 401; the request body cannot be replayed, not retrying"
+            );
+            return Ok(response);
+        };
+        match &sent_with {
+            Some(value) => {
+                self.cache.invalidate_if_value(value);
+            }
+            None => self.cache.invalidate(),
+        }
+        let fresh = match self.cache.token().await {
+            Ok(fresh) => fresh,
+            Err(error) => {
+                tracing::debug!(
+                    operation_id = info.operation_id,
+                    error = %error,
+                    "API answered 401 and no new access token could be had; not retrying"
+                );
+                return Ok(response);
+            }
+        };
+        if sent_with.as_deref() == Some(fresh.secret().expose()) {
+            // The cache still hands out the rejected token (another caller refreshed to the
+            // same value): sending it again would be rejected again.
+            return Ok(response);
+        }
+        tracing::debug!(
+            operation_id = info.operation_id,
+            "API answered 401; retrying once with a new access token"
+        );
+        set_bearer(&mut replay, &fresh);
+        drop(response);
+        next.run(replay, info).await
+    }
+}
+
+impl RequestHook for AuthHook {
+    fn prepare<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+        _info: &'a OperationInfo,
+    ) -> BoxFuture<'a, Result<(), HookError>> {
+        Box::pin(async move {
+            let token = self
+                .cache
+                .token()
+                .await
+                .map_err(|error| Box::new(PrepareError(error)) as HookError)?;
+            set_bearer(request, &token);
+            Ok(())
+        })
+    }
+
+    fn send<'a>(
+        &'a self,
+        request: reqwest::Request,
+        info: &'a OperationInfo,
+        next: Next<'a>,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        Box::pin(self.send_with_retry(request, info, next))
+    }
+}
+
+/// The `Authorization` value for `token`, marked sensitive so `Debug` of headers hides it.
+fn header_value(token: &AccessToken) -> Option<HeaderValue> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.secret().expose())).ok()?;
+    value.set_sensitive(true);
+    Some(value)
+}
+
+fn set_bearer(request: &mut reqwest::Request, token: &AccessToken) {
+    // The endpoint module only accepts tokens that are valid header values.
+    if let Some(value) = header_value(token) {
+        request.headers_mut().insert(AUTHORIZATION, value);
+    }
+}
+
+/// The token of the request's `Authorization: Bearer` header.
+fn bearer(request: &reqwest::Request) -> Option<String> {
+    let value = request.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+fn carries(request: &reqwest::Request, token: &AccessToken) -> bool {
+    bearer(request).is_some_and(|value| carbonext_api::Secret::new(value) == *token.secret())
+}
+
+/// What `prepare` returns: the [`AuthError`] with its causes in one secret-free line, because
+/// the client keeps only the `Display` of a hook error (`Error::Custom`).
+#[derive(Debug)]
+struct PrepareError(AuthError);
+
+impl fmt::Display for PrepareError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "authentication failed: {}", self.0)?;
+        let mut source = std::error::Error::source(&self.0);
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for PrepareError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prepare_error_lists_causes() {
+        let error = PrepareError(AuthError::InvalidClient {
+            description: Some("Invalid client credentials".into()),
+        });
+        assert_eq!(
+            error.to_string(),
+            "authentication failed: token endpoint rejected the client credentials \
+             (invalid_client): Invalid client credentials"
+        );
+    }
+
+    #[test]
+    fn bearer_reads_the_header() {
+        let mut request = reqwest::Request::new(
+            reqwest::Method::GET,
+            "http://127.0.0.1/v1/prices".parse().unwrap(),
+        );
+        assert_eq!(bearer(&request), None);
+        request
+            .headers_mut()
+            .insert(AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
+        assert_eq!(bearer(&request).as_deref(), Some("abc"));
+    }
+}
