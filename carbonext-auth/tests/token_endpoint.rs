@@ -1,0 +1,289 @@
+//! Token endpoint behaviours the sandbox cannot produce, against a scripted server on
+//! 127.0.0.1: transient failures, retries, timeouts, failure sharing, an API that keeps
+//! answering 401.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use carbonext_auth::{AuthError, ClientBuilder, Credentials, RetryPolicy, TokenCache};
+use common::{Answer, Scripted, INVALID_CLIENT};
+
+fn fast_retries() -> RetryPolicy {
+    RetryPolicy::new(4, Duration::from_millis(20), Duration::from_millis(100))
+}
+
+fn cache(server: &Scripted) -> carbonext_auth::TokenCacheBuilder {
+    TokenCache::builder(Credentials::new("app", "the-secret"), server.token_url())
+        .retry_policy(fast_retries())
+}
+
+#[tokio::test]
+async fn transient_token_failures_are_retried_with_backoff() {
+    let server = Scripted::start(
+        vec![
+            Answer::Json(503, r#"{"error":"temporarily_unavailable"}"#),
+            Answer::Json(502, "<html>bad gateway</html>"),
+            Answer::RetryAfter(429, 0),
+        ],
+        Answer::Token { expires_in: 300 },
+    )
+    .await;
+    let cache = cache(&server).build();
+    let started = Instant::now();
+    let token = cache.token().await.expect("fourth attempt succeeds");
+    assert_eq!(server.token_requests(), 4);
+    assert_eq!(token.secret().expose(), server.issued()[0]);
+    // Three waits of at least half their step: 10 + 20 + 40 ms.
+    assert!(started.elapsed() >= Duration::from_millis(70));
+}
+
+#[tokio::test]
+async fn retries_are_bounded() {
+    let server = Scripted::start(vec![], Answer::Json(503, "{}")).await;
+    let error = cache(&server).build().token().await.unwrap_err();
+    assert_eq!(server.token_requests(), 4, "max_attempts requests, no more");
+    assert!(
+        matches!(error, AuthError::UnexpectedResponse { status: 503, .. }),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn invalid_client_is_not_retried() {
+    let server = Scripted::start(vec![], Answer::Json(401, INVALID_CLIENT)).await;
+    let error = cache(&server).build().token().await.unwrap_err();
+    assert_eq!(server.token_requests(), 1);
+    let AuthError::InvalidClient { description } = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(
+        description.as_deref(),
+        Some("Invalid client or Invalid client credentials")
+    );
+}
+
+#[tokio::test]
+async fn other_client_errors_are_not_retried() {
+    for (body, check) in [
+        (
+            r#"{"error":"unauthorized_client"}"#,
+            (|e: &AuthError| matches!(e, AuthError::UnauthorizedClient { .. })) as fn(&_) -> bool,
+        ),
+        (r#"{"error":"invalid_scope"}"#, |e| {
+            matches!(e, AuthError::InvalidScope { .. })
+        }),
+        (
+            r#"{"error":"invalid_request","error_description":"x"}"#,
+            |e| matches!(e, AuthError::OAuth { status: 400, code, .. } if code == "invalid_request"),
+        ),
+        ("not json", |e| {
+            matches!(e, AuthError::UnexpectedResponse { status: 400, .. })
+        }),
+    ] {
+        let server = Scripted::start(vec![], Answer::Json(400, body)).await;
+        let error = cache(&server).build().token().await.unwrap_err();
+        assert_eq!(server.token_requests(), 1, "{body}");
+        assert!(check(&error), "{body}: {error:?}");
+    }
+}
+
+#[tokio::test]
+async fn connection_errors_are_retried_then_reported_as_transport() {
+    // Bind then drop a listener: nothing answers on that port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cache = TokenCache::builder(
+        Credentials::new("app", "the-secret"),
+        format!("http://127.0.0.1:{port}/token"),
+    )
+    .retry_policy(RetryPolicy::new(
+        3,
+        Duration::from_millis(1),
+        Duration::from_millis(5),
+    ))
+    .build();
+    let error = cache.token().await.unwrap_err();
+    assert!(
+        matches!(error, AuthError::Transport { attempts: 3, .. }),
+        "{error:?}"
+    );
+    assert!(std::error::Error::source(&error).is_some());
+}
+
+#[tokio::test]
+async fn a_slow_token_endpoint_times_out_and_is_retried() {
+    let server = Scripted::start(
+        vec![Answer::Delay(
+            Duration::from_secs(5),
+            Box::new(Answer::Token { expires_in: 300 }),
+        )],
+        Answer::Token { expires_in: 300 },
+    )
+    .await;
+    let cache = cache(&server)
+        .request_timeout(Duration::from_millis(200))
+        .build();
+    let token = cache.token().await.expect("second attempt succeeds");
+    assert_eq!(server.token_requests(), 2);
+    assert_eq!(token.secret().expose(), server.issued()[0]);
+}
+
+#[tokio::test]
+async fn concurrent_callers_share_one_failure() {
+    let server = Scripted::start(
+        vec![],
+        Answer::Delay(
+            Duration::from_millis(300),
+            Box::new(Answer::Json(401, INVALID_CLIENT)),
+        ),
+    )
+    .await;
+    let cache = cache(&server).build();
+    let calls: Vec<_> = (0..200)
+        .map(|_| {
+            let cache = cache.clone();
+            tokio::spawn(async move { cache.token().await })
+        })
+        .collect();
+    for call in calls {
+        let error = call.await.unwrap().unwrap_err();
+        assert!(
+            matches!(error, AuthError::InvalidClient { .. }),
+            "{error:?}"
+        );
+    }
+    assert_eq!(server.token_requests(), 1, "one request, not a storm");
+
+    // The failure is not cached: the next caller tries again.
+    server.set_otherwise(Answer::Token { expires_in: 300 });
+    cache.token().await.expect("a later call succeeds");
+    assert_eq!(server.token_requests(), 2);
+}
+
+#[tokio::test]
+async fn many_rejections_of_one_token_cause_one_refresh() {
+    let server = Scripted::start(
+        vec![],
+        Answer::Delay(
+            Duration::from_millis(50),
+            Box::new(Answer::Token { expires_in: 300 }),
+        ),
+    )
+    .await;
+    let cache = cache(&server).build();
+    let stale = cache.token().await.unwrap();
+    let calls: Vec<_> = (0..100)
+        .map(|_| {
+            let (cache, stale) = (cache.clone(), stale.clone());
+            tokio::spawn(async move {
+                cache.invalidate_if_current(&stale);
+                cache.token().await.unwrap()
+            })
+        })
+        .collect();
+    let mut fresh = Vec::new();
+    for call in calls {
+        fresh.push(call.await.unwrap());
+    }
+    assert_eq!(
+        server.token_requests(),
+        2,
+        "the first token and one refresh"
+    );
+    assert!(fresh
+        .iter()
+        .all(|t| t.same_as(&fresh[0]) && !t.same_as(&stale)));
+}
+
+#[tokio::test]
+async fn a_failed_refresh_falls_back_to_the_still_valid_token() {
+    let server = Scripted::start(
+        vec![Answer::Token { expires_in: 4 }],
+        Answer::Json(503, "{}"),
+    )
+    .await;
+    let cache = cache(&server)
+        .retry_policy(RetryPolicy::no_retry())
+        .refresh_fraction(0.5)
+        .build();
+    let first = cache.token().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // Expiring: a refresh is tried, fails, and the valid token is served instead.
+    let again = cache.token().await.unwrap();
+    assert!(again.same_as(&first));
+    assert_eq!(server.token_requests(), 2);
+    // The failed refresh is not retried on every call (it pauses before the next try).
+    for _ in 0..20 {
+        assert!(cache.token().await.unwrap().same_as(&first));
+    }
+    assert_eq!(server.token_requests(), 2);
+}
+
+#[tokio::test]
+async fn an_api_that_keeps_answering_401_is_retried_once_only() {
+    let server = Scripted::start(vec![], Answer::Token { expires_in: 300 }).await;
+    let cache = cache(&server).build();
+    let client = ClientBuilder::new(server.api_url(), cache.clone()).build();
+
+    let error = client.get_price().send().await.unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(401), "{error:?}");
+    assert_eq!(server.api_requests(), 2, "the request and one retry");
+    assert_eq!(
+        server.token_requests(),
+        2,
+        "the first token and one refresh"
+    );
+
+    // Concurrent calls rejected with the same token share one refresh per round.
+    let calls: Vec<_> = (0..50)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.get_price().send().await })
+        })
+        .collect();
+    for call in calls {
+        assert!(call.await.unwrap().is_err());
+    }
+    assert_eq!(
+        server.api_requests(),
+        2 + 100,
+        "each call retried exactly once"
+    );
+    assert!(
+        server.token_requests() <= 2 + 50,
+        "never more than one refresh per call: {}",
+        server.token_requests()
+    );
+}
+
+#[tokio::test]
+async fn a_token_failure_ends_the_call_with_a_clear_custom_error() {
+    let server = Scripted::start(vec![], Answer::Json(401, INVALID_CLIENT)).await;
+    let client = ClientBuilder::new(server.api_url(), cache(&server).build()).build();
+    let error = client.get_price().send().await.unwrap_err();
+    let carbonext_api::Error::Custom(message) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(
+        message,
+        "authentication failed: token endpoint rejected the client credentials \
+         (invalid_client): Invalid client or Invalid client credentials"
+    );
+    assert_eq!(server.api_requests(), 0, "nothing sent without a token");
+    assert_eq!(server.token_requests(), 1);
+}
+
+#[tokio::test]
+async fn clones_of_a_cache_share_one_token() {
+    let server = Scripted::start(vec![], Answer::Token { expires_in: 300 }).await;
+    let cache = Arc::new(cache(&server).build());
+    let a = cache.token().await.unwrap();
+    let b = (*cache).clone().token().await.unwrap();
+    assert!(a.same_as(&b));
+    assert_eq!(server.token_requests(), 1);
+}
