@@ -1,1 +1,381 @@
-//! Offline emulator of the Carbonext homologation environment (work in progress).
+//! Offline emulator of the Carbonext homologation environment: a Keycloak-style token endpoint
+//! and the whole B2B API of `openapi.yaml`, with in-memory state, the documented business
+//! rules and switchable faults. It is the peer the SDK's crates are tested against, and the
+//! CLI's embedded default (`carbonext sandbox serve`, see [`cli`]).
+//!
+//! Every body it reads or writes is a generated wire type of `carbonext-api`, so the
+//! emulator and the spec cannot drift apart.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use std::time::Duration;
+//! use carbonext_sandbox::Sandbox;
+//!
+//! let sandbox = Sandbox::builder()
+//!     .deterministic(true)
+//!     .token_lifetime(Duration::from_secs(300))
+//!     .start()
+//!     .await?;
+//! println!("API {} token {}", sandbox.api_url(), sandbox.token_url());
+//! println!("client id {} secret {}", sandbox.client_id(), sandbox.client_secret());
+//!
+//! sandbox.faults().fail_share(503, 0.2);            // every 5th API request: 503
+//! sandbox.advance_clock(Duration::from_secs(600));  // tokens issued so far have expired
+//! assert_eq!(sandbox.counters().operation("create_order"), 0);
+//! sandbox.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! # What is seeded
+//!
+//! One customer (see [`Sandbox::customer`]) with one API key holding all 11 permissions
+//! (client id `cbx_b2b_<uuid>`, secret a UUID) and one paid credit-card invoice (`prePaid`)
+//! of [`SandboxBuilder::initial_vcu_credit`] VCUs in BRL, which is its VCU balance.
+//! More customers come from [`Sandbox::add_customer`] (each seeded the same way, seeing only
+//! its own data), and restricted keys from [`Sandbox::create_api_key`].
+//!
+//! # Rules
+//!
+//! See [`ledger`] (orders, cancellation, balance), [`accounts`] (users, API keys),
+//! [`filter`] and [`query`] (lists), [`auth`] (tokens, 401/403), [`calculator`] (emissions),
+//! [`faults`] and [`counters`]. Errors are RFC 7807 problem details ([`problem`]).
+
+pub mod accounts;
+pub mod airports;
+pub mod app;
+pub mod auth;
+pub mod calculator;
+pub mod cli;
+pub mod clock;
+pub mod counters;
+pub mod extract;
+pub mod faults;
+pub mod filter;
+pub mod gate;
+pub mod ids;
+pub mod ledger;
+pub mod permissions;
+pub mod problem;
+pub mod query;
+pub mod routes;
+pub mod seed;
+pub mod server;
+pub mod store;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use carbonext_api::Currency;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+pub use counters::Counters;
+pub use faults::Faults;
+
+use crate::app::AppState;
+use crate::clock::SandboxClock;
+use crate::counters::CounterSet;
+use crate::ids::IdSource;
+use crate::store::Store;
+
+/// Default token lifetime (the docs' `expires_in`).
+pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(36_000);
+
+/// Default unit prices: BRL 110.00 (the docs' order example) and USD 20.50.
+pub fn default_prices() -> Vec<(Currency, Decimal)> {
+    vec![
+        (Currency::Brl, Decimal::new(11_000, 2)),
+        (Currency::Usd, Decimal::new(2_050, 2)),
+    ]
+}
+
+/// Default VCUs of the seeded paid invoice.
+pub const DEFAULT_INITIAL_VCU_CREDIT: Decimal = Decimal::from_parts(1000, 0, 0, false, 0);
+
+/// Credentials of a customer's API key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerCredentials {
+    /// The customer.
+    pub customer_id: Uuid,
+    /// Client id of the key (`cbx_b2b_...`).
+    pub client_id: String,
+    /// Client secret of the key (fake test data).
+    pub client_secret: String,
+}
+
+/// What a running sandbox tells its users (also `GET /__sandbox/credentials` and the
+/// binary's `--print-credentials-json`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SandboxInfo {
+    /// API base URL, no trailing slash.
+    pub api_url: String,
+    /// Full token endpoint URL.
+    pub token_url: String,
+    /// The seeded customer.
+    pub customer_id: Uuid,
+    /// Client id of the seeded key.
+    pub client_id: String,
+    /// Client secret of the seeded key.
+    pub client_secret: String,
+    /// VCUs of each customer's seeded paid invoice.
+    pub initial_vcu_credit: Decimal,
+}
+
+/// Settings of a sandbox; finish with [`SandboxBuilder::start`].
+#[derive(Clone, Debug)]
+pub struct SandboxBuilder {
+    deterministic: bool,
+    token_lifetime: Duration,
+    prices: Vec<(Currency, Decimal)>,
+    initial_vcu_credit: Decimal,
+    port: u16,
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        Self {
+            deterministic: false,
+            token_lifetime: DEFAULT_TOKEN_LIFETIME,
+            prices: default_prices(),
+            initial_vcu_credit: DEFAULT_INITIAL_VCU_CREDIT,
+            port: 0,
+        }
+    }
+}
+
+impl SandboxBuilder {
+    /// Fixed ids, client secret and clock start (2024-01-15T12:00:00Z), for snapshot tests.
+    /// Access tokens stay random. Default `false`.
+    pub fn deterministic(mut self, deterministic: bool) -> Self {
+        self.deterministic = deterministic;
+        self
+    }
+
+    /// Lifetime of access tokens (`expires_in`). Default 36000 s.
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = lifetime;
+        self
+    }
+
+    /// Unit price of one VCU in `currency` (replacing the default for it). Defaults: BRL
+    /// 110.00, USD 20.50.
+    pub fn price(mut self, currency: Currency, price: Decimal) -> Self {
+        self.prices.retain(|(c, _)| *c != currency);
+        self.prices.push((currency, price));
+        self
+    }
+
+    /// VCUs of the seeded paid credit-card invoice, i.e. the initial balance. Default 1000.
+    pub fn initial_vcu_credit(mut self, vcus: Decimal) -> Self {
+        self.initial_vcu_credit = vcus;
+        self
+    }
+
+    /// Port on 127.0.0.1; 0 (the default) lets the OS choose.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Binds 127.0.0.1, seeds the data and serves in the background.
+    pub async fn start(self) -> std::io::Result<Sandbox> {
+        let listener =
+            tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)))
+                .await?;
+        let addr = listener.local_addr()?;
+        let clock = Arc::new(SandboxClock::starting_at(
+            self.deterministic.then(clock::deterministic_start),
+        ));
+        let store = Arc::new(Store::new(
+            clock,
+            IdSource::new(self.deterministic),
+            self.prices,
+        ));
+        let seeded = seed::customer(&store, self.initial_vcu_credit);
+        let api_url = format!("http://{addr}");
+        let info = Arc::new(SandboxInfo {
+            token_url: format!("{api_url}{}", carbonext_api::TOKEN_PATH),
+            api_url,
+            customer_id: seeded.customer_id,
+            client_id: seeded.client_id,
+            client_secret: seeded.client_secret,
+            initial_vcu_credit: self.initial_vcu_credit,
+        });
+        let state = AppState {
+            faults: Faults::new(store.clone(), self.token_lifetime),
+            store,
+            counters: Arc::new(CounterSet::default()),
+            info,
+        };
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let task = tokio::spawn(server::serve(
+            listener,
+            app::router(state.clone()),
+            shutdown_rx,
+        ));
+        Ok(Sandbox {
+            addr,
+            state,
+            shutdown,
+            task: Some(task),
+        })
+    }
+}
+
+/// A running sandbox on 127.0.0.1. Dropping it stops the server.
+#[derive(Debug)]
+pub struct Sandbox {
+    addr: SocketAddr,
+    state: AppState,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// A builder with the defaults.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// API base URL, e.g. `http://127.0.0.1:41234` (no trailing slash).
+    pub fn api_url(&self) -> String {
+        self.state.info.api_url.clone()
+    }
+
+    /// Base URL of the auth host (the same server).
+    pub fn auth_url(&self) -> String {
+        self.state.info.api_url.clone()
+    }
+
+    /// Full token endpoint URL.
+    pub fn token_url(&self) -> String {
+        self.state.info.token_url.clone()
+    }
+
+    /// Client id of the seeded all-permission key.
+    pub fn client_id(&self) -> String {
+        self.state.info.client_id.clone()
+    }
+
+    /// Client secret of the seeded all-permission key.
+    pub fn client_secret(&self) -> String {
+        self.state.info.client_secret.clone()
+    }
+
+    /// The seeded customer and its key.
+    pub fn customer(&self) -> CustomerCredentials {
+        CustomerCredentials {
+            customer_id: self.state.info.customer_id,
+            client_id: self.client_id(),
+            client_secret: self.client_secret(),
+        }
+    }
+
+    /// URLs and seeded credentials.
+    pub fn info(&self) -> &SandboxInfo {
+        &self.state.info
+    }
+
+    /// The fault switches.
+    pub fn faults(&self) -> &Faults {
+        &self.state.faults
+    }
+
+    /// A snapshot of the request counters.
+    pub fn counters(&self) -> Counters {
+        self.state.counters.snapshot()
+    }
+
+    /// Moves the sandbox clock forward (token expiry, cancellation window, `createdAt`).
+    pub fn advance_clock(&self, by: Duration) {
+        self.state.store.clock.advance(by);
+    }
+
+    /// The sandbox clock's current time.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.state.store.clock.now()
+    }
+
+    /// Adds another customer, seeded like the first (all-permission key, paid invoice of the
+    /// initial credit). It sees only its own data: the others' ids are 404 to it.
+    pub fn add_customer(&self) -> CustomerCredentials {
+        seed::customer(&self.state.store, self.state.info.initial_vcu_credit)
+    }
+
+    /// A new key of the seeded customer with exactly `permissions` (keys such as
+    /// `orders_read`), as `(client_id, client_secret)`.
+    ///
+    /// # Panics
+    ///
+    /// When a permission key is not one of the 11 documented keys.
+    pub fn create_api_key(&self, permissions: &[&str]) -> (String, String) {
+        self.create_api_key_for(self.state.info.customer_id, permissions)
+    }
+
+    /// Like [`Sandbox::create_api_key`], for any customer.
+    ///
+    /// # Panics
+    ///
+    /// When a permission key is not one of the 11 documented keys.
+    pub fn create_api_key_for(&self, customer_id: Uuid, permissions: &[&str]) -> (String, String) {
+        match seed::api_key(&self.state.store, customer_id, permissions) {
+            Ok(c) => (c.client_id, c.client_secret),
+            Err(unknown) => panic!("unknown permission `{unknown}`"),
+        }
+    }
+
+    /// Every stored order of every customer, in creation order.
+    pub fn orders_snapshot(&self) -> Vec<carbonext_api::types::Order> {
+        self.state
+            .store
+            .lock()
+            .orders
+            .iter()
+            .map(|o| o.wire())
+            .collect()
+    }
+
+    /// The stored orders of one customer, in creation order.
+    pub fn orders_of(&self, customer_id: Uuid) -> Vec<carbonext_api::types::Order> {
+        self.state
+            .store
+            .lock()
+            .orders
+            .iter()
+            .filter(|o| o.customer_id == customer_id)
+            .map(|o| o.wire())
+            .collect()
+    }
+
+    /// Stops accepting connections and waits (up to 5 s) for requests in flight.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Serves until `signal` completes, then shuts down.
+    pub async fn run_until(self, signal: impl std::future::Future<Output = ()>) {
+        signal.await;
+        self.shutdown().await;
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}

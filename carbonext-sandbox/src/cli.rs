@@ -1,0 +1,181 @@
+//! Command-line serving: the `carbonext-sandbox` binary, and what the CLI's
+//! `carbonext sandbox serve` flattens into its own parser.
+//!
+//! ```no_run
+//! use clap::Parser;
+//!
+//! #[derive(Parser)]
+//! struct Cli {
+//!     #[command(flatten)]
+//!     serve: carbonext_sandbox::cli::ServeArgs,
+//! }
+//!
+//! # async fn demo() -> std::io::Result<()> {
+//! Cli::parse().serve.run().await
+//! # }
+//! ```
+//!
+//! On start it prints the API URL, the token URL and the seeded client id and secret (fake
+//! test data), or, with `--print-credentials-json`, one JSON line of
+//! [`SandboxInfo`](crate::SandboxInfo) for scripts. It stops gracefully on Ctrl-C (or
+//! SIGTERM on Unix).
+
+use std::io::Write;
+use std::time::Duration;
+
+use carbonext_api::Currency;
+use rust_decimal::Decimal;
+
+use crate::faults::{FailShare, FaultSettings, RateLimit};
+use crate::Sandbox;
+
+/// Options of `carbonext-sandbox` / `carbonext sandbox serve`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Port on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 8080, env = "CARBONEXT_SANDBOX_PORT")]
+    pub port: u16,
+    /// Fixed ids, client secret and clock start (for snapshot tests).
+    #[arg(long)]
+    pub deterministic: bool,
+    /// Lifetime of access tokens, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 36_000)]
+    pub token_lifetime: u64,
+    /// VCUs of the seeded paid invoice (the initial balance).
+    #[arg(long, value_name = "VCU", default_value = "1000")]
+    pub initial_vcu_credit: Decimal,
+    /// Unit price of a VCU in BRL.
+    #[arg(long, value_name = "PRICE", default_value = "110.00")]
+    pub price_brl: Decimal,
+    /// Unit price of a VCU in USD.
+    #[arg(long, value_name = "PRICE", default_value = "20.50")]
+    pub price_usd: Decimal,
+    /// Latency added to every API and token request, in milliseconds.
+    #[arg(long, value_name = "N")]
+    pub latency_ms: Option<u64>,
+    /// Answer a share of API requests with a 5xx, e.g. `503:0.2` (every 5th).
+    #[arg(long, value_name = "STATUS:SHARE", value_parser = parse_fail_share)]
+    pub fail_share: Option<FailShare>,
+    /// Answer a share of API requests with 429, e.g. `0.1:5` (Retry-After: 5).
+    #[arg(long, value_name = "SHARE:RETRY_AFTER", value_parser = parse_rate_limit)]
+    pub rate_limit: Option<RateLimit>,
+    /// Close the connection of a share of API requests before their handler runs.
+    #[arg(long, value_name = "SHARE")]
+    pub drop_before_handler: Option<f64>,
+    /// Store a share of created orders, then close the connection without a response.
+    #[arg(long, value_name = "SHARE")]
+    pub drop_after_commit: Option<f64>,
+    /// Print one JSON line (apiUrl, tokenUrl, customerId, clientId, clientSecret, ...)
+    /// instead of the human-readable banner.
+    #[arg(long)]
+    pub print_credentials_json: bool,
+}
+
+fn parse_fail_share(text: &str) -> Result<FailShare, String> {
+    let (status, share) = text
+        .split_once(':')
+        .ok_or("expected STATUS:SHARE, e.g. 503:0.2")?;
+    let status: u16 = status.parse().map_err(|_| "STATUS must be a number")?;
+    if !(500..=599).contains(&status) {
+        return Err("STATUS must be a 5xx status".into());
+    }
+    Ok(FailShare {
+        status,
+        share: parse_share(share)?,
+    })
+}
+
+fn parse_rate_limit(text: &str) -> Result<RateLimit, String> {
+    let (share, secs) = text
+        .split_once(':')
+        .ok_or("expected SHARE:RETRY_AFTER, e.g. 0.1:5")?;
+    Ok(RateLimit {
+        share: parse_share(share)?,
+        retry_after_secs: secs.parse().map_err(|_| "RETRY_AFTER must be seconds")?,
+    })
+}
+
+fn parse_share(text: &str) -> Result<f64, String> {
+    let share: f64 = text.parse().map_err(|_| "SHARE must be a number")?;
+    if (0.0..=1.0).contains(&share) {
+        Ok(share)
+    } else {
+        Err("SHARE must be between 0 and 1".into())
+    }
+}
+
+impl ServeArgs {
+    /// Starts a sandbox with these options (faults applied), without printing anything.
+    pub async fn start(&self) -> std::io::Result<Sandbox> {
+        let sandbox = Sandbox::builder()
+            .port(self.port)
+            .deterministic(self.deterministic)
+            .token_lifetime(Duration::from_secs(self.token_lifetime))
+            .initial_vcu_credit(self.initial_vcu_credit)
+            .price(Currency::Brl, self.price_brl)
+            .price(Currency::Usd, self.price_usd)
+            .start()
+            .await?;
+        sandbox.faults().apply(&FaultSettings {
+            latency_ms: self.latency_ms,
+            fail_share: self.fail_share,
+            rate_limit: self.rate_limit,
+            drop_before_handler: self.drop_before_handler,
+            drop_after_commit: self.drop_after_commit,
+            ..FaultSettings::default()
+        });
+        Ok(sandbox)
+    }
+
+    /// Starts, prints the URLs and credentials, and serves until Ctrl-C or SIGTERM.
+    pub async fn run(self) -> std::io::Result<()> {
+        let sandbox = self.start().await?;
+        let info = sandbox.info();
+        let mut out = std::io::stdout().lock();
+        if self.print_credentials_json {
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string(info).map_err(std::io::Error::other)?
+            )?;
+        } else {
+            writeln!(out, "Carbonext sandbox listening")?;
+            writeln!(out, "  API URL:       {}", info.api_url)?;
+            writeln!(out, "  token URL:     {}", info.token_url)?;
+            writeln!(out, "  client id:     {}", info.client_id)?;
+            writeln!(out, "  client secret: {}", info.client_secret)?;
+            writeln!(
+                out,
+                "  control:       {}/__sandbox/counters, /__sandbox/faults",
+                info.api_url
+            )?;
+            writeln!(out, "Press Ctrl-C to stop.")?;
+        }
+        out.flush()?;
+        drop(out);
+        sandbox.run_until(shutdown_signal()).await;
+        Ok(())
+    }
+}
+
+/// Completes on Ctrl-C, or on SIGTERM on Unix.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,71 @@
+//! The sandbox clock: wall time that tests can move forward.
+//!
+//! Token expiry, the 10-day cancellation window, `createdAt` and the balance's date range all
+//! read this clock, never the system clock directly, so a test can jump ten days ahead with
+//! [`Sandbox::advance_clock`](crate::Sandbox::advance_clock) instead of sleeping.
+//!
+//! ```
+//! use std::time::Duration;
+//! let clock = carbonext_sandbox::clock::SandboxClock::starting_at(None);
+//! let before = clock.now();
+//! clock.advance(Duration::from_secs(86_400));
+//! assert!(clock.now() - before >= chrono::Duration::days(1));
+//! ```
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeZone, Utc};
+
+/// Start of the clock in deterministic mode: 2024-01-15T12:00:00Z.
+pub fn deterministic_start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 1, 15, 12, 0, 0)
+        .single()
+        .expect("a valid fixed instant")
+}
+
+/// A clock that runs at wall-clock speed from a start instant, plus any time added by
+/// [`SandboxClock::advance`].
+#[derive(Debug)]
+pub struct SandboxClock {
+    start: DateTime<Utc>,
+    started: Instant,
+    offset: Mutex<Duration>,
+}
+
+impl SandboxClock {
+    /// A clock starting at `start`, or at the current system time when `None`.
+    pub fn starting_at(start: Option<DateTime<Utc>>) -> Self {
+        Self {
+            start: start.unwrap_or_else(Utc::now),
+            started: Instant::now(),
+            offset: Mutex::new(Duration::ZERO),
+        }
+    }
+
+    /// The current sandbox time.
+    pub fn now(&self) -> DateTime<Utc> {
+        let offset = *self.offset.lock().expect("clock lock");
+        let elapsed = self.started.elapsed() + offset;
+        self.start + chrono::Duration::from_std(elapsed).unwrap_or(chrono::Duration::MAX)
+    }
+
+    /// Moves the clock forward by `by`.
+    pub fn advance(&self, by: Duration) {
+        let mut offset = self.offset.lock().expect("clock lock");
+        *offset = offset.saturating_add(by);
+    }
+}
+
+/// `at` as the server writes timestamps: seven fractional digits and `Z`
+/// (`2022-07-24T18:26:44.4176783Z`).
+pub fn timestamp(at: DateTime<Utc>) -> carbonext_api::Timestamp {
+    // Written by hand: chrono has no seven-digit fraction specifier.
+    let text = format!(
+        "{}.{:07}Z",
+        at.format("%Y-%m-%dT%H:%M:%S"),
+        at.timestamp_subsec_nanos() / 100
+    );
+    text.parse()
+        .expect("a timestamp written in the server's format parses")
+}

@@ -1,0 +1,317 @@
+//! Fault injection: latency, 5xx answers, 429 rate limiting, dropped connections, token
+//! revocation and token lifetime, all switchable at runtime.
+//!
+//! Shares are deterministic, not random: a share `s` fires on request `n` (counting the
+//! requests that fault has seen since it was set) exactly when `floor(n·s)` grows, so 0.2
+//! fires on the 5th, 10th, 15th... request, 0.5 on every 2nd, 1.0 on all. Tests are therefore
+//! reproducible without a seed.
+//!
+//! Faults apply to API requests (`/v1/...`) only. Latency applies to the token endpoint too;
+//! the control paths (`/__sandbox/...`) are never faulted. Order: latency, then
+//! drop-before-handler, rate limit, 5xx share; drop-after-commit is decided by `create_order`
+//! itself after its order is stored.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use std::time::Duration;
+//! let sandbox = carbonext_sandbox::Sandbox::builder().start().await?;
+//! sandbox.faults().fail_share(503, 0.5);           // every 2nd API request: 503
+//! sandbox.faults().rate_limit(0.2, 7);             // every 5th: 429 with Retry-After: 7
+//! sandbox.faults().set_latency(Duration::from_millis(50));
+//! sandbox.faults().clear();
+//! # Ok(()) }
+//! ```
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::store::Store;
+
+/// Parts per million of a share, so shares compare exactly.
+const PPM: u64 = 1_000_000;
+
+/// A deterministic "every n-th request" trigger.
+#[derive(Clone, Copy, Debug, Default)]
+struct Share {
+    ppm: u64,
+    seen: u64,
+}
+
+impl Share {
+    fn new(share: f64) -> Self {
+        let share = if share.is_finite() {
+            share.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        Self {
+            ppm: (share * PPM as f64).round() as u64,
+            seen: 0,
+        }
+    }
+
+    fn fires(&mut self) -> bool {
+        let before = self.seen * self.ppm / PPM;
+        self.seen += 1;
+        self.seen * self.ppm / PPM > before
+    }
+
+    fn share(&self) -> f64 {
+        self.ppm as f64 / PPM as f64
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+struct Plan {
+    latency: Duration,
+    fail: Option<(u16, Share)>,
+    rate_limit: Option<(Share, u64)>,
+    drop_before: Option<Share>,
+    drop_after_commit: Option<Share>,
+}
+
+/// What the gate does with one API request, decided before its handler runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Run the handler.
+    Pass,
+    /// Close the connection without answering.
+    DropBeforeHandler,
+    /// Answer 429 with this `Retry-After` (seconds).
+    RateLimited(u64),
+    /// Answer this 5xx status.
+    Fail(u16),
+}
+
+/// Handle to a sandbox's faults. Cheap to clone; every clone controls the same sandbox.
+#[derive(Clone, Debug)]
+pub struct Faults {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    plan: Mutex<Plan>,
+    store: Arc<Store>,
+    default_lifetime: Duration,
+    lifetime_secs: AtomicU64,
+}
+
+impl Faults {
+    pub(crate) fn new(store: Arc<Store>, token_lifetime: Duration) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                plan: Mutex::new(Plan::default()),
+                store,
+                default_lifetime: token_lifetime,
+                lifetime_secs: AtomicU64::new(token_lifetime.as_secs()),
+            }),
+        }
+    }
+
+    fn plan(&self) -> std::sync::MutexGuard<'_, Plan> {
+        self.inner.plan.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Delays every API and token request by `latency` before anything else happens.
+    pub fn set_latency(&self, latency: Duration) {
+        self.plan().latency = latency;
+    }
+
+    /// Answers that share of API requests with `status` (a 5xx) and a problem-details body.
+    /// A share of 0 turns the fault off.
+    pub fn fail_share(&self, status: u16, share: f64) {
+        self.plan().fail = (share > 0.0).then(|| (status, Share::new(share)));
+    }
+
+    /// Answers that share of API requests with 429 and `Retry-After: retry_after_secs`.
+    pub fn rate_limit(&self, share: f64, retry_after_secs: u64) {
+        self.plan().rate_limit = (share > 0.0).then(|| (Share::new(share), retry_after_secs));
+    }
+
+    /// Closes the connection of that share of API requests without any response, before the
+    /// handler runs (nothing is stored).
+    pub fn drop_before_handler(&self, share: f64) {
+        self.plan().drop_before = (share > 0.0).then(|| Share::new(share));
+    }
+
+    /// For that share of `create_order` requests: stores the order, then closes the
+    /// connection without any response.
+    pub fn drop_after_commit(&self, share: f64) {
+        self.plan().drop_after_commit = (share > 0.0).then(|| Share::new(share));
+    }
+
+    /// Revokes every access token issued so far; new grants work as before.
+    pub fn revoke_all_tokens(&self) {
+        self.inner.store.lock().tokens.clear();
+    }
+
+    /// Lifetime of tokens issued from now on (`expires_in`). Existing tokens keep theirs.
+    pub fn set_token_lifetime(&self, lifetime: Duration) {
+        self.inner
+            .lifetime_secs
+            .store(lifetime.as_secs(), Ordering::Relaxed);
+    }
+
+    /// Lifetime given to new tokens.
+    pub fn token_lifetime(&self) -> Duration {
+        Duration::from_secs(self.inner.lifetime_secs.load(Ordering::Relaxed))
+    }
+
+    /// Turns every fault off and restores the builder's token lifetime.
+    pub fn clear(&self) {
+        *self.plan() = Plan::default();
+        self.set_token_lifetime(self.inner.default_lifetime);
+    }
+
+    /// The current settings.
+    pub fn settings(&self) -> FaultSettings {
+        let plan = self.plan();
+        FaultSettings {
+            latency_ms: Some(plan.latency.as_millis() as u64),
+            fail_share: plan.fail.map(|(status, s)| FailShare {
+                status,
+                share: s.share(),
+            }),
+            rate_limit: plan.rate_limit.map(|(s, retry_after_secs)| RateLimit {
+                share: s.share(),
+                retry_after_secs,
+            }),
+            drop_before_handler: plan.drop_before.map(|s| s.share()),
+            drop_after_commit: plan.drop_after_commit.map(|s| s.share()),
+            token_lifetime_secs: Some(self.token_lifetime().as_secs()),
+            revoke_all_tokens: false,
+            clear: false,
+        }
+    }
+
+    /// Applies `settings` (what `POST /__sandbox/faults` receives): `clear` first, then
+    /// every member present, then `revokeAllTokens`.
+    pub fn apply(&self, settings: &FaultSettings) {
+        if settings.clear {
+            self.clear();
+        }
+        if let Some(ms) = settings.latency_ms {
+            self.set_latency(Duration::from_millis(ms));
+        }
+        if let Some(f) = settings.fail_share {
+            self.fail_share(f.status, f.share);
+        }
+        if let Some(r) = settings.rate_limit {
+            self.rate_limit(r.share, r.retry_after_secs);
+        }
+        if let Some(share) = settings.drop_before_handler {
+            self.drop_before_handler(share);
+        }
+        if let Some(share) = settings.drop_after_commit {
+            self.drop_after_commit(share);
+        }
+        if let Some(secs) = settings.token_lifetime_secs {
+            self.set_token_lifetime(Duration::from_secs(secs));
+        }
+        if settings.revoke_all_tokens {
+            self.revoke_all_tokens();
+        }
+    }
+
+    pub(crate) fn latency(&self) -> Duration {
+        self.plan().latency
+    }
+
+    /// Decides the fate of one API request.
+    pub(crate) fn verdict(&self) -> Verdict {
+        let mut plan = self.plan();
+        if plan.drop_before.as_mut().is_some_and(Share::fires) {
+            return Verdict::DropBeforeHandler;
+        }
+        if let Some((share, secs)) = plan.rate_limit.as_mut() {
+            if share.fires() {
+                return Verdict::RateLimited(*secs);
+            }
+        }
+        if let Some((status, share)) = plan.fail.as_mut() {
+            if share.fires() {
+                return Verdict::Fail(*status);
+            }
+        }
+        Verdict::Pass
+    }
+
+    /// Whether this committed `create_order` loses its response.
+    pub(crate) fn drops_after_commit(&self) -> bool {
+        self.plan()
+            .drop_after_commit
+            .as_mut()
+            .is_some_and(Share::fires)
+    }
+}
+
+/// Fault settings as JSON, for `GET`/`POST /__sandbox/faults` and the binary's flags.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FaultSettings {
+    /// Added latency in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
+    /// 5xx share.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail_share: Option<FailShare>,
+    /// 429 share.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimit>,
+    /// Share of API requests dropped before their handler.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drop_before_handler: Option<f64>,
+    /// Share of `create_order` requests dropped after the order is stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drop_after_commit: Option<f64>,
+    /// Lifetime of new tokens, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_lifetime_secs: Option<u64>,
+    /// Revoke every token issued so far.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub revoke_all_tokens: bool,
+    /// Clear every fault before applying the rest.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub clear: bool,
+}
+
+/// A 5xx share.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FailShare {
+    /// Status to answer (500-599).
+    pub status: u16,
+    /// Share of requests, 0 to 1.
+    pub share: f64,
+}
+
+/// A 429 share.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RateLimit {
+    /// Share of requests, 0 to 1.
+    pub share: f64,
+    /// `Retry-After` in seconds.
+    pub retry_after_secs: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Share;
+
+    #[test]
+    fn share_fires_on_every_nth_request() {
+        let mut s = Share::new(0.2);
+        let fired: Vec<bool> = (0..10).map(|_| s.fires()).collect();
+        assert_eq!(
+            fired,
+            [false, false, false, false, true, false, false, false, false, true]
+        );
+        let mut all = Share::new(1.0);
+        assert!((0..5).all(|_| all.fires()));
+    }
+}

@@ -1,0 +1,119 @@
+//! The gate every routed API request passes before its handler: counting, faults, then
+//! authentication and permissions.
+//!
+//! The operation is found from the method and the matched route, and named with progenitor's
+//! snake_case operation ids (the names [`Counters::operation`](crate::Counters::operation)
+//! takes). See [`crate::faults`] for the order in which faults apply.
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::app::AppState;
+use crate::auth::{authenticate, forbidden};
+use crate::faults::Verdict;
+use crate::permissions;
+use crate::problem::Problem;
+use crate::server::ConnectionKill;
+
+/// The operation id of a routed request.
+pub fn operation_id(method: &Method, route: &str) -> Option<&'static str> {
+    let m = method.as_str();
+    Some(match (m, route) {
+        ("POST", crate::app::TOKEN_ROUTE) => "request_token",
+        ("GET", "/v1/prices") => "get_price",
+        ("POST", "/v1/orders") => "create_order",
+        ("GET", "/v1/orders") => "list_orders",
+        ("POST", "/v1/orders/{id}/cancel") => "cancel_order",
+        ("POST", "/v1/orders/cancel") => "cancel_orders",
+        ("GET", "/v1/customers/balance") => "get_balance",
+        ("GET", "/v1/invoices") => "list_invoices",
+        ("GET", "/v1/invoices/{id}") => "get_invoice",
+        ("POST", "/v1/users") => "create_user",
+        ("GET", "/v1/users") => "list_users",
+        ("GET", "/v1/users/{id}") => "get_user",
+        ("PUT", "/v1/users/{id}") => "update_user",
+        ("DELETE", "/v1/users/{id}") => "delete_user",
+        ("POST", "/v1/customers/applications") => "create_application",
+        ("GET", "/v1/customers/applications") => "list_applications",
+        ("GET", "/v1/customers/applications/{id}") => "get_application",
+        ("GET", "/v1/permissions") => "list_permissions",
+        ("GET", "/v1/resources") => "list_resources",
+        ("GET", "/v1/allowed-filters/{resource}") => "get_allowed_filters",
+        ("GET", "/v1/calculators/types") => "list_calculator_types",
+        ("GET", "/v1/calculators/airports") => "list_airports",
+        ("POST", "/v1/calculators/calculate") => "calculate_emission",
+        _ => return None,
+    })
+}
+
+/// Counts every request under `/v1/`, routed or not.
+pub async fn count_api_requests(
+    State(app): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.uri().path().starts_with("/v1/") {
+        app.counters.api_request();
+    }
+    next.run(request).await
+}
+
+/// Route layer of the API: see the module docs.
+pub async fn gate(State(app): State<AppState>, mut request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let Some(operation) = operation_id(request.method(), &route) else {
+        return next.run(request).await;
+    };
+    app.counters.operation(operation);
+
+    let latency = app.faults.latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    if operation == "request_token" {
+        return next.run(request).await;
+    }
+
+    match app.faults.verdict() {
+        Verdict::Pass => {}
+        Verdict::DropBeforeHandler => {
+            if let Some(kill) = request.extensions().get::<ConnectionKill>().cloned() {
+                kill.abandon().await;
+            }
+            return Problem::new(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
+                .with_detail("injected fault: connection drop (not available on this server)")
+                .into_response();
+        }
+        Verdict::RateLimited(retry_after) => {
+            return Problem::new(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests")
+                .with_detail("injected fault: rate limit")
+                .with_header(header::RETRY_AFTER, HeaderValue::from(retry_after))
+                .into_response();
+        }
+        Verdict::Fail(status) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return Problem::new(status, status.canonical_reason().unwrap_or("Server Error"))
+                .with_detail("injected fault: server error")
+                .into_response();
+        }
+    }
+
+    let accepted = permissions::required(operation).unwrap_or(&[]);
+    if !accepted.is_empty() {
+        let caller = match authenticate(&app, request.headers()) {
+            Ok(caller) => caller,
+            Err(problem) => return problem.into_response(),
+        };
+        if !caller.holds_any(accepted) {
+            return forbidden(accepted).into_response();
+        }
+        request.extensions_mut().insert(caller);
+    }
+    next.run(request).await
+}

@@ -1,0 +1,267 @@
+//! The in-memory state of a sandbox: customers, API keys, tokens, orders, invoices and users.
+//!
+//! Everything lives behind one mutex ([`Store::lock`]); handlers take it, apply a rule from
+//! [`crate::ledger`] or [`crate::accounts`], and release it before answering, so every request
+//! sees and leaves a consistent state. Records are kept in creation order; that order breaks
+//! ties when sorting.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use carbonext_api::types::{self, CertificateRecipientInfo};
+use carbonext_api::{Currency, InvoiceStatus, OrderStatus, OrderType, PaymentType, PurchaseType};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::clock::{timestamp, SandboxClock};
+use crate::ids::IdSource;
+
+/// A customer (a company with its own data, keys and users).
+#[derive(Clone, Debug)]
+pub struct Customer {
+    /// Customer id.
+    pub id: Uuid,
+    /// Legal name.
+    pub name: String,
+}
+
+/// An API key: the client id and secret of the `client_credentials` grant.
+#[derive(Clone, Debug)]
+pub struct ApiKey {
+    /// Application id.
+    pub id: Uuid,
+    /// Owner.
+    pub customer_id: Uuid,
+    /// `cbx_b2b_...`.
+    pub client_id: String,
+    /// The secret (fake test data).
+    pub client_secret: String,
+    /// Name shown in lists.
+    pub display_name: String,
+    /// Permission keys granted to the key.
+    pub permissions: Vec<&'static str>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// An access token handed out by the token endpoint.
+#[derive(Clone, Debug)]
+pub struct TokenGrant {
+    /// The key it was issued to.
+    pub client_id: String,
+    /// Expiry on the sandbox clock.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A stored order.
+#[derive(Clone, Debug)]
+pub struct StoredOrder {
+    /// Order id.
+    pub id: Uuid,
+    /// Owner.
+    pub customer_id: Uuid,
+    /// VCUs ordered.
+    pub vcu_amount: Decimal,
+    /// Unit price when ordered.
+    pub vcu_unit_price: Decimal,
+    /// `vcu_amount × vcu_unit_price`, exact.
+    pub total_price: Decimal,
+    /// Currency of the prices.
+    pub currency: Currency,
+    /// Lifecycle status.
+    pub status: OrderStatus,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// When it was paid (from the balance).
+    pub payment_date: Option<DateTime<Utc>>,
+    /// Free text (up to 500 characters).
+    pub meta_data: Option<String>,
+    /// Who the certificate is for.
+    pub recipient: Option<CertificateRecipientInfo>,
+    /// Invoices that billed it.
+    pub invoice_ids: Vec<Uuid>,
+}
+
+impl StoredOrder {
+    /// The wire shape.
+    pub fn wire(&self) -> types::Order {
+        let retire_for_recipient = self
+            .recipient
+            .as_ref()
+            .is_some_and(|r| r.retirement_name.is_some() || r.retirement_tax_id.is_some());
+        types::Order {
+            id: self.id,
+            vcu_amount: self.vcu_amount,
+            vcu_unit_price: Some(self.vcu_unit_price),
+            total_price: Some(self.total_price),
+            target_currency: Some(self.currency.clone()),
+            status: self.status.clone(),
+            created_at: Some(timestamp(self.created_at)),
+            notify_certificate_to: self.recipient.as_ref().and_then(|r| r.email.clone()),
+            type_: Some(OrderType::Postpaid),
+            payment_date: self.payment_date.map(timestamp),
+            meta_data: self.meta_data.clone(),
+            retire_for_recipient: Some(retire_for_recipient),
+            certificate_recipient_info: self.recipient.clone(),
+            invoices: self
+                .invoice_ids
+                .iter()
+                .map(|id| serde_json::json!({ "id": id }))
+                .collect(),
+            subscriptions: Vec::new(),
+        }
+    }
+}
+
+/// A stored invoice.
+#[derive(Clone, Debug)]
+pub struct StoredInvoice {
+    /// Invoice id.
+    pub id: Uuid,
+    /// Owner.
+    pub customer_id: Uuid,
+    /// Payment status.
+    pub status: InvoiceStatus,
+    /// VCUs invoiced.
+    pub total_vcu_amount: Decimal,
+    /// Amount charged.
+    pub total_price: Decimal,
+    /// Currency of the amount.
+    pub currency: Currency,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Payment time.
+    pub paid_at: Option<DateTime<Utc>>,
+    /// How it was paid.
+    pub payment_type: PaymentType,
+    /// Prepaid or postpaid.
+    pub purchase_type: PurchaseType,
+}
+
+impl StoredInvoice {
+    /// The wire shape.
+    pub fn wire(&self) -> types::Invoice {
+        types::Invoice {
+            id: self.id,
+            status: self.status.clone(),
+            total_vcu_amount: Some(self.total_vcu_amount),
+            total_price: Some(self.total_price),
+            currency: Some(self.currency.clone()),
+            customer_id: Some(self.customer_id),
+            created_at: Some(timestamp(self.created_at)),
+            paid_at: self.paid_at.map(timestamp),
+            due_date: None,
+            payment_type: Some(self.payment_type.clone()),
+            purchase_type: Some(self.purchase_type.clone()),
+        }
+    }
+}
+
+/// A stored user.
+#[derive(Clone, Debug)]
+pub struct StoredUser {
+    /// User id.
+    pub id: Uuid,
+    /// Owner.
+    pub customer_id: Uuid,
+    /// E-mail (unique across the sandbox).
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Permission keys.
+    pub permissions: Vec<&'static str>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+impl StoredUser {
+    /// The wire shape.
+    pub fn wire(&self) -> types::User {
+        types::User {
+            id: self.id,
+            email: self.email.clone(),
+            name: Some(self.name.clone()),
+            is_email_verified: Some(false),
+            permissions: wire_permissions(&self.permissions),
+        }
+    }
+}
+
+impl ApiKey {
+    /// The wire shape, with or without its permissions.
+    pub fn wire(&self, with_permissions: bool) -> types::Application {
+        types::Application {
+            id: self.id,
+            client_id: self.client_id.clone(),
+            display_name: Some(self.display_name.clone()),
+            permissions: if with_permissions {
+                wire_permissions(&self.permissions)
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
+fn wire_permissions(keys: &[&'static str]) -> Vec<types::Permission> {
+    keys.iter()
+        .filter_map(|key| crate::permissions::by_key(key))
+        .map(crate::permissions::wire)
+        .collect()
+}
+
+/// Everything the sandbox knows, guarded by [`Store::lock`].
+#[derive(Debug, Default)]
+pub struct State {
+    /// Customers, in creation order.
+    pub customers: Vec<Customer>,
+    /// API keys by client id.
+    pub keys: HashMap<String, ApiKey>,
+    /// Live access tokens.
+    pub tokens: HashMap<String, TokenGrant>,
+    /// Orders, in creation order.
+    pub orders: Vec<StoredOrder>,
+    /// Invoices, in creation order.
+    pub invoices: Vec<StoredInvoice>,
+    /// Users, in creation order.
+    pub users: Vec<StoredUser>,
+}
+
+/// Shared state plus the services every rule needs (clock, ids, prices).
+#[derive(Debug)]
+pub struct Store {
+    state: Mutex<State>,
+    /// The sandbox clock.
+    pub clock: Arc<SandboxClock>,
+    /// Id source.
+    pub ids: IdSource,
+    /// Unit price of a VCU per currency.
+    pub prices: Vec<(Currency, Decimal)>,
+}
+
+impl Store {
+    /// An empty store.
+    pub fn new(clock: Arc<SandboxClock>, ids: IdSource, prices: Vec<(Currency, Decimal)>) -> Self {
+        Self {
+            state: Mutex::new(State::default()),
+            clock,
+            ids,
+            prices,
+        }
+    }
+
+    /// Exclusive access to the state. Never hold it across an `.await`.
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the plain data structures invalid.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Unit price of one VCU in `currency`, if the sandbox sells in it.
+    pub fn price(&self, currency: &Currency) -> Option<Decimal> {
+        self.prices
+            .iter()
+            .find(|(c, _)| c == currency)
+            .map(|(_, p)| *p)
+    }
+}
