@@ -1,1 +1,90 @@
-//! Carbonext SDK domain layer (work in progress).
+//! The Carbonext SDK for services: buy and retire carbon credits (VCUs, 1 VCU = 1 tCO2eq)
+//! through the Carbonext B2B API.
+//!
+//! ```no_run
+//! use carbonext_domain::{Carbonext, Currency, Ledger, NewOrder, VcuMarket};
+//!
+//! # async fn demo() -> carbonext_domain::Result<()> {
+//! // CARBONEXT_ENV, CARBONEXT_CLIENT_ID and CARBONEXT_CLIENT_SECRET from the environment.
+//! let carbonext = Carbonext::from_env()?;
+//!
+//! let amount = "3".parse()?;
+//! let quote = carbonext.quote(amount, Currency::Brl).await?;
+//! println!("{} VCU cost {} {}", quote.vcu_amount, quote.total_price, quote.currency);
+//!
+//! let order = NewOrder::builder(amount).pay_with_balance(true).build()?;
+//! let placed = carbonext.place_order(order).await?; // exactly once, even if the answer is lost
+//! println!("order {} is {}", placed.id, placed.status);
+//!
+//! let balance = carbonext.balance(None).await?;
+//! for b in &balance.balances_by_currency {
+//!     println!("{}: {} VCU", b.currency, b.balance);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # What you program against
+//!
+//! Four object-safe traits — [`VcuMarket`] (quotes, orders, cancellations), [`Ledger`]
+//! (balance, orders, invoices), [`Calculator`] (transport emissions) and [`Accounts`] (users,
+//! API keys, permissions) — implemented by the [`Carbonext`] facade. Take `Arc<dyn VcuMarket>`
+//! (or a generic) in your own code and it can be tested without HTTP.
+//!
+//! # Mocking (feature `mock`)
+//!
+//! ```toml
+//! [dev-dependencies]
+//! carbonext-domain = { version = "0.1", features = ["mock"] }
+//! ```
+//!
+//! gives `MockVcuMarket`, `MockLedger`, `MockCalculator` and `MockAccounts` (mockall).
+//!
+//! # Snapshot testing (feature `testing`)
+//!
+//! `testing::fixtures` builds domain values from the API documentation's examples, and
+//! `testing::redacted` turns any value into JSON with ids and timestamps replaced by
+//! placeholders (never amounts), ready for `insta::assert_json_snapshot!`.
+//!
+//! # Guarantees
+//!
+//! - Amounts are exact [`rust_decimal::Decimal`]s; [`VcuAmount`] refuses zero, negative and
+//!   non-decimal input, and invalid input never sends a request ([`ValidationError`]).
+//! - Reads and cancellations are retried on connect errors, timeouts, 5xx and 429 (honouring
+//!   `Retry-After`) per [`RetryPolicy`]; other 4xx are not.
+//! - [`VcuMarket::place_order`] never places an order twice: see [`order`] for where the client
+//!   order key travels and how an ambiguous failure is settled, and [`Error::OutcomeUnknown`].
+//! - [`Ledger::orders`] and [`Ledger::invoices`] stream every page in order, fetching a bounded
+//!   number of pages ahead.
+//! - Secrets never appear in `Debug`, `Display`, logs or errors.
+
+pub mod accounts;
+pub mod amount;
+pub mod calculator;
+mod client;
+pub mod error;
+pub mod ledger;
+pub mod order;
+pub mod query;
+pub mod retry;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod traits;
+mod wire;
+
+pub use amount::{Money, VcuAmount};
+pub use client::{Carbonext, CarbonextBuilder};
+pub use error::{ApiRejection, Error, Result, ValidationError};
+pub use ledger::{Balance, CurrencyBalance, Invoice, InvoiceId, Period};
+pub use order::{MetaData, NewOrder, NewOrderBuilder, Order, OrderId, OrderKey, Quote, Recipient};
+pub use query::{FilterOp, InvoiceQuery, InvoiceSort, OrderQuery, OrderSort, SortDirection};
+pub use retry::RetryPolicy;
+pub use traits::{Accounts, Calculator, Ledger, VcuMarket};
+
+#[cfg(feature = "mock")]
+pub use traits::{MockAccounts, MockCalculator, MockLedger, MockVcuMarket};
+
+pub use carbonext_api::{
+    Currency, InvoiceStatus, OrderStatus, OrderType, Page, PaymentType, PurchaseType, Timestamp,
+};
+pub use carbonext_auth::{Credentials, Environment};
+pub use rust_decimal::Decimal;

@@ -1,0 +1,714 @@
+//! [`Carbonext`]: the facade implementing every trait over the generated client and the token
+//! cache, with retries, exactly-once orders and prefetching pagination streams.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use carbonext_api::types::ProblemDetails;
+use carbonext_api::{DecimalText, Page};
+use futures::stream::{self, BoxStream, StreamExt};
+use rust_decimal::Decimal;
+
+use crate::accounts::{
+    AllowedFilters, ApiKey, ApiKeyId, NewApiKey, NewApiKeySecret, NewUser, Permission, User,
+    UserId, UserUpdate,
+};
+use crate::calculator::{Airport, Emission, TransportType};
+use crate::error::{Error, Result, ValidationError};
+use crate::ledger::{Balance, Invoice, InvoiceId, Period};
+use crate::order::{NewOrder, Order, OrderId, OrderKey, Quote};
+use crate::query::{InvoiceQuery, OrderQuery, MAX_PAGE_SIZE};
+use crate::retry::{classify, Failure, RetryPolicy};
+use crate::wire::error_from_api;
+use crate::{Accounts, Calculator, Currency, Ledger, VcuAmount, VcuMarket};
+
+/// Page size the streams ask for when the query sets none.
+const STREAM_PAGE_SIZE: u32 = 100;
+
+/// The Carbonext API, authenticated, with retries. Cheap to clone; clones share the HTTP
+/// connection pool and the token cache.
+#[derive(Clone, Debug)]
+pub struct Carbonext {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    api: carbonext_api::Client,
+    retry: RetryPolicy,
+    prefetch: usize,
+}
+
+/// Builder of [`Carbonext`].
+#[derive(Debug, Default)]
+pub struct CarbonextBuilder {
+    environment: Option<carbonext_auth::Environment>,
+    credentials: Option<carbonext_auth::Credentials>,
+    http: Option<reqwest::Client>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    prefetch: Option<usize>,
+}
+
+impl CarbonextBuilder {
+    /// Where to connect (default: [`carbonext_auth::Environment::from_env`]).
+    pub fn environment(mut self, environment: carbonext_auth::Environment) -> Self {
+        self.environment = Some(environment);
+        self
+    }
+    /// The API key to authenticate with (default: [`carbonext_auth::Credentials::from_env`]).
+    pub fn credentials(mut self, credentials: carbonext_auth::Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+    /// An HTTP client to share (its timeouts apply; `timeout`/`connect_timeout` are ignored).
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+    /// Time limit of one HTTP attempt (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+    /// Time limit to connect (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+    /// Retry policy for safe-to-repeat calls (default [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+    /// Pages fetched ahead by the list streams (default 4, at least 1).
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.prefetch = Some(pages);
+        self
+    }
+
+    /// Builds the facade. Nothing is sent until the first call.
+    pub fn build(self) -> Result<Carbonext> {
+        let environment = match self.environment {
+            Some(environment) => environment,
+            None => carbonext_auth::Environment::from_env().map_err(auth_config_error)?,
+        };
+        let credentials = match self.credentials {
+            Some(credentials) => credentials,
+            None => carbonext_auth::Credentials::from_env().map_err(auth_config_error)?,
+        };
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .timeout(self.timeout.unwrap_or(Duration::from_secs(30)))
+                .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+                .build()
+                .map_err(|e| Error::Transport {
+                    message: format!("could not build the HTTP client: {e}"),
+                    source: Some(e),
+                })?,
+        };
+        let api = carbonext_auth::authenticated_client(credentials, &environment, Some(http));
+        Ok(Carbonext::from_client(api)
+            .with_retry_policy(self.retry.unwrap_or_default())
+            .with_prefetch(self.prefetch.unwrap_or(4)))
+    }
+}
+
+fn auth_config_error(err: carbonext_auth::AuthError) -> Error {
+    Error::Validation(ValidationError::Config(err.to_string()))
+}
+
+impl Carbonext {
+    /// Starts a builder.
+    pub fn builder() -> CarbonextBuilder {
+        CarbonextBuilder::default()
+    }
+
+    /// Everything from the environment: `CARBONEXT_ENV`, `CARBONEXT_API_URL`,
+    /// `CARBONEXT_AUTH_URL`, `CARBONEXT_CLIENT_ID`, `CARBONEXT_CLIENT_SECRET`.
+    pub fn from_env() -> Result<Self> {
+        Self::builder().build()
+    }
+
+    /// Wraps a raw client you configured yourself (its hooks do the authentication).
+    pub fn from_client(api: carbonext_api::Client) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                api,
+                retry: RetryPolicy::default(),
+                prefetch: 4,
+            }),
+        }
+    }
+
+    /// The same client with another retry policy.
+    pub fn with_retry_policy(self, retry: RetryPolicy) -> Self {
+        self.rebuild(|inner| inner.retry = retry)
+    }
+
+    /// The same client with another prefetch depth for the streams.
+    pub fn with_prefetch(self, pages: usize) -> Self {
+        self.rebuild(|inner| inner.prefetch = pages.max(1))
+    }
+
+    fn rebuild(self, change: impl FnOnce(&mut Inner)) -> Self {
+        let mut inner = Inner {
+            api: self.inner.api.clone(),
+            retry: self.inner.retry.clone(),
+            prefetch: self.inner.prefetch,
+        };
+        change(&mut inner);
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The raw client underneath, for calls this crate does not wrap.
+    pub fn raw(&self) -> &carbonext_api::Client {
+        &self.inner.api
+    }
+
+    fn api(&self) -> &carbonext_api::Client {
+        &self.inner.api
+    }
+
+    /// Runs `attempt` under the retry policy; for calls that are safe to repeat.
+    async fn retrying<T, F, Fut>(&self, operation: &'static str, mut attempt: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
+    {
+        let policy = &self.inner.retry;
+        let started = Instant::now();
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let err = match attempt().await {
+                Ok(value) => return Ok(value),
+                Err(err) => err,
+            };
+            let failure = classify(&err);
+            let wait = match failure {
+                Failure::Throttled(Some(secs)) => Duration::from_secs(secs),
+                _ => policy.backoff(tries),
+            };
+            let out_of_budget =
+                tries >= policy.max_attempts || started.elapsed() + wait > policy.max_elapsed;
+            if !failure.retryable() || out_of_budget {
+                return Err(error_from_api(err));
+            }
+            tracing::debug!(
+                operation,
+                attempt = tries,
+                ?failure,
+                wait_ms = wait.as_millis() as u64,
+                "retrying"
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Looks an order up by its key: `Ok(Some)` found, `Ok(None)` provably absent.
+    async fn find_by_key(&self, key: &OrderKey) -> Result<Option<Order>> {
+        let page = self
+            .orders_page(OrderQuery::new().key(key).page_size(10), 1)
+            .await?;
+        Ok(page.items.into_iter().find(|o| o.key() == Some(key)))
+    }
+
+    fn paginate<T, F, Fut>(&self, fetch: F) -> BoxStream<'static, Result<T>>
+    where
+        T: Send + 'static,
+        F: Fn(u32) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Page<T>>> + Send + 'static,
+    {
+        let prefetch = self.inner.prefetch;
+        let fetch = Arc::new(fetch);
+        let first = fetch(1);
+        stream::once(first)
+            .flat_map(move |first| match first {
+                Err(err) => stream::iter(vec![Err(err)]).boxed(),
+                Ok(page) => {
+                    let pages = u32::try_from(page.total_pages).unwrap_or(0).max(1);
+                    let fetch = Arc::clone(&fetch);
+                    let rest = stream::iter(2..=pages)
+                        .map(move |n| fetch(n))
+                        .buffered(prefetch)
+                        .flat_map(|page| match page {
+                            Ok(page) => {
+                                stream::iter(page.items.into_iter().map(Ok).collect::<Vec<_>>())
+                            }
+                            Err(err) => stream::iter(vec![Err(err)]),
+                        });
+                    stream::iter(page.items.into_iter().map(Ok).collect::<Vec<_>>())
+                        .chain(rest)
+                        .boxed()
+                }
+            })
+            .scan(false, |failed, item| {
+                // End the stream after the first error.
+                if *failed {
+                    return futures::future::ready(None);
+                }
+                *failed = item.is_err();
+                futures::future::ready(Some(item))
+            })
+            .boxed()
+    }
+}
+
+fn check_page(page: u32) -> Result<i32> {
+    if page == 0 || page > i32::MAX as u32 {
+        return Err(ValidationError::OutOfRange {
+            what: "page",
+            value: u64::from(page),
+            max: i32::MAX as u64,
+        }
+        .into());
+    }
+    Ok(page as i32)
+}
+
+fn check_page_size(size: u32) -> Result<i32> {
+    if size == 0 || size > MAX_PAGE_SIZE {
+        return Err(ValidationError::OutOfRange {
+            what: "page size",
+            value: u64::from(size),
+            max: u64::from(MAX_PAGE_SIZE),
+        }
+        .into());
+    }
+    Ok(size as i32)
+}
+
+#[async_trait]
+impl VcuMarket for Carbonext {
+    async fn quote(&self, amount: VcuAmount, currency: Currency) -> Result<Quote> {
+        let price = self
+            .retrying("get_price", || {
+                self.api()
+                    .get_price()
+                    .vcu_amount(DecimalText(amount.value()))
+                    .target_currency(currency.clone())
+                    .send()
+            })
+            .await?
+            .into_inner();
+        Quote::new(amount, price.vcu_price, price.currency).ok_or_else(|| {
+            ValidationError::AmountTooLarge {
+                value: amount.to_string(),
+            }
+            .into()
+        })
+    }
+
+    async fn place_order(&self, order: NewOrder) -> Result<Order> {
+        let policy = &self.inner.retry;
+        let key = order.key().clone();
+        let body = order.to_wire();
+        let started = Instant::now();
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let err = match self.api().create_order().body(body.clone()).send().await {
+                Ok(created) => return Ok(Order::from(created.into_inner())),
+                Err(err) => err,
+            };
+            let failure = match &err {
+                // A 2xx whose body could not be decoded: the order exists.
+                carbonext_api::Error::InvalidResponsePayload(..) => Failure::Ambiguous,
+                other => classify(other),
+            };
+            tracing::debug!(attempt = tries, ?failure, order_key = %key, "placing the order failed");
+            match failure {
+                Failure::Final => return Err(error_from_api(err)),
+                Failure::NotSent | Failure::Throttled(_) => {}
+                Failure::Ambiguous => match self.find_by_key(&key).await {
+                    Ok(Some(existing)) => {
+                        tracing::debug!(order_key = %key, order_id = %existing.id, "the order was placed after all");
+                        return Ok(existing);
+                    }
+                    Ok(None) => {}
+                    Err(lookup) => {
+                        return Err(Error::OutcomeUnknown {
+                            key,
+                            message: format!(
+                                "{}; looking the order up failed: {lookup}",
+                                error_from_api(err)
+                            ),
+                        })
+                    }
+                },
+            }
+            let wait = match failure {
+                Failure::Throttled(Some(secs)) => Duration::from_secs(secs),
+                _ => policy.backoff(tries),
+            };
+            if tries >= policy.max_attempts || started.elapsed() + wait > policy.max_elapsed {
+                // Every ambiguous failure was checked: the order provably does not exist.
+                return Err(error_from_api(err));
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn cancel_order(&self, id: OrderId) -> Result<Order> {
+        let order = self
+            .retrying("cancel_order", || {
+                self.api().cancel_order().order_id(id.0).send()
+            })
+            .await?;
+        Ok(Order::from(order.into_inner()))
+    }
+
+    async fn cancel_orders(&self, ids: Vec<OrderId>) -> Result<Vec<Order>> {
+        if ids.is_empty() {
+            return Err(ValidationError::Empty {
+                what: "the list of orders to cancel",
+            }
+            .into());
+        }
+        let body = carbonext_api::types::CancelOrders {
+            orders_ids: ids.iter().map(|id| id.0).collect(),
+        };
+        let cancelled = self
+            .retrying("cancel_orders", || {
+                self.api().cancel_orders().body(body.clone()).send()
+            })
+            .await?
+            .into_inner();
+        Ok(match cancelled {
+            carbonext_api::types::CancelledOrders::Array(orders) => {
+                orders.into_iter().map(Order::from).collect()
+            }
+            carbonext_api::types::CancelledOrders::Order(order) => vec![Order::from(order)],
+        })
+    }
+}
+
+#[async_trait]
+impl Ledger for Carbonext {
+    async fn balance(&self, period: Option<Period>) -> Result<Balance> {
+        let period = period.unwrap_or_default();
+        let balance = self
+            .retrying("get_balance", || {
+                let mut call = self.api().get_balance();
+                if let Some(start) = period.start() {
+                    call = call.start_date(start);
+                }
+                if let Some(end) = period.end() {
+                    call = call.end_date(end);
+                }
+                call.send()
+            })
+            .await?;
+        Ok(Balance::from(balance.into_inner()))
+    }
+
+    async fn orders_page(&self, query: OrderQuery, page: u32) -> Result<Page<Order>> {
+        let page = check_page(page)?;
+        let filter = query.filter_by()?;
+        let sort = query.sort_by();
+        let size = query
+            .checked_page_size()?
+            .map(check_page_size)
+            .transpose()?;
+        let result = self
+            .retrying("list_orders", || {
+                let mut call = self.api().list_orders().page(nonzero(page));
+                if let Some(size) = size {
+                    call = call.page_size(nonzero(size));
+                }
+                if let Some(filter) = &filter {
+                    call = call.filter_by(filter.clone());
+                }
+                if let Some(sort) = &sort {
+                    call = call.sort_by(sort.clone());
+                }
+                call.send()
+            })
+            .await?;
+        Ok(result.into_inner().map(Order::from))
+    }
+
+    fn orders(&self, query: OrderQuery) -> BoxStream<'static, Result<Order>> {
+        let query = with_stream_page_size_orders(query);
+        let this = self.clone();
+        self.paginate(move |page| {
+            let this = this.clone();
+            let query = query.clone();
+            async move { this.orders_page(query, page).await }
+        })
+    }
+
+    async fn invoices_page(&self, query: InvoiceQuery, page: u32) -> Result<Page<Invoice>> {
+        let page = check_page(page)?;
+        let filter = query.filter_by()?;
+        let sort = query.sort_by();
+        let size = query
+            .checked_page_size()?
+            .map(check_page_size)
+            .transpose()?;
+        let result = self
+            .retrying("list_invoices", || {
+                let mut call = self.api().list_invoices().page(nonzero(page));
+                if let Some(size) = size {
+                    call = call.page_size(nonzero(size));
+                }
+                if let Some(filter) = &filter {
+                    call = call.filter_by(filter.clone());
+                }
+                if let Some(sort) = &sort {
+                    call = call.sort_by(sort.clone());
+                }
+                call.send()
+            })
+            .await?;
+        Ok(result.into_inner().map(Invoice::from))
+    }
+
+    fn invoices(&self, query: InvoiceQuery) -> BoxStream<'static, Result<Invoice>> {
+        let query = match query.checked_page_size() {
+            Ok(None) => query.page_size(STREAM_PAGE_SIZE),
+            _ => query,
+        };
+        let this = self.clone();
+        self.paginate(move |page| {
+            let this = this.clone();
+            let query = query.clone();
+            async move { this.invoices_page(query, page).await }
+        })
+    }
+
+    async fn invoice(&self, id: InvoiceId) -> Result<Invoice> {
+        let invoice = self
+            .retrying("get_invoice", || self.api().get_invoice().id(id.0).send())
+            .await?;
+        Ok(Invoice::from(invoice.into_inner()))
+    }
+}
+
+fn with_stream_page_size_orders(query: OrderQuery) -> OrderQuery {
+    match query.checked_page_size() {
+        Ok(None) => query.page_size(STREAM_PAGE_SIZE),
+        _ => query,
+    }
+}
+
+/// Page numbers and sizes are validated ≥ 1 before they get here.
+fn nonzero(value: i32) -> std::num::NonZeroU32 {
+    std::num::NonZeroU32::new(value as u32).expect("validated to be at least 1")
+}
+
+#[async_trait]
+impl Calculator for Carbonext {
+    async fn transport_types(&self) -> Result<Vec<TransportType>> {
+        let types = self
+            .retrying("list_calculator_types", || {
+                self.api().list_calculator_types().send()
+            })
+            .await?;
+        Ok(types.into_inner().types)
+    }
+
+    fn airports(&self) -> BoxStream<'static, Result<Airport>> {
+        let this = self.clone();
+        self.paginate(move |page| {
+            let this = this.clone();
+            async move {
+                let page = check_page(page)?;
+                let result = this
+                    .retrying("list_airports", || {
+                        this.api()
+                            .list_airports()
+                            .page(nonzero(page))
+                            .page_size(nonzero(STREAM_PAGE_SIZE as i32))
+                            .send()
+                    })
+                    .await?;
+                Ok(result.into_inner())
+            }
+        })
+    }
+
+    async fn emissions_by_distance(&self, transport: i32, meters: Decimal) -> Result<Emission> {
+        if meters <= Decimal::ZERO {
+            return Err(ValidationError::NonPositiveAmount {
+                value: meters.to_string(),
+            }
+            .into());
+        }
+        let body = carbonext_api::types::EmissionRequest::DistanceEmissionRequest(
+            carbonext_api::types::DistanceEmissionRequest {
+                type_: transport,
+                distance: meters,
+            },
+        );
+        let emission = self
+            .retrying("calculate_emission", || {
+                self.api().calculate_emission().body(body.clone()).send()
+            })
+            .await?;
+        Ok(emission.into_inner())
+    }
+
+    async fn emissions_by_route(
+        &self,
+        transport: i32,
+        origin: String,
+        destination: String,
+        units: Decimal,
+    ) -> Result<Emission> {
+        if units <= Decimal::ZERO {
+            return Err(ValidationError::NonPositiveAmount {
+                value: units.to_string(),
+            }
+            .into());
+        }
+        let body = carbonext_api::types::EmissionRequest::RouteEmissionRequest(
+            carbonext_api::types::RouteEmissionRequest {
+                type_: transport,
+                origin_code: origin,
+                dest_code: destination,
+                unit_value: units,
+            },
+        );
+        let emission = self
+            .retrying("calculate_emission", || {
+                self.api().calculate_emission().body(body.clone()).send()
+            })
+            .await?;
+        Ok(emission.into_inner())
+    }
+}
+
+#[async_trait]
+impl Accounts for Carbonext {
+    async fn create_user(&self, user: NewUser) -> Result<User> {
+        // Not retried: a lost answer could otherwise create the user twice.
+        let created = self
+            .api()
+            .create_user()
+            .body(user)
+            .send()
+            .await
+            .map_err(error_from_api)?;
+        Ok(created.into_inner())
+    }
+
+    async fn users_page(&self, page: u32, page_size: u32) -> Result<Page<User>> {
+        let (page, size) = (check_page(page)?, check_page_size(page_size)?);
+        let users = self
+            .retrying("list_users", || {
+                self.api()
+                    .list_users()
+                    .page(nonzero(page))
+                    .page_size(nonzero(size))
+                    .send()
+            })
+            .await?;
+        Ok(users.into_inner())
+    }
+
+    async fn user(&self, id: UserId) -> Result<User> {
+        let user = self
+            .retrying("get_user", || {
+                self.api()
+                    .get_user()
+                    .id(id)
+                    .include_permissions(true)
+                    .send()
+            })
+            .await?;
+        Ok(user.into_inner())
+    }
+
+    async fn update_user(&self, id: UserId, update: UserUpdate) -> Result<User> {
+        let user = self
+            .retrying("update_user", || {
+                self.api().update_user().id(id).body(update.clone()).send()
+            })
+            .await?;
+        Ok(user.into_inner())
+    }
+
+    async fn delete_user(&self, id: UserId) -> Result<()> {
+        self.retrying("delete_user", || self.api().delete_user().id(id).send())
+            .await?;
+        Ok(())
+    }
+
+    async fn create_api_key(&self, key: NewApiKey) -> Result<NewApiKeySecret> {
+        // Not retried: a lost answer would lose the secret, and a retry would create a second key.
+        let created = self
+            .api()
+            .create_application()
+            .body(key)
+            .send()
+            .await
+            .map_err(error_from_api)?;
+        Ok(created.into_inner())
+    }
+
+    async fn api_keys_page(&self, page: u32, page_size: u32) -> Result<Page<ApiKey>> {
+        let (page, size) = (check_page(page)?, check_page_size(page_size)?);
+        let keys = self
+            .retrying("list_applications", || {
+                self.api()
+                    .list_applications()
+                    .page(nonzero(page))
+                    .page_size(nonzero(size))
+                    .send()
+            })
+            .await?;
+        Ok(keys.into_inner())
+    }
+
+    async fn api_key(&self, id: ApiKeyId) -> Result<ApiKey> {
+        let key = self
+            .retrying("get_application", || {
+                self.api().get_application().id(id).send()
+            })
+            .await?;
+        Ok(key.into_inner())
+    }
+
+    async fn permissions(&self) -> Result<Vec<Permission>> {
+        let list = self
+            .retrying("list_permissions", || {
+                self.api()
+                    .list_permissions()
+                    .page(nonzero(1))
+                    .page_size(nonzero(MAX_PAGE_SIZE as i32))
+                    .send()
+            })
+            .await?;
+        Ok(match list.into_inner() {
+            carbonext_api::types::PermissionList::Array(items) => items,
+            carbonext_api::types::PermissionList::PermissionPage(page) => page.items,
+        })
+    }
+
+    async fn resources(&self) -> Result<Vec<String>> {
+        let resources = self
+            .retrying("list_resources", || self.api().list_resources().send())
+            .await?;
+        Ok(resources.into_inner().entities)
+    }
+
+    async fn allowed_filters(&self, resource: String) -> Result<AllowedFilters> {
+        let filters = self
+            .retrying("get_allowed_filters", || {
+                self.api()
+                    .get_allowed_filters()
+                    .resource(resource.clone())
+                    .send()
+            })
+            .await?;
+        Ok(filters.into_inner())
+    }
+}

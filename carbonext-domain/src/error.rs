@@ -1,0 +1,196 @@
+//! [`Error`]: everything a call can end with, and [`ValidationError`] for input refused before
+//! any request is sent.
+//!
+//! Messages are lower case, carry no secret, and keep what the server said: an
+//! [`Error::Api`] has the HTTP status, the problem-details title, the per-field errors and the
+//! server's trace id.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::order::OrderKey;
+
+/// Result of an SDK call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a call failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input was refused before anything was sent.
+    #[error("invalid input: {0}")]
+    Validation(#[from] ValidationError),
+
+    /// No valid access token could be had, or the API refused it.
+    #[error("authentication failed: {message}")]
+    Auth {
+        /// What went wrong (never contains a secret).
+        message: String,
+        /// The token endpoint's typed error, when it is the cause.
+        #[source]
+        source: Option<carbonext_auth::AuthError>,
+    },
+
+    /// The API answered with an error status.
+    #[error("{0}")]
+    Api(Box<ApiRejection>),
+
+    /// The request could not be sent or its response could not be read, after retries.
+    #[error("network failure: {message}")]
+    Transport {
+        /// What failed.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<reqwest::Error>,
+    },
+
+    /// The server answered, but not with something this SDK understands.
+    #[error("unexpected response{}: {message}; body starts with: {excerpt:?}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+    Decode {
+        /// HTTP status, when known (`None` for a successful status with an undecodable body).
+        status: Option<u16>,
+        /// What could not be decoded.
+        message: String,
+        /// The first characters of the body.
+        excerpt: String,
+    },
+
+    /// An order may or may not have been placed: the request was sent, the answer was lost,
+    /// and looking the order up by its key did not settle it. Check with
+    /// `Ledger::orders(OrderQuery::new().key(&key))` before placing it again.
+    #[error("order outcome unknown for key {key}: {message}")]
+    OutcomeUnknown {
+        /// The client order key the order carries in its metaData.
+        key: OrderKey,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl Error {
+    /// HTTP status of the response behind the error, if there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(rejection) => Some(rejection.status),
+            Error::Decode { status, .. } => *status,
+            _ => None,
+        }
+    }
+}
+
+/// An error answer of the API, from its RFC 7807 problem details.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiRejection {
+    /// HTTP status.
+    pub status: u16,
+    /// Problem type URI (`about:blank` when the server sent no problem details).
+    pub problem_type: Option<String>,
+    /// Short summary (the HTTP reason phrase when the server sent no problem details).
+    pub title: Option<String>,
+    /// Longer explanation, or an excerpt of a non-JSON body.
+    pub detail: Option<String>,
+    /// Validation messages per field.
+    pub field_errors: BTreeMap<String, Vec<String>>,
+    /// The server's trace id, for support requests.
+    pub trace_id: Option<String>,
+    /// Seconds the server asked to wait (`Retry-After`), if any.
+    pub retry_after: Option<u64>,
+}
+
+impl fmt::Display for ApiRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the API refused the request (HTTP {})", self.status)?;
+        if let Some(title) = &self.title {
+            write!(f, ": {title}")?;
+        }
+        if let Some(detail) = self.detail.as_deref().filter(|d| !d.is_empty()) {
+            write!(f, " — {detail}")?;
+        }
+        for (field, messages) in &self.field_errors {
+            write!(f, "; {field}: {}", messages.join(", "))?;
+        }
+        if let Some(trace_id) = &self.trace_id {
+            write!(f, " (trace id {trace_id})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Input refused before any request is sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ValidationError {
+    /// A VCU amount must be greater than zero.
+    #[error("a VCU amount must be greater than zero, got {value}")]
+    NonPositiveAmount {
+        /// The refused value.
+        value: String,
+    },
+    /// An amount so large its total price does not fit an exact decimal.
+    #[error("{value} VCUs is too large an amount to price exactly")]
+    AmountTooLarge {
+        /// The refused value.
+        value: String,
+    },
+    /// Text that is not a plain decimal number.
+    #[error("`{input}` is not a plain decimal number (e.g. 0.02)")]
+    InvalidAmount {
+        /// The refused text (truncated).
+        input: String,
+    },
+    /// metaData longer than the API allows.
+    #[error("metaData has {len} characters; at most {max} are allowed")]
+    MetaDataTooLong {
+        /// Characters given.
+        len: usize,
+        /// Characters allowed (500 minus the room the order key takes).
+        max: usize,
+    },
+    /// A client order key with characters or a length the SDK does not accept.
+    #[error("order key must be 8 to 64 characters of A-Z, a-z, 0-9 or _, got {key:?}")]
+    InvalidOrderKey {
+        /// The refused key (truncated).
+        key: String,
+    },
+    /// A period whose start is after its end.
+    #[error("period starts on {start}, after it ends on {end}")]
+    InvalidPeriod {
+        /// Start date.
+        start: chrono::NaiveDate,
+        /// End date.
+        end: chrono::NaiveDate,
+    },
+    /// A filter value the API's filter syntax cannot carry.
+    #[error("filter value {value:?} for {field} cannot contain {forbidden}")]
+    InvalidFilterValue {
+        /// Field being filtered.
+        field: &'static str,
+        /// The refused value (truncated).
+        value: String,
+        /// The characters it may not contain.
+        forbidden: &'static str,
+    },
+    /// A list that must not be empty.
+    #[error("{what} must not be empty")]
+    Empty {
+        /// What was empty.
+        what: &'static str,
+    },
+    /// A page number or size outside the API's range.
+    #[error("{what} must be between 1 and {max}, got {value}")]
+    OutOfRange {
+        /// Which number.
+        what: &'static str,
+        /// The refused value.
+        value: u64,
+        /// The largest accepted value.
+        max: u64,
+    },
+    /// A request the generated client refused to build.
+    #[error("{0}")]
+    Request(String),
+    /// A required setting or environment variable is missing or malformed.
+    #[error("{0}")]
+    Config(String),
+}

@@ -1,0 +1,114 @@
+//! The four traits services program against: [`VcuMarket`], [`Ledger`], [`Calculator`] and
+//! [`Accounts`].
+//!
+//! All are object-safe (`Arc<dyn VcuMarket>` works), `Send + Sync`, and implemented by the
+//! [`Carbonext`](crate::Carbonext) facade. With the `mock` feature each has a mockall mock
+//! (`MockVcuMarket`, `MockLedger`, `MockCalculator`, `MockAccounts`) for your own tests.
+
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+use rust_decimal::Decimal;
+
+use crate::accounts::{
+    AllowedFilters, ApiKey, ApiKeyId, NewApiKey, NewApiKeySecret, NewUser, Permission, User,
+    UserId, UserUpdate,
+};
+use crate::calculator::{Airport, Emission, TransportType};
+use crate::error::Result;
+use crate::ledger::{Balance, Invoice, InvoiceId, Period};
+use crate::order::{NewOrder, Order, OrderId, Quote};
+use crate::query::{InvoiceQuery, OrderQuery};
+use crate::{Currency, Page, VcuAmount};
+
+/// What moves money: quotes, orders and cancellations.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait VcuMarket: Send + Sync {
+    /// Price of `amount` VCUs in `currency` now.
+    async fn quote(&self, amount: VcuAmount, currency: Currency) -> Result<Quote>;
+
+    /// Places `order` exactly once: an ambiguous failure is settled by looking the order's key
+    /// up, never by blindly sending it again.
+    async fn place_order(&self, order: NewOrder) -> Result<Order>;
+
+    /// Cancels one order (only `Issued`, within 10 days of purchase).
+    async fn cancel_order(&self, id: OrderId) -> Result<Order>;
+
+    /// Cancels several orders in one call.
+    async fn cancel_orders(&self, ids: Vec<OrderId>) -> Result<Vec<Order>>;
+}
+
+/// What reads the account: balance, orders and invoices.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait Ledger: Send + Sync {
+    /// Balance per currency, over `period` or all time.
+    async fn balance(&self, period: Option<Period>) -> Result<Balance>;
+
+    /// One page (1-based) of orders.
+    async fn orders_page(&self, query: OrderQuery, page: u32) -> Result<Page<Order>>;
+
+    /// Every order matching `query`, in order, fetching a few pages ahead.
+    fn orders(&self, query: OrderQuery) -> BoxStream<'static, Result<Order>>;
+
+    /// One page (1-based) of invoices.
+    async fn invoices_page(&self, query: InvoiceQuery, page: u32) -> Result<Page<Invoice>>;
+
+    /// Every invoice matching `query`, in order, fetching a few pages ahead.
+    fn invoices(&self, query: InvoiceQuery) -> BoxStream<'static, Result<Invoice>>;
+
+    /// One invoice.
+    async fn invoice(&self, id: InvoiceId) -> Result<Invoice>;
+}
+
+/// Emissions of transport, to know how many VCUs neutralise them.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait Calculator: Send + Sync {
+    /// Supported transport types.
+    async fn transport_types(&self) -> Result<Vec<TransportType>>;
+
+    /// Every airport usable as a route code.
+    fn airports(&self) -> BoxStream<'static, Result<Airport>>;
+
+    /// Emissions of `meters` travelled by transport type `transport`.
+    async fn emissions_by_distance(&self, transport: i32, meters: Decimal) -> Result<Emission>;
+
+    /// Emissions between two codes (ZIP codes by road, airport codes by air) for `units` of the
+    /// type's request unit (grams, passengers).
+    async fn emissions_by_route(
+        &self,
+        transport: i32,
+        origin: String,
+        destination: String,
+        units: Decimal,
+    ) -> Result<Emission>;
+}
+
+/// Administration: users, API keys, permissions and filter metadata.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait Accounts: Send + Sync {
+    /// Creates a user.
+    async fn create_user(&self, user: NewUser) -> Result<User>;
+    /// One page of users.
+    async fn users_page(&self, page: u32, page_size: u32) -> Result<Page<User>>;
+    /// One user.
+    async fn user(&self, id: UserId) -> Result<User>;
+    /// Updates a user's name and permissions.
+    async fn update_user(&self, id: UserId, update: UserUpdate) -> Result<User>;
+    /// Deletes a user.
+    async fn delete_user(&self, id: UserId) -> Result<()>;
+    /// Creates an API key; its secret is returned this once.
+    async fn create_api_key(&self, key: NewApiKey) -> Result<NewApiKeySecret>;
+    /// One page of API keys.
+    async fn api_keys_page(&self, page: u32, page_size: u32) -> Result<Page<ApiKey>>;
+    /// One API key with its permissions.
+    async fn api_key(&self, id: ApiKeyId) -> Result<ApiKey>;
+    /// Every permission that can be granted.
+    async fn permissions(&self) -> Result<Vec<Permission>>;
+    /// Resources that accept filters.
+    async fn resources(&self) -> Result<Vec<String>>;
+    /// Filters, sorts and aggregations `resource` accepts.
+    async fn allowed_filters(&self, resource: String) -> Result<AllowedFilters>;
+}
