@@ -20,7 +20,7 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A point in time as sent by the server. Compared, ordered and hashed by the instant.
@@ -39,8 +39,19 @@ pub struct TimestampError {
 
 impl Timestamp {
     /// A timestamp for `utc`, written the way the server writes it (7 digits, `Z`).
+    ///
+    /// The instant is cut to the text's precision (100 ns), so it equals what the text parses
+    /// back to.
     pub fn from_utc(utc: DateTime<Utc>) -> Self {
-        let text = utc.format("%Y-%m-%dT%H:%M:%S%.7fZ").to_string();
+        let utc = utc
+            .with_nanosecond(utc.nanosecond() / 100 * 100)
+            .expect("truncated nanoseconds stay in range");
+        // chrono has no `%.7f`; the leap-second part of the nanoseconds is already in `%S`.
+        let text = format!(
+            "{}.{:07}Z",
+            utc.format("%Y-%m-%dT%H:%M:%S"),
+            utc.nanosecond() % 1_000_000_000 / 100
+        );
         Self {
             utc,
             text: text.into(),
