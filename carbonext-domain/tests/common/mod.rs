@@ -1,0 +1,41 @@
+//! Shared set-up of the end-to-end tests: a sandbox on 127.0.0.1 and a facade pointed at it.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use carbonext_domain::{Carbonext, Credentials, Environment, RetryPolicy};
+use carbonext_sandbox::Sandbox;
+
+/// A fresh sandbox with its seeded customer.
+pub async fn sandbox() -> Sandbox {
+    Sandbox::builder()
+        .deterministic(true)
+        .start()
+        .await
+        .expect("the sandbox starts on 127.0.0.1")
+}
+
+/// Fast retries so fault tests finish quickly.
+pub fn quick_retries() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 5,
+        initial_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(50),
+        max_elapsed: Duration::from_secs(10),
+    }
+}
+
+/// The facade, authenticated with the sandbox's seeded API key.
+pub fn connect(sandbox: &Sandbox) -> Carbonext {
+    Carbonext::builder()
+        .environment(Environment::custom(sandbox.api_url(), sandbox.token_url()))
+        .credentials(Credentials::new(
+            sandbox.client_id(),
+            sandbox.client_secret(),
+        ))
+        .retry_policy(quick_retries())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("the facade builds")
+}

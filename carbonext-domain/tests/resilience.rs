@@ -1,0 +1,172 @@
+//! Retries and exactly-once orders under the sandbox's injected faults.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use carbonext_domain::{
+    Currency, Error, Ledger, NewOrder, OrderQuery, OrderSort, SortDirection, VcuAmount, VcuMarket,
+};
+use futures::{StreamExt, TryStreamExt};
+
+fn vcu(text: &str) -> VcuAmount {
+    text.parse().expect("a valid amount")
+}
+
+#[tokio::test]
+async fn reads_are_retried_through_injected_server_errors() {
+    let sandbox = common::sandbox().await;
+    let carbonext = common::connect(&sandbox);
+    carbonext.quote(vcu("1"), Currency::Brl).await.unwrap(); // warm the token
+    sandbox.faults().fail_share(503, 0.5);
+    for _ in 0..10 {
+        carbonext.quote(vcu("1"), Currency::Brl).await.unwrap();
+    }
+    assert!(
+        sandbox.counters().operation("get_price") > 11,
+        "no retry happened"
+    );
+}
+
+#[tokio::test]
+async fn throttled_reads_wait_for_retry_after() {
+    let sandbox = common::sandbox().await;
+    let carbonext = common::connect(&sandbox);
+    carbonext.quote(vcu("1"), Currency::Brl).await.unwrap();
+    sandbox.faults().rate_limit(0.5, 1);
+    let started = std::time::Instant::now();
+    for _ in 0..4 {
+        carbonext.quote(vcu("1"), Currency::Brl).await.unwrap();
+    }
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After was not honoured"
+    );
+}
+
+#[tokio::test]
+async fn two_hundred_orders_with_dropped_answers_are_placed_exactly_once() {
+    let sandbox = common::sandbox().await;
+    let carbonext = common::connect(&sandbox);
+    let before = carbonext
+        .orders(OrderQuery::new())
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap()
+        .len();
+    sandbox.faults().drop_after_commit(0.2);
+
+    let keys: Vec<_> = futures::stream::iter(0..200)
+        .map(|i| {
+            let carbonext = carbonext.clone();
+            async move {
+                let order = NewOrder::builder(vcu("0.01"))
+                    .meta_data(format!("batch order {i}"))
+                    .build()
+                    .unwrap();
+                let key = order.key().clone();
+                let placed = carbonext.place_order(order).await.expect("placed");
+                assert_eq!(placed.key(), Some(&key));
+                key
+            }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    sandbox.faults().clear();
+
+    let orders: Vec<_> = carbonext
+        .orders(OrderQuery::new())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(orders.len(), before + 200, "orders lost or doubled");
+    let stored: HashSet<_> = orders.iter().filter_map(|o| o.key().cloned()).collect();
+    assert_eq!(stored.len(), 200);
+    assert!(keys.iter().all(|k| stored.contains(k)));
+    // Every 5th answer was dropped after the commit: each of those 40 orders was found by
+    // its key (a lookup) instead of being sent again.
+    assert_eq!(sandbox.counters().operation("create_order"), 200);
+    assert!(
+        sandbox.counters().operation("list_orders") >= 40,
+        "no answer was dropped, so the test proved nothing"
+    );
+}
+
+#[tokio::test]
+async fn an_order_whose_fate_cannot_be_checked_is_reported_with_its_key() {
+    let sandbox = common::sandbox().await;
+    let carbonext = common::connect(&sandbox);
+    carbonext.quote(vcu("1"), Currency::Brl).await.unwrap();
+    sandbox.faults().fail_share(503, 1.0);
+    let order = NewOrder::builder(vcu("1")).build().unwrap();
+    let key = order.key().clone();
+    let err = carbonext.place_order(order).await.unwrap_err();
+    match err {
+        Error::OutcomeUnknown { key: reported, .. } => assert_eq!(reported, key),
+        other => panic!("expected OutcomeUnknown, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn ten_thousand_orders_stream_in_order_with_prefetch() {
+    let sandbox = common::sandbox().await;
+    let carbonext = common::connect(&sandbox);
+    futures::stream::iter(1..=10_000u32)
+        .map(|i| {
+            let carbonext = carbonext.clone();
+            async move {
+                let amount = VcuAmount::new(rust_decimal::Decimal::new(i64::from(i), 2)).unwrap();
+                carbonext
+                    .place_order(NewOrder::builder(amount).build().unwrap())
+                    .await
+                    .unwrap();
+            }
+        })
+        .buffer_unordered(32)
+        .collect::<Vec<_>>()
+        .await;
+
+    let streamed: Vec<_> = carbonext
+        .clone()
+        .with_prefetch(4)
+        .orders(
+            OrderQuery::new()
+                .sort(OrderSort::VcuAmount, SortDirection::Asc)
+                .page_size(250),
+        )
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(streamed.len(), 10_000);
+    assert!(
+        streamed
+            .windows(2)
+            .all(|w| w[0].vcu_amount < w[1].vcu_amount),
+        "out of order"
+    );
+    assert_eq!(sandbox.counters().operation("list_orders"), 40);
+}
+
+#[tokio::test]
+async fn orders_lost_before_the_server_saw_them_are_sent_again_once_proven_absent() {
+    let sandbox = common::sandbox().await;
+    let carbonext = common::connect(&sandbox);
+    carbonext.quote(vcu("1"), Currency::Brl).await.unwrap();
+    sandbox.faults().drop_before_handler(0.2);
+    for _ in 0..20 {
+        let order = NewOrder::builder(vcu("1")).build().unwrap();
+        let key = order.key().clone();
+        let placed = carbonext.place_order(order).await.expect("placed");
+        assert_eq!(placed.key(), Some(&key));
+    }
+    sandbox.faults().clear();
+    let orders: Vec<_> = carbonext
+        .orders(OrderQuery::new())
+        .try_collect()
+        .await
+        .unwrap();
+    let keyed = orders.iter().filter(|o| o.key().is_some()).count();
+    assert_eq!(keyed, 20, "orders lost or doubled");
+}
