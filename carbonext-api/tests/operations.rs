@@ -792,3 +792,56 @@ async fn calculate_emission_posts_the_route_form() {
     assert_eq!(emission.emission.to_string(), "0.0293110549184694");
     assert_decoded_as(&emission, "calculate_emission.route.response.json");
 }
+
+// --- requests the client refuses to send --------------------------------------------------
+
+#[test]
+fn order_meta_data_over_500_characters_cannot_be_built_or_decoded() {
+    let error = types::NewOrderMetaData::try_from("x".repeat(501)).unwrap_err();
+    assert_eq!(error.to_string(), "longer than 500 characters");
+    let body = format!(
+        r#"{{"vcuAmount": 0.02, "metaData": "{}"}}"#,
+        "x".repeat(501)
+    );
+    let error = serde_json::from_str::<types::NewOrder>(&body).unwrap_err();
+    assert!(
+        error.to_string().contains("longer than 500 characters"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn create_order_with_meta_data_of_500_characters_is_sent() {
+    let (peer, client) = peer_answering("create_order.response.json").await;
+    client
+        .create_order()
+        .body(
+            types::NewOrder::builder()
+                .vcu_amount(rust_decimal::Decimal::new(2, 2))
+                .meta_data(Some(
+                    types::NewOrderMetaData::try_from("é".repeat(500)).unwrap(),
+                )),
+        )
+        .send()
+        .await
+        .unwrap();
+    let sent = json(peer.only_request().body_text());
+    assert_eq!(sent["metaData"].as_str().unwrap().chars().count(), 500);
+    assert_eq!(sent["vcuAmount"].to_string(), "0.02");
+}
+
+#[tokio::test]
+async fn create_order_without_vcu_amount_is_refused_before_sending() {
+    let (peer, client) = peer_answering("create_order.response.json").await;
+    let error = client
+        .create_order()
+        .body(types::NewOrder::builder().target_currency(Currency::Brl))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, carbonext_api::Error::InvalidRequest(m) if m.contains("vcu_amount")),
+        "{error:?}"
+    );
+    assert!(peer.received().is_empty());
+}
