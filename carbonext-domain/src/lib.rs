@@ -1,12 +1,19 @@
 //! The Carbonext SDK for services: buy and retire carbon credits (VCUs, 1 VCU = 1 tCO2eq)
 //! through the Carbonext B2B API.
 //!
-//! ```no_run
-//! use carbonext_domain::{Carbonext, Currency, Ledger, NewOrder, VcuMarket};
+//! ```
+//! use carbonext_domain::{Carbonext, Credentials, Currency, Environment, Ledger, NewOrder, VcuMarket};
 //!
-//! # async fn demo() -> carbonext_domain::Result<()> {
-//! // CARBONEXT_ENV, CARBONEXT_CLIENT_ID and CARBONEXT_CLIENT_SECRET from the environment.
-//! let carbonext = Carbonext::from_env()?;
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // An offline emulator of the homologation environment; in production use
+//! // `Environment::homologation()` / `Environment::production()` with your API key, or
+//! // `Carbonext::from_env()` (CARBONEXT_ENV, CARBONEXT_CLIENT_ID, CARBONEXT_CLIENT_SECRET).
+//! let sandbox = carbonext_sandbox::Sandbox::builder().start().await?;
+//! let carbonext = Carbonext::builder()
+//!     .environment(Environment::custom(sandbox.api_url(), sandbox.token_url()))
+//!     .credentials(Credentials::new(sandbox.client_id(), sandbox.client_secret()))
+//!     .build()?;
 //!
 //! let amount = "3".parse()?;
 //! let quote = carbonext.quote(amount, Currency::Brl).await?;
@@ -14,7 +21,7 @@
 //!
 //! let order = NewOrder::builder(amount).pay_with_balance(true).build()?;
 //! let placed = carbonext.place_order(order).await?; // exactly once, even if the answer is lost
-//! println!("order {} is {}", placed.id, placed.status);
+//! assert_eq!(placed.vcu_amount, amount.value());
 //!
 //! let balance = carbonext.balance(None).await?;
 //! for b in &balance.balances_by_currency {

@@ -170,3 +170,35 @@ async fn orders_lost_before_the_server_saw_them_are_sent_again_once_proven_absen
     let keyed = orders.iter().filter(|o| o.key().is_some()).count();
     assert_eq!(keyed, 20, "orders lost or doubled");
 }
+
+#[tokio::test]
+async fn timeouts_are_retried_a_bounded_number_of_times() {
+    let sandbox = common::sandbox().await;
+    let carbonext = carbonext_domain::Carbonext::builder()
+        .environment(carbonext_domain::Environment::custom(
+            sandbox.api_url(),
+            sandbox.token_url(),
+        ))
+        .credentials(carbonext_domain::Credentials::new(
+            sandbox.client_id(),
+            sandbox.client_secret(),
+        ))
+        .retry_policy(carbonext_domain::RetryPolicy {
+            max_attempts: 3,
+            ..common::quick_retries()
+        })
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    carbonext.quote(vcu("1"), Currency::Brl).await.unwrap();
+    sandbox.faults().set_latency(Duration::from_millis(1000));
+    let err = carbonext.quote(vcu("1"), Currency::Brl).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(err.to_string().contains("timed out"), "{err}");
+    assert_eq!(sandbox.counters().operation("get_price"), 1 + 3);
+
+    // A timed-out order may exist: the lookup times out too, so the outcome is unknown.
+    let order = NewOrder::builder(vcu("1")).build().unwrap();
+    let err = carbonext.place_order(order).await.unwrap_err();
+    assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err:?}");
+}
