@@ -1,0 +1,187 @@
+//! Helpers shared by the integration tests: a started sandbox, tokens, and clients that talk
+//! to it over real HTTP on 127.0.0.1.
+#![allow(dead_code)]
+
+use carbonext_api::{HookError, Hooks, OperationInfo, RequestHook};
+use carbonext_sandbox::Sandbox;
+use futures::future::BoxFuture;
+use serde_json::Value;
+
+/// A sandbox with the defaults.
+pub async fn sandbox() -> Sandbox {
+    Sandbox::builder().start().await.expect("sandbox starts")
+}
+
+/// A sandbox whose tokens outlive any clock jump of the tests (a year).
+pub async fn long_lived() -> Sandbox {
+    Sandbox::builder()
+        .token_lifetime(std::time::Duration::from_secs(365 * 86_400))
+        .start()
+        .await
+        .expect("sandbox starts")
+}
+
+/// A plain HTTP client that never reuses connections (so a dropped connection cannot be
+/// confused with a stale pooled one).
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("client builds")
+}
+
+/// An access token for `client_id`/`client_secret`.
+pub async fn token_for(sandbox: &Sandbox, client_id: &str, client_secret: &str) -> String {
+    let response = http()
+        .post(sandbox.token_url())
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id),
+            ("client_secret", client_secret),
+        ])
+        .send()
+        .await
+        .expect("token request");
+    assert_eq!(response.status(), 200, "token endpoint answers 200");
+    let body: Value = response.json().await.expect("token JSON");
+    body["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned()
+}
+
+/// An access token of the seeded key.
+pub async fn token(sandbox: &Sandbox) -> String {
+    token_for(sandbox, &sandbox.client_id(), &sandbox.client_secret()).await
+}
+
+/// Sets `Authorization: Bearer <token>` on every request of a generated client.
+pub struct Bearer(pub String);
+
+impl RequestHook for Bearer {
+    fn prepare<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+        _info: &'a OperationInfo,
+    ) -> BoxFuture<'a, Result<(), HookError>> {
+        let value = format!("Bearer {}", self.0).parse().expect("header value");
+        request
+            .headers_mut()
+            .insert(reqwest::header::AUTHORIZATION, value);
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// The generated client, authenticated with the seeded key.
+pub async fn api(sandbox: &Sandbox) -> carbonext_api::Client {
+    let token = token(sandbox).await;
+    carbonext_api::Client::new(&sandbox.api_url(), Hooks::none().with(Bearer(token)))
+}
+
+/// A raw JSON caller with a bearer token.
+pub struct Caller {
+    pub base: String,
+    pub token: String,
+    pub http: reqwest::Client,
+}
+
+/// A response as status, headers and JSON body (`Null` when empty or not JSON).
+pub struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Caller {
+    pub async fn seeded(sandbox: &Sandbox) -> Self {
+        Self {
+            base: sandbox.api_url(),
+            token: token(sandbox).await,
+            http: http(),
+        }
+    }
+
+    pub async fn with_key(sandbox: &Sandbox, client_id: &str, client_secret: &str) -> Self {
+        Self {
+            base: sandbox.api_url(),
+            token: token_for(sandbox, client_id, client_secret).await,
+            http: http(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(self.http.get(format!("{}{path}", self.base)))
+            .await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.send(self.http.post(format!("{}{path}", self.base)).json(&body))
+            .await
+    }
+
+    pub async fn post_raw(&self, path: &str, body: &'static str) -> Answer {
+        self.send(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .header("content-type", "application/json")
+                .body(body),
+        )
+        .await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Answer {
+        self.send(self.http.put(format!("{}{path}", self.base)).json(&body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.send(self.http.delete(format!("{}{path}", self.base)))
+            .await
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
+        let response = request
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("the sandbox answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("body");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// Places an order and returns its JSON.
+    pub async fn order(&self, body: Value) -> Value {
+        let answer = self.post("/v1/orders", body).await;
+        assert_eq!(answer.status, 200, "order placed: {}", answer.body);
+        answer.body
+    }
+}
+
+impl Answer {
+    /// Asserts a problem-details answer with `status` and returns its `errors` member.
+    pub fn problem(&self, status: u16) -> &Value {
+        assert_eq!(self.status, status, "status of {}", self.body);
+        assert_eq!(self.body["status"], status, "problem status member");
+        assert!(self.body["title"].is_string(), "problem title");
+        assert!(self.body["type"].is_string(), "problem type");
+        assert!(self.body["traceId"].is_string(), "problem traceId");
+        let content_type = self.headers["content-type"].to_str().unwrap();
+        assert!(
+            content_type.starts_with("application/json"),
+            "{content_type}"
+        );
+        &self.body["errors"]
+    }
+}
+
+/// `value` as an exact decimal string (JSON numbers keep their digits).
+pub fn dec(value: &Value) -> String {
+    value.to_string()
+}
