@@ -22,8 +22,12 @@ pub(crate) fn error_from_api(err: carbonext_api::Error<ProblemDetails>) -> Error
     use carbonext_api::Error as E;
     match err {
         E::InvalidRequest(message) => Error::Validation(ValidationError::Request(message)),
+        // The only hook that fails a call before sending is the auth hook.
         E::Custom(message) => Error::Auth {
-            message,
+            message: message
+                .strip_prefix("authentication failed: ")
+                .map(str::to_owned)
+                .unwrap_or(message),
             source: None,
         },
         E::CommunicationError(source)

@@ -202,3 +202,33 @@ async fn timeouts_are_retried_a_bounded_number_of_times() {
     let err = carbonext.place_order(order).await.unwrap_err();
     assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_wrong_secret_is_an_auth_error_that_names_no_secret() {
+    let sandbox = common::sandbox().await;
+    let carbonext = carbonext_domain::Carbonext::builder()
+        .environment(carbonext_domain::Environment::custom(
+            sandbox.api_url(),
+            sandbox.token_url(),
+        ))
+        .credentials(carbonext_domain::Credentials::new(
+            sandbox.client_id(),
+            "not-the-secret-7f3a",
+        ))
+        .retry_policy(common::quick_retries())
+        .build()
+        .unwrap();
+    let err = carbonext.quote(vcu("1"), Currency::Brl).await.unwrap_err();
+    assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    let text = format!("{err} {err:?}");
+    assert!(
+        text.contains("invalid client") || text.contains("invalid_client"),
+        "{text}"
+    );
+    assert!(!text.contains("not-the-secret-7f3a"), "{text}");
+    assert!(
+        !text.contains("authentication failed: authentication failed"),
+        "{text}"
+    );
+    assert_eq!(sandbox.counters().total_api_requests(), 0);
+}
