@@ -62,20 +62,24 @@ impl Params {
 
     /// `page` and `page-size`.
     pub fn page_request(&self) -> Result<PageRequest, Problem> {
-        let page = self.parsed::<u32>("page", "a page number (1 or more)")?;
-        let size = self.parsed::<u32>("page-size", "a page size (1 to 1000)")?;
+        // Both are `int32` in the spec: larger numbers are malformed, not just out of range.
+        let page = self.parsed::<i32>("page", "a page number (1 to 2147483647)")?;
+        let size = self.parsed::<i32>("page-size", "a page size (1 to 1000)")?;
         let page = page.unwrap_or(1);
-        let size = size.unwrap_or(DEFAULT_PAGE_SIZE);
+        let size = size.unwrap_or(DEFAULT_PAGE_SIZE as i32);
         if page < 1 {
             return Err(Problem::validation("page", "must be 1 or more"));
         }
-        if !(1..=MAX_PAGE_SIZE).contains(&size) {
+        if !(1..=MAX_PAGE_SIZE as i32).contains(&size) {
             return Err(Problem::validation(
                 "page-size",
                 "must be between 1 and 1000",
             ));
         }
-        Ok(PageRequest { page, size })
+        Ok(PageRequest {
+            page: page.unsigned_abs(),
+            size: size.unsigned_abs(),
+        })
     }
 
     /// `page`, `page-size`, `sort-by` and `filter-by` for `spec`.

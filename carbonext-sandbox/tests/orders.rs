@@ -349,6 +349,7 @@ async fn bad_list_queries_are_400() {
         "page-size=0",
         "page-size=1001",
         "page=abc",
+        "page=2147483648",
     ] {
         let answer = caller.get(&format!("/v1/orders?{query}")).await;
         answer.problem(400);

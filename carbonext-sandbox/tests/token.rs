@@ -51,7 +51,8 @@ async fn client_credentials_grant_answers_a_keycloak_token() {
 async fn token_errors_follow_rfc_6749() {
     let sandbox = common::sandbox().await;
     let id = sandbox.client_id();
-    let cases: [(&[(&str, &str)], u16, &str); 5] = [
+    type Form<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(Form, u16, &str); 5] = [
         (
             &[
                 ("grant_type", "client_credentials"),
