@@ -1,0 +1,215 @@
+//! The token lifecycle against the sandbox over 127.0.0.1: reuse, single flight, early
+//! refresh across short lifetimes, revocation, the server clock running ahead, wrong secret.
+
+use std::time::{Duration, Instant};
+
+use carbonext_auth::{
+    authenticated_client, AuthError, ClientBuilder, Credentials, Environment, TokenCache,
+};
+use carbonext_sandbox::Sandbox;
+
+async fn sandbox() -> Sandbox {
+    Sandbox::builder()
+        .token_lifetime(Duration::from_secs(36000))
+        .deterministic(false)
+        .start()
+        .await
+        .expect("sandbox starts")
+}
+
+fn environment(sandbox: &Sandbox) -> Environment {
+    Environment::custom(sandbox.api_url(), sandbox.token_url())
+}
+
+fn credentials(sandbox: &Sandbox) -> Credentials {
+    Credentials::new(sandbox.client_id(), sandbox.client_secret())
+}
+
+#[tokio::test]
+async fn sequential_calls_reuse_one_token() {
+    let sandbox = sandbox().await;
+    let client = authenticated_client(credentials(&sandbox), &environment(&sandbox), None);
+    for _ in 0..100 {
+        client.get_price().send().await.expect("price");
+    }
+    let counters = sandbox.counters();
+    assert_eq!(counters.token_requests(), 1);
+    assert_eq!(counters.operation("get_price"), 100);
+    assert_eq!(counters.expired_token_rejections(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_thousand_concurrent_calls_on_a_cold_cache_share_one_token_request() {
+    let sandbox = sandbox().await;
+    let client = authenticated_client(credentials(&sandbox), &environment(&sandbox), None);
+    let calls: Vec<_> = (0..1000)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.get_price().send().await })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().expect("price");
+    }
+    let counters = sandbox.counters();
+    assert_eq!(counters.token_requests(), 1);
+    assert_eq!(counters.operation("get_price"), 1000);
+    assert_eq!(counters.expired_token_rejections(), 0);
+}
+
+/// Both clocks run at wall speed here (the sandbox clock is not advanced), and the cache
+/// counts a token's lifetime from the moment it *sent* the token request, before the sandbox
+/// stamped it, so the cache's expiry is never later than the sandbox's. With a 2 s lifetime
+/// the default buffer is 0.2 s: each token is replaced 1.8 s after it was requested.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn short_lived_tokens_are_refreshed_before_they_expire() {
+    let sandbox = sandbox().await;
+    sandbox.faults().set_token_lifetime(Duration::from_secs(2));
+    let client = authenticated_client(credentials(&sandbox), &environment(&sandbox), None);
+
+    let lifetimes = 3.5;
+    let until = Instant::now() + Duration::from_secs(2).mul_f64(lifetimes);
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let mut calls = 0u32;
+                while Instant::now() < until {
+                    client.get_price().send().await.expect("price");
+                    calls += 1;
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                calls
+            })
+        })
+        .collect();
+    let mut calls = 0;
+    for worker in workers {
+        calls += worker.await.unwrap();
+    }
+    let counters = sandbox.counters();
+    assert_eq!(
+        counters.expired_token_rejections(),
+        0,
+        "no request left with an expired token"
+    );
+    assert_eq!(u64::from(calls), counters.operation("get_price"));
+    assert!(calls > 100, "calls spread over the whole run: {calls}");
+    // 7 s of 1.8 s refresh periods: the first token and 3 refreshes (a 4th if a call lands in
+    // the last 0.2 s).
+    let tokens = counters.token_requests();
+    assert!((4..=5).contains(&tokens), "token requests: {tokens}");
+}
+
+#[tokio::test]
+async fn a_revoked_token_is_refreshed_once_and_the_call_succeeds() {
+    let sandbox = sandbox().await;
+    let client = authenticated_client(credentials(&sandbox), &environment(&sandbox), None);
+    client.get_price().send().await.expect("price");
+    let before = sandbox.counters();
+
+    sandbox.faults().revoke_all_tokens();
+    client
+        .get_price()
+        .send()
+        .await
+        .expect("retried with a new token");
+
+    let after = sandbox.counters();
+    assert_eq!(after.token_requests() - before.token_requests(), 1);
+    assert_eq!(
+        after.expired_token_rejections() - before.expired_token_rejections(),
+        1
+    );
+    assert_eq!(
+        after.operation("get_price") - before.operation("get_price"),
+        2
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_calls_after_revocation_share_one_refresh() {
+    let sandbox = sandbox().await;
+    let client = authenticated_client(credentials(&sandbox), &environment(&sandbox), None);
+    client.get_price().send().await.expect("price");
+    sandbox.faults().revoke_all_tokens();
+
+    let calls: Vec<_> = (0..100)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.get_price().send().await })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().expect("price");
+    }
+    let counters = sandbox.counters();
+    assert_eq!(
+        counters.token_requests(),
+        2,
+        "100 rejections of one token, one refresh"
+    );
+}
+
+/// The sandbox clock jumps past the token's lifetime while the cache (on real time) still
+/// believes the token valid: the API says 401, the hook refreshes once and the call succeeds.
+#[tokio::test]
+async fn a_server_clock_running_ahead_costs_one_rejection_and_one_refresh() {
+    let sandbox = sandbox().await;
+    let client = authenticated_client(credentials(&sandbox), &environment(&sandbox), None);
+    client.get_price().send().await.expect("price");
+
+    sandbox.advance_clock(Duration::from_secs(36001));
+    client.get_price().send().await.expect("price");
+    client.get_price().send().await.expect("price");
+
+    let counters = sandbox.counters();
+    assert_eq!(counters.expired_token_rejections(), 1);
+    assert_eq!(counters.token_requests(), 2);
+    assert_eq!(counters.operation("get_price"), 4);
+}
+
+#[tokio::test]
+async fn a_wrong_secret_is_an_invalid_client_error_after_one_request() {
+    let sandbox = sandbox().await;
+    let wrong = Credentials::new(sandbox.client_id(), "not-the-secret");
+    let cache = TokenCache::builder(wrong.clone(), sandbox.token_url()).build();
+
+    let error = cache.token().await.unwrap_err();
+    assert!(
+        matches!(error, AuthError::InvalidClient { .. }),
+        "{error:?}"
+    );
+    assert_eq!(
+        sandbox.counters().token_requests(),
+        1,
+        "one request, no retry"
+    );
+
+    // Through the client: the call ends before reaching the API, with a clear message.
+    let client = authenticated_client(wrong, &environment(&sandbox), None);
+    let error = client.get_price().send().await.unwrap_err();
+    let carbonext_api::Error::Custom(message) = &error else {
+        panic!("{error:?}")
+    };
+    assert!(message.contains("invalid_client"), "{message}");
+    let counters = sandbox.counters();
+    assert_eq!(counters.token_requests(), 2);
+    assert_eq!(counters.total_api_requests(), 0);
+}
+
+#[tokio::test]
+async fn one_cache_serves_several_clients() {
+    let sandbox = sandbox().await;
+    let cache = TokenCache::builder(credentials(&sandbox), sandbox.token_url()).build();
+    let a = ClientBuilder::new(sandbox.api_url(), cache.clone()).build();
+    let b = ClientBuilder::new(sandbox.api_url(), cache.clone()).build();
+    a.get_price().send().await.expect("price");
+    b.get_price().send().await.expect("price");
+    let token = cache
+        .token()
+        .await
+        .expect("typed access for the domain layer");
+    assert!(token.remaining() > Duration::from_secs(35000));
+    assert_eq!(sandbox.counters().token_requests(), 1);
+}
