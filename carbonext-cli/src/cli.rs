@@ -1,0 +1,600 @@
+//! The command line: every flag and subcommand of `carbonext`, parsed by clap.
+//!
+//! Values are parsed into validated domain types here (amounts, dates, ids, statuses), so that
+//! a malformed value is a usage error (exit code 2) before any connection is made.
+//!
+//! ```
+//! use carbonext_cli::cli::{Cli, Command};
+//! use clap::Parser;
+//!
+//! let cli = Cli::try_parse_from(["carbonext", "price", "--vcu", "0.02"]).unwrap();
+//! assert!(matches!(cli.command, Command::Price(_)));
+//! assert!(Cli::try_parse_from(["carbonext", "price", "--vcu", "0"]).is_err());
+//! ```
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
+use rust_decimal::Decimal;
+
+use carbonext_domain::{
+    Currency, InvoiceId, InvoiceSort, InvoiceStatus, OrderId, OrderKey, OrderSort, OrderStatus,
+    SortDirection, VcuAmount,
+};
+
+/// `carbonext`: buy and retire carbon credits (VCUs) through the Carbonext B2B API.
+///
+/// Without `--env`, `--api-url` or `CARBONEXT_ENV` every command runs against an embedded
+/// sandbox started in-process, with fake credentials: nothing real is bought.
+#[derive(Debug, Parser)]
+#[command(name = "carbonext", version, about, long_about, max_term_width = 100)]
+pub struct Cli {
+    /// Options valid before or after any subcommand.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where to connect, how to print, how much to log.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Carbonext environment; credentials come from CARBONEXT_CLIENT_ID and
+    /// CARBONEXT_CLIENT_SECRET. Without it (and without --api-url): the embedded sandbox.
+    #[arg(
+        long = "env",
+        value_enum,
+        env = "CARBONEXT_ENV",
+        global = true,
+        value_name = "ENV"
+    )]
+    pub environment: Option<EnvironmentName>,
+
+    /// Base URL of the API (e.g. http://127.0.0.1:8080); needs --auth-url unless --env is given.
+    #[arg(long, env = "CARBONEXT_API_URL", global = true, value_name = "URL")]
+    pub api_url: Option<String>,
+
+    /// Full URL of the OAuth2 token endpoint (e.g.
+    /// https://auth-hml.carbonext.com.br/auth/realms/co2free/protocol/openid-connect/token).
+    #[arg(long, env = "CARBONEXT_AUTH_URL", global = true, value_name = "URL")]
+    pub auth_url: Option<String>,
+
+    /// How results are printed on stdout.
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputMode::Table, global = true)]
+    pub output: OutputMode,
+
+    /// Log to stderr: -v for info/debug of the carbonext crates, -vv for trace.
+    #[arg(long, short = 'v', action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// Attempts per call (first included) for retried calls and token requests.
+    #[arg(long, env = "CARBONEXT_RETRY_ATTEMPTS", global = true, hide = true)]
+    pub retry_attempts: Option<u32>,
+
+    /// Time limit of one HTTP attempt, in seconds.
+    #[arg(long, env = "CARBONEXT_TIMEOUT_SECS", global = true, hide = true)]
+    pub timeout_secs: Option<u64>,
+}
+
+/// A named Carbonext environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EnvironmentName {
+    /// The test environment (api-b2b-hml.carbonext.com.br).
+    #[value(alias = "hml")]
+    Homologation,
+    /// The real one: orders cost money.
+    #[value(alias = "prod")]
+    Production,
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum OutputMode {
+    /// Aligned, human-readable tables.
+    #[default]
+    Table,
+    /// The resource as JSON, with the API's own camelCase field names.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Token → price of 1 VCU → order of 3 VCU paid with balance → balance, step by step.
+    Quickstart,
+    /// Price of an amount of VCUs now.
+    Price(PriceArgs),
+    /// Place, list, cancel and export orders.
+    #[command(subcommand)]
+    Orders(OrdersCommand),
+    /// VCU balance per currency.
+    Balance(BalanceArgs),
+    /// List and read invoices.
+    #[command(subcommand)]
+    Invoices(InvoicesCommand),
+    /// Emissions of transport, to know how many VCUs neutralise them.
+    #[command(subcommand)]
+    Calculate(CalculateCommand),
+    /// Administration: users of the customer account.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Administration: API keys (applications).
+    #[command(subcommand, name = "api-keys")]
+    ApiKeys(ApiKeysCommand),
+    /// Administration: every permission that can be granted.
+    Permissions,
+    /// The local emulator of the Carbonext API.
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+    /// Shell completion script on stdout.
+    Completions {
+        /// Shell to complete for.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+/// `carbonext price`.
+#[derive(Debug, Args)]
+pub struct PriceArgs {
+    /// VCUs to price (1 VCU = 1 tCO2eq); exact decimal, e.g. 0.02.
+    #[arg(long, value_name = "AMOUNT", default_value = "1", value_parser = parse_vcu)]
+    pub vcu: VcuAmount,
+    /// Currency of the price (BRL, USD).
+    #[arg(long, value_name = "CODE", default_value = "BRL", value_parser = parse_currency)]
+    pub currency: Currency,
+}
+
+/// `carbonext orders …`.
+#[derive(Debug, Subcommand)]
+pub enum OrdersCommand {
+    /// Place an order (exactly once, even if the answer is lost).
+    Create(CreateOrderArgs),
+    /// One page of orders, or every order with --all.
+    List(ListOrdersArgs),
+    /// Cancel orders (only Issued ones, within 10 days of purchase).
+    Cancel {
+        /// Ids of the orders to cancel.
+        #[arg(required = true, value_name = "ID", value_parser = parse_order_id)]
+        ids: Vec<OrderId>,
+    },
+    /// Every order matching the filters, streamed page after page.
+    Export(ExportOrdersArgs),
+}
+
+/// `carbonext orders create`.
+#[derive(Debug, Args)]
+pub struct CreateOrderArgs {
+    /// VCUs to buy; exact decimal, e.g. 0.02.
+    #[arg(long, value_name = "AMOUNT", value_parser = parse_vcu)]
+    pub vcu: VcuAmount,
+    /// Currency to charge (BRL, USD).
+    #[arg(long, value_name = "CODE", default_value = "BRL", value_parser = parse_currency)]
+    pub currency: Currency,
+    /// Pay from the VCU balance at once (default: billed later).
+    #[arg(long)]
+    pub pay_with_balance: bool,
+    /// Free text kept with the order.
+    #[arg(long, value_name = "TEXT")]
+    pub meta_data: Option<String>,
+    /// Client order key (8–64 of A-Z a-z 0-9 _): running the command again with the same key
+    /// never places a second order.
+    #[arg(long, value_name = "KEY", value_parser = parse_order_key)]
+    pub key: Option<OrderKey>,
+    /// Name on the certificate.
+    #[arg(long, value_name = "N")]
+    pub recipient_name: Option<String>,
+    /// Where the certificate is sent.
+    #[arg(long, value_name = "E")]
+    pub recipient_email: Option<String>,
+    /// Tax document (CPF/CNPJ) of the recipient.
+    #[arg(long, value_name = "T")]
+    pub recipient_tax_id: Option<String>,
+    /// Name the credits are retired for.
+    #[arg(long, value_name = "N")]
+    pub retirement_name: Option<String>,
+    /// E-mail of the retirement beneficiary.
+    #[arg(long, value_name = "E")]
+    pub retirement_email: Option<String>,
+    /// Tax document of the retirement beneficiary.
+    #[arg(long, value_name = "T")]
+    pub retirement_tax_id: Option<String>,
+}
+
+/// Filters shared by `orders list` and `orders export`.
+#[derive(Debug, Clone, Args)]
+pub struct OrderFilters {
+    /// Only orders in this status (Issued, Paid, Billed, Cancelled); repeat for several.
+    #[arg(long, value_name = "S", value_parser = parse_order_status)]
+    pub status: Vec<OrderStatus>,
+    /// Created on or after this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub from: Option<NaiveDate>,
+    /// Created on or before this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub to: Option<NaiveDate>,
+    /// Only the order(s) placed with this client order key.
+    #[arg(long, value_name = "KEY", value_parser = parse_order_key)]
+    pub key: Option<OrderKey>,
+    /// Sort by createdAt, vcuAmount, status or vcuUnitPrice, optionally `:asc` or `:desc`.
+    #[arg(long, value_name = "FIELD[:asc|desc]", value_parser = parse_order_sort)]
+    pub sort: Option<(OrderSort, SortDirection)>,
+    /// Items per page (1–1000).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub page_size: Option<u32>,
+}
+
+/// `carbonext orders list`.
+#[derive(Debug, Args)]
+pub struct ListOrdersArgs {
+    /// Filters, sort and page size.
+    #[command(flatten)]
+    pub filters: OrderFilters,
+    /// Page to show (1-based).
+    #[arg(long, value_name = "N", default_value_t = 1, conflicts_with = "all",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub page: u32,
+    /// Every page; JSON output is then an array of orders.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `carbonext orders export`.
+#[derive(Debug, Args)]
+pub struct ExportOrdersArgs {
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Filters, sort and page size.
+    #[command(flatten)]
+    pub filters: OrderFilters,
+}
+
+/// Formats of `orders export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// `carbonext balance`.
+#[derive(Debug, Args)]
+pub struct BalanceArgs {
+    /// First day of the period (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub start: Option<NaiveDate>,
+    /// Last day of the period (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub end: Option<NaiveDate>,
+}
+
+/// `carbonext invoices …`.
+#[derive(Debug, Subcommand)]
+pub enum InvoicesCommand {
+    /// One page of invoices, or every invoice with --all.
+    List(ListInvoicesArgs),
+    /// One invoice.
+    Get {
+        /// Invoice id.
+        #[arg(value_name = "ID", value_parser = parse_invoice_id)]
+        id: InvoiceId,
+    },
+}
+
+/// `carbonext invoices list`.
+#[derive(Debug, Args)]
+pub struct ListInvoicesArgs {
+    /// Only invoices in this status (Paid, Pending); repeat for several.
+    #[arg(long, value_name = "S", value_parser = parse_invoice_status)]
+    pub status: Vec<InvoiceStatus>,
+    /// Created on or after this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub from: Option<NaiveDate>,
+    /// Created on or before this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub to: Option<NaiveDate>,
+    /// Sort by createdAt, totalVcuAmount, totalPrice or status, optionally `:asc` or `:desc`.
+    #[arg(long, value_name = "FIELD[:asc|desc]", value_parser = parse_invoice_sort)]
+    pub sort: Option<(InvoiceSort, SortDirection)>,
+    /// Page to show (1-based).
+    #[arg(long, value_name = "N", default_value_t = 1, conflicts_with = "all",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub page: u32,
+    /// Items per page (1–1000).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub page_size: Option<u32>,
+    /// Every page; JSON output is then an array of invoices.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `carbonext calculate …`.
+#[derive(Debug, Subcommand)]
+pub enum CalculateCommand {
+    /// The transport types and their ids.
+    Types,
+    /// Emissions of a distance travelled.
+    Distance {
+        /// Transport type id (see `calculate types`).
+        #[arg(long = "type", value_name = "ID")]
+        transport: i32,
+        /// Distance in meters.
+        #[arg(long, value_name = "M", value_parser = parse_positive_decimal)]
+        meters: Decimal,
+    },
+    /// Emissions between two codes (ZIP codes by road, airport codes by air).
+    Route {
+        /// Transport type id (see `calculate types`).
+        #[arg(long = "type", value_name = "ID")]
+        transport: i32,
+        /// Origin code.
+        #[arg(long, value_name = "CODE")]
+        from: String,
+        /// Destination code.
+        #[arg(long, value_name = "CODE")]
+        to: String,
+        /// Units of the type's request unit (grams, passengers…).
+        #[arg(long, value_name = "N", value_parser = parse_positive_decimal)]
+        units: Decimal,
+    },
+}
+
+/// Paging of the administration listings.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct PageArgs {
+    /// Page to show (1-based).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub page: u32,
+    /// Items per page (1–1000).
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub page_size: u32,
+}
+
+/// `carbonext users …`.
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// One page of users.
+    List(PageArgs),
+    /// One user with their permissions.
+    Get {
+        /// User id.
+        #[arg(value_name = "ID", value_parser = parse_uuid)]
+        id: uuid::Uuid,
+    },
+    /// Create a user.
+    Create {
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        /// E-mail (login).
+        #[arg(long)]
+        email: String,
+        /// Permission key to grant (e.g. orders_read); repeat for several.
+        #[arg(long = "permission", value_name = "KEY")]
+        permissions: Vec<String>,
+    },
+    /// Change a user's name and/or permissions.
+    Update {
+        /// User id.
+        #[arg(value_name = "ID", value_parser = parse_uuid)]
+        id: uuid::Uuid,
+        /// New name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Permission key the user should hold; repeat for several.
+        #[arg(long = "permission", value_name = "KEY")]
+        permissions: Vec<String>,
+    },
+    /// Delete a user.
+    Delete {
+        /// User id.
+        #[arg(value_name = "ID", value_parser = parse_uuid)]
+        id: uuid::Uuid,
+    },
+}
+
+/// `carbonext api-keys …`.
+#[derive(Debug, Subcommand)]
+pub enum ApiKeysCommand {
+    /// One page of API keys.
+    List(PageArgs),
+    /// One API key with its permissions.
+    Get {
+        /// API key id.
+        #[arg(value_name = "ID", value_parser = parse_uuid)]
+        id: uuid::Uuid,
+    },
+    /// Create an API key; its secret is printed this once.
+    Create {
+        /// Client id of the new key.
+        #[arg(long)]
+        client_id: String,
+        /// Human-readable name.
+        #[arg(long)]
+        display_name: String,
+        /// Permission key to grant (e.g. orders_write); repeat for several.
+        #[arg(long = "permission", value_name = "KEY")]
+        permissions: Vec<String>,
+    },
+}
+
+/// `carbonext sandbox …`.
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Run the sandbox in the foreground until Ctrl-C, printing its URLs and seeded (fake)
+    /// credentials.
+    Serve(carbonext_sandbox::cli::ServeArgs),
+}
+
+fn parse_vcu(text: &str) -> Result<VcuAmount, String> {
+    text.parse::<VcuAmount>().map_err(|e| e.to_string())
+}
+
+fn parse_currency(text: &str) -> Result<Currency, String> {
+    let code = text.trim();
+    if code.len() == 3 && code.chars().all(|c| c.is_ascii_alphabetic()) {
+        Ok(Currency::from(code.to_ascii_uppercase()))
+    } else {
+        Err("expected a three-letter currency code such as BRL or USD".to_owned())
+    }
+}
+
+fn parse_order_key(text: &str) -> Result<OrderKey, String> {
+    OrderKey::new(text).map_err(|e| e.to_string())
+}
+
+fn parse_order_id(text: &str) -> Result<OrderId, String> {
+    text.parse::<OrderId>()
+        .map_err(|_| "expected an order id (a UUID)".to_owned())
+}
+
+fn parse_invoice_id(text: &str) -> Result<InvoiceId, String> {
+    text.parse::<InvoiceId>()
+        .map_err(|_| "expected an invoice id (a UUID)".to_owned())
+}
+
+fn parse_uuid(text: &str) -> Result<uuid::Uuid, String> {
+    uuid::Uuid::parse_str(text.trim()).map_err(|_| "expected an id (a UUID)".to_owned())
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| "expected a date as YYYY-MM-DD".to_owned())
+}
+
+fn parse_positive_decimal(text: &str) -> Result<Decimal, String> {
+    // The same rules as a VCU amount: plain decimal text, strictly positive.
+    text.parse::<VcuAmount>()
+        .map(Decimal::from)
+        .map_err(|e| e.to_string().replace("a VCU amount", "the value"))
+}
+
+/// Statuses that filters accept: the known ones, case-insensitively.
+fn known<T: Clone + std::fmt::Display>(value: &str, known: &[T]) -> Result<T, String> {
+    known
+        .iter()
+        .find(|k| k.to_string().eq_ignore_ascii_case(value.trim()))
+        .cloned()
+        .ok_or_else(|| {
+            let names: Vec<String> = known.iter().map(ToString::to_string).collect();
+            format!("expected one of {}", names.join(", "))
+        })
+}
+
+fn parse_order_status(text: &str) -> Result<OrderStatus, String> {
+    known(text, OrderStatus::KNOWN)
+}
+
+fn parse_invoice_status(text: &str) -> Result<InvoiceStatus, String> {
+    known(text, InvoiceStatus::KNOWN)
+}
+
+/// Splits `field[:asc|desc]`; the direction defaults to descending (newest first).
+fn split_sort(text: &str) -> Result<(&str, SortDirection), String> {
+    let (field, direction) = match text.split_once(':') {
+        Some((field, direction)) => (field, Some(direction)),
+        None => (text, None),
+    };
+    let direction = match direction.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("desc") => SortDirection::Desc,
+        Some("asc") => SortDirection::Asc,
+        Some(_) => return Err("the direction after `:` must be asc or desc".to_owned()),
+    };
+    Ok((field.trim(), direction))
+}
+
+fn parse_order_sort(text: &str) -> Result<(OrderSort, SortDirection), String> {
+    let (field, direction) = split_sort(text)?;
+    let field = match normalise(field).as_str() {
+        "createdat" => OrderSort::CreatedAt,
+        "vcuamount" => OrderSort::VcuAmount,
+        "status" => OrderSort::Status,
+        "vcuunitprice" => OrderSort::VcuUnitPrice,
+        _ => return Err("expected createdAt, vcuAmount, status or vcuUnitPrice".to_owned()),
+    };
+    Ok((field, direction))
+}
+
+fn parse_invoice_sort(text: &str) -> Result<(InvoiceSort, SortDirection), String> {
+    let (field, direction) = split_sort(text)?;
+    let field = match normalise(field).as_str() {
+        "createdat" => InvoiceSort::CreatedAt,
+        "totalvcuamount" => InvoiceSort::TotalVcuAmount,
+        "totalprice" => InvoiceSort::TotalPrice,
+        "status" => InvoiceSort::Status,
+        _ => {
+            return Err("expected createdAt, totalVcuAmount, totalPrice or status".to_owned());
+        }
+    };
+    Ok((field, direction))
+}
+
+/// `created-at`, `created_at` and `createdAt` name the same field.
+fn normalise(field: &str) -> String {
+    field
+        .chars()
+        .filter(|c| *c != '-' && *c != '_')
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn amounts_must_be_positive_plain_decimals() {
+        for bad in ["0", "-1", "abc", "1e3", "NaN", ""] {
+            assert!(
+                Cli::try_parse_from(["carbonext", "price", "--vcu", bad]).is_err(),
+                "{bad} accepted"
+            );
+        }
+        let cli = Cli::try_parse_from(["carbonext", "orders", "create", "--vcu", "0.020"])
+            .expect("valid");
+        match cli.command {
+            Command::Orders(OrdersCommand::Create(args)) => {
+                assert_eq!(args.vcu.to_string(), "0.020");
+            }
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn sort_accepts_field_and_direction_spellings() {
+        assert_eq!(
+            parse_order_sort("vcuAmount:asc"),
+            Ok((OrderSort::VcuAmount, SortDirection::Asc))
+        );
+        assert_eq!(
+            parse_order_sort("created_at"),
+            Ok((OrderSort::CreatedAt, SortDirection::Desc))
+        );
+        assert!(parse_order_sort("price:up").is_err());
+        assert!(parse_invoice_sort("vcuAmount").is_err());
+    }
+
+    #[test]
+    fn statuses_are_matched_case_insensitively() {
+        assert_eq!(parse_order_status("paid"), Ok(OrderStatus::Paid));
+        assert!(parse_order_status("Retired").is_err());
+        assert_eq!(parse_invoice_status("PENDING"), Ok(InvoiceStatus::Pending));
+    }
+
+    #[test]
+    fn global_flags_work_after_the_subcommand() {
+        let cli = Cli::try_parse_from(["carbonext", "balance", "--output", "json", "-vv"])
+            .expect("valid");
+        assert_eq!(cli.global.output, OutputMode::Json);
+        assert_eq!(cli.global.verbose, 2);
+    }
+}

@@ -1,0 +1,128 @@
+//! Administration: `carbonext users …`, `carbonext api-keys …`, `carbonext permissions`.
+//!
+//! `api-keys create` prints the new key's client secret: the API returns it this once. It is
+//! the only secret the CLI ever prints, and only because it is the result asked for.
+
+use carbonext_domain::accounts::{NewApiKey, NewUser, PermissionRef, UserUpdate};
+use carbonext_domain::Accounts;
+
+use super::Context;
+use crate::cli::{ApiKeysCommand, UsersCommand};
+use crate::exit::CliError;
+use crate::output::note;
+use crate::views;
+
+fn refs(keys: &[String]) -> Vec<PermissionRef> {
+    keys.iter()
+        .map(|key| PermissionRef {
+            id: None,
+            key: Some(key.clone()),
+        })
+        .collect()
+}
+
+/// Runs a `users` subcommand.
+pub async fn users(context: &Context, command: UsersCommand) -> Result<(), CliError> {
+    context
+        .with_session(|session| async move {
+            let accounts = &session.carbonext;
+            let output = &context.output;
+            let result: Result<(), CliError> = async {
+                match command {
+                    UsersCommand::List(page) => {
+                        let users = accounts.users_page(page.page, page.page_size).await?;
+                        output.show(&users, |p| views::page(p, "users", views::users))
+                    }
+                    UsersCommand::Get { id } => output.show(&accounts.user(id).await?, views::user),
+                    UsersCommand::Create {
+                        name,
+                        email,
+                        permissions,
+                    } => {
+                        let user = NewUser {
+                            email,
+                            name,
+                            permissions: refs(&permissions),
+                        };
+                        output.show(&accounts.create_user(user).await?, views::user)
+                    }
+                    UsersCommand::Update {
+                        id,
+                        name,
+                        permissions,
+                    } => {
+                        let update = UserUpdate {
+                            name,
+                            permissions: refs(&permissions),
+                        };
+                        output.show(&accounts.update_user(id, update).await?, views::user)
+                    }
+                    UsersCommand::Delete { id } => {
+                        accounts.delete_user(id).await?;
+                        if output.is_json() {
+                            crate::output::print_json(
+                                &serde_json::json!({ "id": id, "deleted": true }),
+                            )
+                        } else {
+                            crate::output::write_stdout(&format!("user {id} deleted\n"))
+                        }
+                    }
+                }
+            }
+            .await;
+            (session, result)
+        })
+        .await
+}
+
+/// Runs an `api-keys` subcommand.
+pub async fn api_keys(context: &Context, command: ApiKeysCommand) -> Result<(), CliError> {
+    context
+        .with_session(|session| async move {
+            let accounts = &session.carbonext;
+            let output = &context.output;
+            let result: Result<(), CliError> = async {
+                match command {
+                    ApiKeysCommand::List(page) => {
+                        let keys = accounts.api_keys_page(page.page, page.page_size).await?;
+                        output.show(&keys, |p| views::page(p, "API keys", views::api_keys))
+                    }
+                    ApiKeysCommand::Get { id } => {
+                        output.show(&accounts.api_key(id).await?, views::api_key)
+                    }
+                    ApiKeysCommand::Create {
+                        client_id,
+                        display_name,
+                        permissions,
+                    } => {
+                        let key = NewApiKey {
+                            client_id,
+                            display_name,
+                            permissions: refs(&permissions),
+                        };
+                        let created = accounts.create_api_key(key).await?;
+                        note("Keep the client secret now: the API will not show it again.");
+                        output.show(&created, views::new_api_key)
+                    }
+                }
+            }
+            .await;
+            (session, result)
+        })
+        .await
+}
+
+/// Prints every permission that can be granted.
+pub async fn permissions(context: &Context) -> Result<(), CliError> {
+    context
+        .with_session(|session| async move {
+            let result = match session.carbonext.permissions().await {
+                Ok(permissions) => context
+                    .output
+                    .show(permissions.as_slice(), views::permissions),
+                Err(error) => Err(error.into()),
+            };
+            (session, result)
+        })
+        .await
+}

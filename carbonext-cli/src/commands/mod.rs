@@ -1,0 +1,79 @@
+//! One module per command group; [`run`] dispatches a parsed [`Cli`].
+//!
+//! Every API command follows the same order: turn the arguments into validated requests
+//! (a refusal is exit code 2 and nothing is sent), open a [`Session`] (which gets the access
+//! token, so authentication problems surface as such), call the SDK, print, close.
+
+mod admin;
+mod balance;
+mod calculate;
+mod completions;
+mod invoices;
+mod orders;
+mod price;
+mod quickstart;
+mod sandbox;
+
+use std::future::Future;
+
+use crate::cli::{Cli, Command, GlobalArgs, SandboxCommand};
+use crate::connect::{Session, Target};
+use crate::exit::CliError;
+use crate::output::Output;
+
+/// What every command needs: the global flags and the printer.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// Flags valid for every command.
+    pub global: GlobalArgs,
+    /// Where and how results are printed.
+    pub output: Output,
+}
+
+impl Context {
+    /// The context of `global`.
+    pub fn new(global: GlobalArgs) -> Self {
+        let output = Output::new(global.output);
+        Self { global, output }
+    }
+
+    /// Resolves the target and opens a session, without authenticating yet.
+    pub async fn open(&self) -> Result<Session, CliError> {
+        let target = Target::resolve(&self.global)?;
+        Session::open(target, &self.global).await
+    }
+
+    /// Opens an authenticated session, runs `work` with it, and closes it whatever happened.
+    pub async fn with_session<T, F, Fut>(&self, work: F) -> Result<T, CliError>
+    where
+        F: FnOnce(Session) -> Fut,
+        Fut: Future<Output = (Session, Result<T, CliError>)>,
+    {
+        let session = self.open().await?;
+        if let Err(error) = session.authenticate().await {
+            session.close().await;
+            return Err(error);
+        }
+        let (session, result) = work(session).await;
+        session.close().await;
+        result
+    }
+}
+
+/// Runs the command `cli` names.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let context = Context::new(cli.global);
+    match cli.command {
+        Command::Quickstart => quickstart::run(&context).await,
+        Command::Price(args) => price::run(&context, args).await,
+        Command::Orders(command) => orders::run(&context, command).await,
+        Command::Balance(args) => balance::run(&context, args).await,
+        Command::Invoices(command) => invoices::run(&context, command).await,
+        Command::Calculate(command) => calculate::run(&context, command).await,
+        Command::Users(command) => admin::users(&context, command).await,
+        Command::ApiKeys(command) => admin::api_keys(&context, command).await,
+        Command::Permissions => admin::permissions(&context).await,
+        Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(args).await,
+        Command::Completions { shell } => completions::run(shell),
+    }
+}
