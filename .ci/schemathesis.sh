@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SCHEMATHESIS_VERSION="4.32.5"
-MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-20}"
+MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-30}"
 
 target_dir="$(cargo metadata --format-version 1 --no-deps \
   | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
@@ -56,8 +56,8 @@ PY
 "$venv/bin/schemathesis" run openapi.yaml \
   --url "$api_url" \
   --header "Authorization: Bearer $token" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-  --phases examples,coverage,fuzzing \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance,negative_data_rejection \
+  --phases examples,coverage,fuzzing,stateful \
   --max-examples "$MAX_EXAMPLES" \
   --seed 20240115 \
   --workers 2 \
