@@ -4,8 +4,9 @@
 //!   operation ids, e.g. `create_order`, `request_token`), counted on arrival, so requests
 //!   answered by a fault (5xx, 429, dropped) count too;
 //! - [`Counters::token_requests`]: requests to the token endpoint, whatever their outcome;
-//! - [`Counters::expired_token_rejections`]: API requests refused with 401 because their
-//!   token was missing, unknown, expired or revoked;
+//! - [`Counters::expired_token_rejections`]: API requests refused with 401 because the
+//!   token they presented was unknown, expired or revoked (a request with no token at all is
+//!   refused too, but not counted here);
 //! - [`Counters::total_api_requests`]: every request under `/v1/` (including unknown paths),
 //!   not the token endpoint nor the control paths.
 
@@ -70,7 +71,7 @@ pub struct Counters {
     pub operations: BTreeMap<String, u64>,
     /// Requests to the token endpoint.
     pub token_requests: u64,
-    /// API requests refused for a missing, unknown, expired or revoked token.
+    /// API requests refused for an unknown, expired or revoked token.
     pub expired_token_rejections: u64,
     /// Requests under `/v1/`.
     pub total_api_requests: u64,
@@ -87,7 +88,7 @@ impl Counters {
         self.token_requests
     }
 
-    /// API requests refused for a missing, unknown, expired or revoked token.
+    /// API requests refused for an unknown, expired or revoked token.
     pub fn expired_token_rejections(&self) -> u64 {
         self.expired_token_rejections
     }

@@ -138,8 +138,8 @@ impl Faults {
         self.plan().drop_before = (share > 0.0).then(|| Share::new(share));
     }
 
-    /// For that share of `create_order` requests: stores the order, then closes the
-    /// connection without any response.
+    /// For that share of committed orders (`create_order` requests that passed validation):
+    /// stores the order, then closes the connection without any response.
     pub fn drop_after_commit(&self, share: f64) {
         self.plan().drop_after_commit = (share > 0.0).then(|| Share::new(share));
     }

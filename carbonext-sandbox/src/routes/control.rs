@@ -4,7 +4,7 @@
 //! | method & path | body | answer |
 //! |---|---|---|
 //! | `GET /__sandbox/credentials` | | seeded customer id, client id, secret, URLs |
-//! | `GET /__sandbox/counters` | | [`Counters`](crate::Counters) as JSON |
+//! | `GET /__sandbox/counters` | | [`Counters`] as JSON |
 //! | `GET /__sandbox/faults` | | [`FaultSettings`] |
 //! | `POST /__sandbox/faults` | [`FaultSettings`] (every member optional) | the new settings |
 //! | `POST /__sandbox/clock/advance` | `{"seconds": 864000}` | `{"now": "..."}` |
