@@ -287,3 +287,31 @@ async fn clones_of_a_cache_share_one_token() {
     assert!(a.same_as(&b));
     assert_eq!(server.token_requests(), 1);
 }
+
+/// Gives every request a streamed body, which cannot be replayed.
+struct StreamedBody;
+
+impl carbonext_api::RequestHook for StreamedBody {
+    fn send<'a>(
+        &'a self,
+        mut request: reqwest::Request,
+        info: &'a carbonext_api::OperationInfo,
+        next: carbonext_api::Next<'a>,
+    ) -> futures::future::BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        let chunks = futures::stream::iter([Ok::<_, std::io::Error>(b"{}".to_vec())]);
+        *request.body_mut() = Some(reqwest::Body::wrap_stream(chunks));
+        next.run(request, info)
+    }
+}
+
+#[tokio::test]
+async fn a_request_whose_body_cannot_be_replayed_is_not_retried() {
+    let server = Scripted::start(vec![], Answer::Token { expires_in: 300 }).await;
+    let client = ClientBuilder::new(server.api_url(), cache(&server).build())
+        .outer_hook(StreamedBody)
+        .build();
+    let error = client.get_price().send().await.unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(401), "{error:?}");
+    assert_eq!(server.api_requests(), 1, "no replay of a streamed body");
+    assert_eq!(server.token_requests(), 1, "and no refresh for nothing");
+}
