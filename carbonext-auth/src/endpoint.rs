@@ -117,21 +117,11 @@ impl TokenEndpoint {
     }
 
     fn transport(&self, error: reqwest::Error) -> Failure {
-        // A request that cannot even be built (bad URL) will never succeed: report it as
-        // a non-transient answer-less failure.
-        let error = if error.is_builder() {
-            AuthError::UnexpectedResponse {
-                status: 0,
-                detail: format!("token request cannot be built: {error}"),
-            }
-        } else {
-            AuthError::Transport {
+        Failure {
+            error: AuthError::Transport {
                 attempts: 1,
                 source: Arc::new(error),
-            }
-        };
-        Failure {
-            error,
+            },
             retry_after: None,
         }
     }

@@ -61,7 +61,8 @@ pub enum AuthError {
     },
 
     /// The token request could not be sent or its answer not read (connection refused, timeout,
-    /// reset), even after the retries of the [`RetryPolicy`](crate::RetryPolicy).
+    /// reset, or a malformed token URL), even after the retries of the
+    /// [`RetryPolicy`](crate::RetryPolicy).
     #[error("token request failed after {attempts} attempt(s)")]
     Transport {
         /// Requests sent, retries included.
@@ -100,10 +101,12 @@ pub enum AuthError {
 
 impl AuthError {
     /// Whether trying again later may succeed without changing the configuration: transport
-    /// failures, 5xx and 429 answers. Rejected credentials or scopes are not transient.
+    /// failures (but a malformed URL), 408, 429 and 5xx answers. Rejected credentials or
+    /// scopes are not transient.
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Transport { .. } => true,
+            // A request that cannot even be built (a malformed URL) never will be.
+            Self::Transport { source, .. } => !source.is_builder(),
             Self::OAuth { status, code, .. } => {
                 is_transient_status(*status)
                     || code == "temporarily_unavailable"

@@ -315,3 +315,14 @@ async fn a_request_whose_body_cannot_be_replayed_is_not_retried() {
     assert_eq!(server.api_requests(), 1, "no replay of a streamed body");
     assert_eq!(server.token_requests(), 1, "and no refresh for nothing");
 }
+
+#[tokio::test]
+async fn a_malformed_token_url_fails_at_once() {
+    let cache = TokenCache::builder(Credentials::new("app", "the-secret"), "not a url").build();
+    let error = cache.token().await.unwrap_err();
+    assert!(
+        matches!(error, AuthError::Transport { attempts: 1, .. }),
+        "{error:?}"
+    );
+    assert!(!error.is_transient());
+}
