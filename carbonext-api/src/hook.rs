@@ -244,7 +244,10 @@ async fn problem_or_synthesized(
         && if is_oauth {
             serde_json::from_slice::<crate::types::OAuthError>(&body.bytes).is_ok()
         } else {
-            serde_json::from_slice::<ProblemDetails>(&body.bytes).is_ok()
+            // Every member is optional, so any object decodes: a gateway's
+            // `{"message": "Unauthorized"}` would become an empty ProblemDetails.
+            serde_json::from_slice::<ProblemDetails>(&body.bytes)
+                .is_ok_and(|p| p.type_.is_some() || p.title.is_some() || p.status.is_some())
         };
     let bytes = if well_formed {
         body.bytes

@@ -139,6 +139,53 @@ async fn json_error_body_that_is_not_problem_details_is_replaced_with_an_excerpt
 }
 
 #[tokio::test]
+async fn gateway_json_without_problem_members_is_replaced_with_an_excerpt() {
+    // What API gateways answer (Kong, AWS API Gateway): a JSON object, but with none of the
+    // problem details members, which would otherwise decode as an empty ProblemDetails.
+    let body = r#"{"message":"Unauthorized"}"#;
+    let (_peer, client) = client_for(Canned::new(
+        StatusCode::UNAUTHORIZED,
+        "application/json",
+        body,
+    ))
+    .await;
+    let (status, problem) = problem(client.get_balance().send().await.unwrap_err());
+
+    assert_eq!(status, 401);
+    assert_eq!(problem.status, Some(401));
+    assert_eq!(problem.title.as_deref(), Some("Unauthorized"));
+    assert_eq!(problem.detail.as_deref(), Some(body));
+}
+
+#[tokio::test]
+async fn problem_details_with_only_a_title_are_kept() {
+    let body =
+        r#"{"title":"Order cannot be cancelled after 10 days","detail":"purchased 2022-07-01"}"#;
+    let (_peer, client) = client_for(Canned::new(
+        StatusCode::CONFLICT,
+        "application/problem+json",
+        body,
+    ))
+    .await;
+    let (status, problem) = problem(
+        client
+            .cancel_orders()
+            .body(types::CancelOrders {
+                orders_ids: vec![uuid::Uuid::nil()],
+            })
+            .send()
+            .await
+            .unwrap_err(),
+    );
+
+    assert_eq!(status, 409);
+    assert_eq!(
+        problem,
+        serde_json::from_str::<types::ProblemDetails>(body).unwrap()
+    );
+}
+
+#[tokio::test]
 async fn huge_error_body_is_cut_to_a_short_excerpt() {
     let body = "x".repeat(1024 * 1024);
     let (_peer, client) = client_for(Canned::new(StatusCode::BAD_GATEWAY, "text/html", body)).await;
