@@ -20,7 +20,7 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A point in time as sent by the server. Compared, ordered and hashed by the instant.
@@ -82,7 +82,11 @@ impl FromStr for Timestamp {
                 NaiveDate::parse_from_str(s, "%Y-%m-%d")
                     .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc())
             })
-            .map_err(|_| TimestampError {
+            .ok()
+            // Four-digit years only (RFC 3339, and what the server writes): outside them the
+            // instant could not be written back in the server's shape.
+            .filter(|utc| (0..=9999).contains(&utc.year()))
+            .ok_or_else(|| TimestampError {
                 text: s.chars().take(64).collect(),
             })?;
         Ok(Self {

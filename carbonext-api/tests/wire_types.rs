@@ -131,6 +131,23 @@ fn garbage_timestamp_fails_with_timestamp_error() {
 }
 
 #[test]
+fn timestamps_outside_four_digit_years_are_refused() {
+    // Found by fuzz/fuzz_targets/timestamp.rs: `-2-02-12T0:12:13.7117` parsed, but
+    // `Timestamp::from_utc` of its instant wrote text that did not parse back.
+    for outside in [
+        "-2-02-12T0:12:13.7117",
+        "-0001-01-01",
+        "10000-01-01T00:00:00Z",
+        "0000-01-01T00:00:00+01:00",
+    ] {
+        assert!(outside.parse::<Timestamp>().is_err(), "{outside} parsed");
+    }
+    let edge: Timestamp = "9999-12-31T23:59:59.9999999Z".parse().unwrap();
+    let written = Timestamp::from_utc(edge.utc());
+    assert_eq!(written.as_str().parse::<Timestamp>().unwrap(), edge);
+}
+
+#[test]
 fn timestamp_error_quotes_at_most_64_characters_of_the_input() {
     let long = "x".repeat(1000);
     let error = long.parse::<Timestamp>().unwrap_err().to_string();

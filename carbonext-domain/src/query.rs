@@ -111,6 +111,12 @@ impl ListQuery {
                 });
             }
             for value in &term.values {
+                // `status_in:Paid-` or `status_eq:` would reach the server as a stray separator.
+                if value.is_empty() {
+                    return Err(ValidationError::Empty {
+                        what: "a filter value",
+                    });
+                }
                 let forbidden = if term.op == FilterOp::In {
                     "`~` or `-`"
                 } else {
@@ -383,6 +389,24 @@ mod tests {
             Err(ValidationError::InvalidFilterValue { .. })
         ));
         assert!(OrderQuery::new().status_in([]).filter_by().is_err());
+    }
+
+    #[test]
+    fn empty_filter_values_are_refused() {
+        // Found by fuzz/fuzz_targets/filter_by.rs: `status_in:` / `status_in:Paid-`.
+        let empty = OrderStatus::Unknown(String::new());
+        for query in [
+            OrderQuery::new().status_in([empty.clone()]),
+            OrderQuery::new().status_in([OrderStatus::Paid, empty.clone()]),
+            OrderQuery::new().status(empty),
+        ] {
+            assert_eq!(
+                query.filter_by(),
+                Err(ValidationError::Empty {
+                    what: "a filter value"
+                })
+            );
+        }
     }
 
     #[test]
