@@ -9,6 +9,8 @@
 //! The crates log operations, URLs, statuses and token lifetimes, never a client secret or an
 //! access token, so no level prints one.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 /// The filter directives for a verbosity count.
@@ -44,6 +46,7 @@ pub fn init(verbose: u8) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(true)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
 

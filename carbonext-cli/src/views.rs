@@ -89,6 +89,11 @@ pub fn orders(orders: &[Order]) -> Table {
 /// A page of items as a table followed by where the page sits.
 pub fn page<T>(page: &Page<T>, noun: &str, table: impl Fn(&[T]) -> Table) -> String {
     let mut text = table(&page.items).to_string();
+    let noun = if page.total_count == 1 {
+        noun.strip_suffix('s').unwrap_or(noun)
+    } else {
+        noun
+    };
     text.push_str(&format!(
         "page {} of {} ({} {noun} in all)\n",
         page.page_index,

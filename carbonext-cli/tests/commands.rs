@@ -1,0 +1,403 @@
+//! Every command against a deterministic sandbox over 127.0.0.1, in both output modes, as
+//! insta snapshots with ids and timestamps redacted (amounts never).
+
+mod common;
+
+use common::{
+    assert_code, carbonext, first_uuid, ok, redact, redact_table, run, sandbox, stderr, stdout,
+};
+use insta::assert_snapshot;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn price_prints_exact_amounts_in_both_modes() {
+    let sandbox = sandbox().await;
+    let table = ok(carbonext(&sandbox), &["price", "--vcu", "0.02"]);
+    assert_snapshot!("price_table", redact(&table));
+    let json = ok(
+        carbonext(&sandbox),
+        &["price", "--vcu", "0.020", "--output", "json"],
+    );
+    assert_snapshot!("price_json", redact(&json));
+    let value: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(value["vcuAmount"], "0.020");
+    assert_eq!(value["vcuPrice"], "110.00");
+    assert_eq!(value["totalPrice"], "2.20000");
+    let usd = ok(
+        carbonext(&sandbox),
+        &["price", "--currency", "usd", "-o", "json"],
+    );
+    assert!(usd.contains("\"vcuPrice\": \"20.50\""), "{usd}");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_create_shows_the_order_and_a_key_is_placed_once() {
+    let sandbox = sandbox().await;
+    let args = [
+        "orders",
+        "create",
+        "--vcu",
+        "2.5",
+        "--pay-with-balance",
+        "--meta-data",
+        "march fleet",
+        "--key",
+        "invoice_2026_03",
+        "--recipient-name",
+        "ACME",
+        "--recipient-email",
+        "esg@acme.example",
+        "--retirement-name",
+        "ACME Foundation",
+    ];
+    let table = ok(carbonext(&sandbox), &args);
+    assert_snapshot!("orders_create_table", redact(&table));
+
+    // The same command again finds the order instead of placing a second one.
+    let again = run(carbonext(&sandbox), &[&args[..], &["-o", "json"]].concat());
+    assert_code(&again, 0);
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+    assert_snapshot!("orders_create_json", redact(&stdout(&again)));
+    assert_eq!(sandbox.counters().operation("create_order"), 1);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_list_pages_filters_and_all() {
+    let sandbox = sandbox().await;
+    for (vcu, pay) in [("1", true), ("0.5", false), ("3.25", true)] {
+        let mut args = vec!["orders", "create", "--vcu", vcu];
+        if pay {
+            args.push("--pay-with-balance");
+        }
+        ok(carbonext(&sandbox), &args);
+    }
+    let table = ok(
+        carbonext(&sandbox),
+        &[
+            "orders",
+            "list",
+            "--page-size",
+            "2",
+            "--sort",
+            "vcuAmount:asc",
+        ],
+    );
+    assert_snapshot!("orders_list_table", redact_table(&table));
+    let json = ok(
+        carbonext(&sandbox),
+        &[
+            "orders",
+            "list",
+            "--page-size",
+            "2",
+            "--page",
+            "2",
+            "--sort",
+            "vcuAmount:asc",
+            "-o",
+            "json",
+        ],
+    );
+    assert_snapshot!("orders_list_json", redact(&json));
+    let page: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(page["pageIndex"], 2);
+    assert_eq!(page["totalCount"], 3);
+
+    let all = ok(
+        carbonext(&sandbox),
+        &[
+            "orders",
+            "list",
+            "--all",
+            "--page-size",
+            "1",
+            "--sort",
+            "vcuAmount:desc",
+            "-o",
+            "json",
+        ],
+    );
+    let items: Vec<serde_json::Value> = serde_json::from_str(&all).expect("a JSON array");
+    let amounts: Vec<&str> = items
+        .iter()
+        .filter_map(|o| o["vcuAmount"].as_str())
+        .collect();
+    assert_eq!(amounts, ["3.25", "1", "0.5"]);
+
+    let issued = ok(
+        carbonext(&sandbox),
+        &[
+            "orders", "list", "--all", "--status", "issued", "-o", "json",
+        ],
+    );
+    let items: Vec<serde_json::Value> = serde_json::from_str(&issued).expect("a JSON array");
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["vcuAmount"], "0.5");
+
+    let all_table = ok(
+        carbonext(&sandbox),
+        &["orders", "list", "--all", "--status", "Paid"],
+    );
+    assert_snapshot!("orders_list_all_table", redact_table(&all_table));
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_cancel_one_or_several() {
+    let sandbox = sandbox().await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let json = ok(
+            carbonext(&sandbox),
+            &["orders", "create", "--vcu", "1", "-o", "json"],
+        );
+        let order: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+        ids.push(order["id"].as_str().expect("id").to_owned());
+    }
+    let one = ok(carbonext(&sandbox), &["orders", "cancel", &ids[0]]);
+    assert_snapshot!("orders_cancel_table", redact(&one));
+    let two = ok(
+        carbonext(&sandbox),
+        &["orders", "cancel", &ids[1], &ids[2], "-o", "json"],
+    );
+    assert_snapshot!("orders_cancel_json", redact(&two));
+    let cancelled: Vec<serde_json::Value> = serde_json::from_str(&two).expect("array");
+    assert!(cancelled.iter().all(|o| o["status"] == "Cancelled"));
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_export_streams_csv_and_jsonl() {
+    let sandbox = sandbox().await;
+    for vcu in ["0.02", "195.7295744096000"] {
+        ok(
+            carbonext(&sandbox),
+            &[
+                "orders",
+                "create",
+                "--vcu",
+                vcu,
+                "--meta-data",
+                "a, \"quoted\" note",
+            ],
+        );
+    }
+    let csv = ok(
+        carbonext(&sandbox),
+        &[
+            "orders",
+            "export",
+            "--format",
+            "csv",
+            "--page-size",
+            "1",
+            "--sort",
+            "vcuAmount:asc",
+        ],
+    );
+    assert_snapshot!("orders_export_csv", redact(&csv));
+    let jsonl = ok(
+        carbonext(&sandbox),
+        &[
+            "orders",
+            "export",
+            "--format",
+            "jsonl",
+            "--sort",
+            "vcuAmount:asc",
+        ],
+    );
+    let lines: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["vcuAmount"], "195.7295744096000");
+    assert_snapshot!("orders_export_jsonl", redact(&jsonl));
+
+    let empty = ok(
+        carbonext(&sandbox),
+        &["orders", "export", "--format", "csv", "--status", "Billed"],
+    );
+    assert_eq!(empty.lines().count(), 1, "header only: {empty}");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn balance_in_both_modes_and_over_a_period() {
+    let sandbox = sandbox().await;
+    ok(
+        carbonext(&sandbox),
+        &["orders", "create", "--vcu", "0.25", "--pay-with-balance"],
+    );
+    ok(carbonext(&sandbox), &["orders", "create", "--vcu", "1.5"]);
+    let table = ok(carbonext(&sandbox), &["balance"]);
+    assert_snapshot!("balance_table", redact(&table));
+    let json = ok(carbonext(&sandbox), &["balance", "-o", "json"]);
+    assert_snapshot!("balance_json", redact(&json));
+    let value: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(value["balancesByCurrency"][0]["balance"], "999.75");
+    let period = ok(
+        carbonext(&sandbox),
+        &["balance", "--start", "2024-01-01", "--end", "2024-12-31"],
+    );
+    assert!(period.contains("BRL"), "{period}");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invoices_list_and_get() {
+    let sandbox = sandbox().await;
+    let table = ok(carbonext(&sandbox), &["invoices", "list"]);
+    assert_snapshot!("invoices_list_table", redact_table(&table));
+    let all = ok(
+        carbonext(&sandbox),
+        &[
+            "invoices", "list", "--all", "--status", "paid", "-o", "json",
+        ],
+    );
+    let items: Vec<serde_json::Value> = serde_json::from_str(&all).expect("array");
+    assert_eq!(items.len(), 1);
+    let id = items[0]["id"].as_str().expect("id").to_owned();
+    let one = ok(carbonext(&sandbox), &["invoices", "get", &id]);
+    assert_snapshot!("invoices_get_table", redact(&one));
+    let json = ok(carbonext(&sandbox), &["invoices", "get", &id, "-o", "json"]);
+    assert_snapshot!("invoices_get_json", redact(&json));
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calculate_types_distance_and_route() {
+    let sandbox = sandbox().await;
+    let types = ok(carbonext(&sandbox), &["calculate", "types"]);
+    assert_snapshot!("calculate_types_table", types);
+    let distance = ok(
+        carbonext(&sandbox),
+        &["calculate", "distance", "--type", "0", "--meters", "100000"],
+    );
+    assert_snapshot!("calculate_distance_table", distance);
+    let json = ok(
+        carbonext(&sandbox),
+        &[
+            "calculate",
+            "route",
+            "--type",
+            "1",
+            "--from",
+            "GRU",
+            "--to",
+            "GIG",
+            "--units",
+            "2",
+            "-o",
+            "json",
+        ],
+    );
+    assert_snapshot!("calculate_route_json", json);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn administration_users_api_keys_and_permissions() {
+    let sandbox = sandbox().await;
+    let permissions = ok(carbonext(&sandbox), &["permissions"]);
+    assert_snapshot!("permissions_table", redact_table(&permissions));
+
+    let created = ok(
+        carbonext(&sandbox),
+        &[
+            "users",
+            "create",
+            "--name",
+            "Ana",
+            "--email",
+            "ana@acme.example",
+            "--permission",
+            "orders_read",
+            "-o",
+            "json",
+        ],
+    );
+    assert_snapshot!("users_create_json", redact(&created));
+    let id = first_uuid(&created);
+    let listed = ok(carbonext(&sandbox), &["users", "list"]);
+    assert_snapshot!("users_list_table", redact_table(&listed));
+    let updated = ok(
+        carbonext(&sandbox),
+        &[
+            "users",
+            "update",
+            &id,
+            "--name",
+            "Ana Lima",
+            "--permission",
+            "orders_write",
+        ],
+    );
+    assert_snapshot!("users_update_table", redact(&updated));
+    assert!(ok(carbonext(&sandbox), &["users", "get", &id]).contains("Ana Lima"));
+    assert!(ok(carbonext(&sandbox), &["users", "delete", &id]).contains("deleted"));
+    let gone = run(carbonext(&sandbox), &["users", "get", &id]);
+    assert_code(&gone, 4);
+
+    let key = ok(
+        carbonext(&sandbox),
+        &[
+            "api-keys",
+            "create",
+            "--client-id",
+            "billing_job",
+            "--display-name",
+            "Billing job",
+            "--permission",
+            "orders_read",
+        ],
+    );
+    assert!(key.contains("client secret:"), "{key}");
+    let keys = ok(carbonext(&sandbox), &["api-keys", "list", "-o", "json"]);
+    let page: serde_json::Value = serde_json::from_str(&keys).expect("JSON");
+    assert!(page["totalCount"].as_i64().unwrap_or(0) >= 2, "{keys}");
+    let key_id = first_uuid(&key);
+    assert!(ok(carbonext(&sandbox), &["api-keys", "get", &key_id]).contains("Billing job"));
+    sandbox.shutdown().await;
+}
+
+#[test]
+fn completions_are_generated_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let script = ok(common::bare(), &["completions", shell]);
+        assert!(script.contains("carbonext"), "{shell}");
+        assert!(script.contains("quickstart"), "{shell}");
+    }
+}
+
+#[test]
+fn sandbox_serve_prints_urls_and_fake_credentials_until_stopped() {
+    use std::io::{BufRead, BufReader};
+    let mut child = common::bare()
+        .args(["sandbox", "serve", "--port", "0", "--deterministic"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawns");
+    let stdout = child.stdout.take().expect("piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut banner = String::new();
+    for _ in 0..4 {
+        banner.push_str(&lines.next().expect("a line").expect("UTF-8"));
+        banner.push('\n');
+    }
+    child.kill().expect("stops");
+    let _ = child.wait();
+    assert!(
+        banner.contains("API URL:       http://127.0.0.1:"),
+        "{banner}"
+    );
+    assert!(banner.contains("token URL:"), "{banner}");
+    assert!(banner.contains("client id:"), "{banner}");
+}

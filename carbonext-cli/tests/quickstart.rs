@@ -1,0 +1,40 @@
+//! The main job: `carbonext quickstart` with no configuration at all runs the four steps
+//! against the embedded sandbox and exits 0.
+
+mod common;
+
+use common::{assert_code, bare, run, stderr, stdout};
+
+#[test]
+fn quickstart_with_zero_configuration_runs_every_step() {
+    let output = run(bare(), &["quickstart"]);
+    assert_code(&output, 0);
+    let out = stdout(&output);
+    for step in [
+        "Step 1/4 · Getting an access token",
+        "Access token obtained",
+        "Step 2/4 · Asking the price of 1 VCU",
+        "1 VCU costs 110.00 BRL.",
+        "Step 3/4 · Placing an order of 3 VCU, paid with the balance",
+        "3 VCU for 330.00 BRL, status Paid.",
+        "Step 4/4 · Reading the balance",
+        "BRL       997",
+    ] {
+        assert!(out.contains(step), "missing {step:?} in:\n{out}");
+    }
+    let err = stderr(&output);
+    assert!(err.contains("embedded sandbox"), "{err}");
+}
+
+#[test]
+fn quickstart_json_is_one_object_with_the_results() {
+    let output = run(bare(), &["quickstart", "--output", "json"]);
+    assert_code(&output, 0);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("one JSON object");
+    assert_eq!(value["tokenObtained"], true);
+    assert_eq!(value["quote"]["vcuPrice"], "110.00");
+    assert_eq!(value["order"]["vcuAmount"], "3");
+    assert_eq!(value["order"]["totalPrice"], "330.00");
+    assert_eq!(value["balance"]["balancesByCurrency"][0]["balance"], "997");
+    assert!(value.get("accessToken").is_none());
+}
