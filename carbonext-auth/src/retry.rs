@@ -23,9 +23,9 @@ use std::time::Duration;
 
 /// Bounded exponential backoff for token requests.
 ///
-/// Only transient failures are retried (see [`AuthError::is_transient`]): connection errors,
-/// timeouts, 5xx, 429 and 408. Rejected credentials or scopes are returned at once. The delay
-/// doubles from `initial_backoff` up to `max_backoff`, jittered into the upper half of each
+/// Only transient failures are retried (see
+/// [`AuthError::is_transient`](crate::AuthError::is_transient)): connection errors, timeouts,
+/// 5xx, 429 and 408. Rejected credentials or scopes are returned at once. The delay doubles from `initial_backoff` up to `max_backoff`, jittered into the upper half of each
 /// step; a `Retry-After` header in seconds lengthens it (still capped by `max_backoff`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
