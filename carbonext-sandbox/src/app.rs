@@ -1,5 +1,6 @@
 //! The router: every API route, the token endpoint, the control paths, and the answers for
-//! unknown paths and methods (problem details, never plain text).
+//! unknown paths and methods (problem details, never plain text), and a 500 problem for a
+//! handler that panics.
 
 use std::sync::Arc;
 
@@ -93,7 +94,18 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::gate::count_api_requests,
         ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            panic_answer,
+        ))
         .with_state(state)
+}
+
+/// A bug in the sandbox still answers problem details (500), not a dropped connection.
+fn panic_answer(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    tracing::error!("a sandbox handler panicked");
+    Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+        .with_detail("the sandbox failed while handling this request")
+        .into_response()
 }
 
 async fn not_found() -> impl IntoResponse {

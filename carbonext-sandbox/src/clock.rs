@@ -60,12 +60,5 @@ impl SandboxClock {
 /// `at` as the server writes timestamps: seven fractional digits and `Z`
 /// (`2022-07-24T18:26:44.4176783Z`).
 pub fn timestamp(at: DateTime<Utc>) -> carbonext_api::Timestamp {
-    // Written by hand: chrono has no seven-digit fraction specifier.
-    let text = format!(
-        "{}.{:07}Z",
-        at.format("%Y-%m-%dT%H:%M:%S"),
-        at.timestamp_subsec_nanos() / 100
-    );
-    text.parse()
-        .expect("a timestamp written in the server's format parses")
+    carbonext_api::Timestamp::from_utc(at)
 }
