@@ -40,6 +40,8 @@
 //! [`filter`] and [`query`] (lists), [`auth`] (tokens, 401/403), [`calculator`] (emissions),
 //! [`faults`] and [`counters`]. Errors are RFC 7807 problem details ([`problem`]).
 
+#![warn(missing_docs)]
+
 pub mod accounts;
 pub mod airports;
 pub mod app;
