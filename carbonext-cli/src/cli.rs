@@ -51,12 +51,12 @@ pub struct GlobalArgs {
     )]
     pub environment: Option<EnvironmentName>,
 
-    /// Base URL of the API (e.g. http://127.0.0.1:8080); needs --auth-url unless --env is given.
+    /// Base URL of the API (e.g. `http://127.0.0.1:8080`); needs --auth-url unless --env is given.
     #[arg(long, env = "CARBONEXT_API_URL", global = true, value_name = "URL")]
     pub api_url: Option<String>,
 
-    /// Full URL of the OAuth2 token endpoint (e.g.
-    /// https://auth-hml.carbonext.com.br/auth/realms/co2free/protocol/openid-connect/token).
+    /// Full URL of the OAuth2 token endpoint, not the auth host's base (e.g.
+    /// `https://auth-hml.carbonext.com.br/auth/realms/co2free/protocol/openid-connect/token`).
     #[arg(long, env = "CARBONEXT_AUTH_URL", global = true, value_name = "URL")]
     pub auth_url: Option<String>,
 

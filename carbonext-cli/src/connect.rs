@@ -74,12 +74,14 @@ impl Target {
                 }
                 (Some(_), None) => {
                     return Err(CliError::usage(
-                        "--api-url needs --auth-url (the full token endpoint URL) or --env",
+                        "--api-url (CARBONEXT_API_URL) needs --auth-url (CARBONEXT_AUTH_URL, the full token \
+                         endpoint URL) or --env",
                     ))
                 }
                 (None, Some(_)) => {
                     return Err(CliError::usage(
-                        "--auth-url needs --api-url (the API base URL) or --env",
+                        "--auth-url (CARBONEXT_AUTH_URL) needs --api-url (CARBONEXT_API_URL, the API base \
+                         URL) or --env",
                     ))
                 }
             },

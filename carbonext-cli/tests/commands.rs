@@ -255,6 +255,11 @@ async fn invoices_list_and_get() {
     let sandbox = sandbox().await;
     let table = ok(carbonext(&sandbox), &["invoices", "list"]);
     assert_snapshot!("invoices_list_table", redact_table(&table));
+    let json = ok(
+        carbonext(&sandbox),
+        &["invoices", "list", "--sort", "createdAt:asc", "-o", "json"],
+    );
+    assert_snapshot!("invoices_list_json", redact(&json));
     let all = ok(
         carbonext(&sandbox),
         &[
@@ -299,6 +304,24 @@ async fn calculate_types_distance_and_route() {
         ],
     );
     assert_snapshot!("calculate_route_json", json);
+    let route = ok(
+        carbonext(&sandbox),
+        &[
+            "calculate",
+            "route",
+            "--type",
+            "0",
+            "--from",
+            "01526-000",
+            "--to",
+            "20040-020",
+            "--units",
+            "1500000",
+        ],
+    );
+    assert_snapshot!("calculate_route_table", route);
+    let types = ok(carbonext(&sandbox), &["calculate", "types", "-o", "json"]);
+    assert_snapshot!("calculate_types_json", types);
     sandbox.shutdown().await;
 }
 
@@ -307,6 +330,10 @@ async fn administration_users_api_keys_and_permissions() {
     let sandbox = sandbox().await;
     let permissions = ok(carbonext(&sandbox), &["permissions"]);
     assert_snapshot!("permissions_table", redact_table(&permissions));
+    let permissions = ok(carbonext(&sandbox), &["permissions", "-o", "json"]);
+    let list: Vec<serde_json::Value> = serde_json::from_str(&permissions).expect("array");
+    assert_eq!(list.len(), 11);
+    assert_eq!(list[0]["key"], "orders_read");
 
     let created = ok(
         carbonext(&sandbox),
@@ -327,6 +354,11 @@ async fn administration_users_api_keys_and_permissions() {
     let id = first_uuid(&created);
     let listed = ok(carbonext(&sandbox), &["users", "list"]);
     assert_snapshot!("users_list_table", redact_table(&listed));
+    let listed = ok(
+        carbonext(&sandbox),
+        &["users", "list", "--page-size", "5", "-o", "json"],
+    );
+    assert_snapshot!("users_list_json", redact(&listed));
     let updated = ok(
         carbonext(&sandbox),
         &[
@@ -363,7 +395,13 @@ async fn administration_users_api_keys_and_permissions() {
     let page: serde_json::Value = serde_json::from_str(&keys).expect("JSON");
     assert!(page["totalCount"].as_i64().unwrap_or(0) >= 2, "{keys}");
     let key_id = first_uuid(&key);
-    assert!(ok(carbonext(&sandbox), &["api-keys", "get", &key_id]).contains("Billing job"));
+    let one = ok(carbonext(&sandbox), &["api-keys", "get", &key_id]);
+    assert_snapshot!("api_keys_get_table", redact(&one));
+    let one = ok(
+        carbonext(&sandbox),
+        &["api-keys", "get", &key_id, "-o", "json"],
+    );
+    assert_snapshot!("api_keys_get_json", redact(&one));
     sandbox.shutdown().await;
 }
 
