@@ -1,31 +1,6 @@
-//! [`TokenCache`]: one access token, shared, refreshed before it expires.
-//!
-//! - **Lazy**: the first [`TokenCache::token`] runs the grant; later calls reuse the token.
-//! - **Early refresh**: a token is replaced once less than its refresh buffer is left, by
-//!   default `min(60 s, 10 % of its lifetime)` (a 10-hour token is refreshed 60 s early, a 2 s
-//!   token 0.2 s early). Lifetimes are counted from the moment the request was *sent*, so the
-//!   cache always believes a token expires no later than the server does.
-//! - **Single flight**: however many callers find the cache cold or expiring, one token
-//!   request runs; the others wait for its outcome, success or failure. A warm read takes a
-//!   short `std::sync::RwLock` read, never an async lock.
-//! - **No poisoning**: a failed refresh is reported to the callers that waited for it and
-//!   forgotten; the next caller tries again. While the old token is still valid, a failed
-//!   refresh falls back to it (and waits a few seconds before trying again).
-//! - **Invalidation**: [`TokenCache::invalidate_if_current`] drops a token the API rejected;
-//!   many rejections of the same token cause one refresh.
-//!
-//! ```no_run
-//! # async fn demo() -> Result<(), carbonext_auth::AuthError> {
-//! use carbonext_auth::{Credentials, Environment, TokenCache};
-//!
-//! let environment = Environment::from_env()?;
-//! let cache = TokenCache::builder(Credentials::from_env()?, environment.token_url())
-//!     .scope("roles")
-//!     .build();
-//! let token = cache.token().await?;
-//! println!("token valid for {:?}", token.remaining());
-//! # Ok(()) }
-//! ```
+//! [`TokenCache`]: one access token, shared, requested lazily, refreshed a buffer before it
+//! expires, one request in flight at a time, invalidated when the API rejects it. The type's
+//! docs list the guarantees and show an example; [`AccessToken`] is what it hands out.
 
 use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -124,6 +99,19 @@ impl fmt::Debug for AccessToken {
 ///   failed refresh falls back to it (and pauses up to 5 s before trying again).
 /// - **Invalidation**: [`TokenCache::invalidate_if_current`] drops a token the API rejected;
 ///   many rejections of the same token cause one refresh.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), carbonext_auth::AuthError> {
+/// use carbonext_auth::{Credentials, Environment, TokenCache};
+///
+/// let environment = Environment::from_env()?;
+/// let cache = TokenCache::builder(Credentials::from_env()?, environment.token_url())
+///     .scope("roles")
+///     .build();
+/// let token = cache.token().await?;
+/// println!("token valid for {:?}", token.remaining());
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct TokenCache {
     inner: Arc<Inner>,

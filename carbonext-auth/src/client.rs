@@ -1,21 +1,5 @@
 //! Wiring: an authenticated [`carbonext_api::Client`] in one call ([`authenticated_client`]),
-//! or with options ([`ClientBuilder`]).
-//!
-//! ```no_run
-//! # fn demo() -> Result<(), carbonext_auth::AuthError> {
-//! use std::time::Duration;
-//! use carbonext_auth::{ClientBuilder, Credentials, Environment, TokenCache};
-//!
-//! let environment = Environment::from_env()?;
-//! let cache = TokenCache::builder(Credentials::from_env()?, environment.token_url())
-//!     .scope("roles")
-//!     .refresh_buffer(Duration::from_secs(120))
-//!     .build();
-//! // Two clients (say, API and calculator hosts) sharing one token.
-//! let api = ClientBuilder::new(environment.api_url(), cache.clone()).build();
-//! let calculators = ClientBuilder::new("https://api-calculators.carbonext.com.br", cache).build();
-//! # Ok(()) }
-//! ```
+//! or with options and a shared cache ([`ClientBuilder`], whose docs show an example).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,6 +35,22 @@ pub fn authenticated_client(
 /// [`hook`](Self::hook)s. An inner hook sees the `Authorization` header and the 401 retry;
 /// an outer hook (a retry policy of your own, say) sees one call per request it sends, and each
 /// replay it sends gets a current token.
+///
+/// ```no_run
+/// # fn demo() -> Result<(), carbonext_auth::AuthError> {
+/// use std::time::Duration;
+/// use carbonext_auth::{ClientBuilder, Credentials, Environment, TokenCache};
+///
+/// let environment = Environment::from_env()?;
+/// let cache = TokenCache::builder(Credentials::from_env()?, environment.token_url())
+///     .scope("roles")
+///     .refresh_buffer(Duration::from_secs(120))
+///     .build();
+/// // Two clients (say, API and calculator hosts) sharing one token.
+/// let api = ClientBuilder::new(environment.api_url(), cache.clone()).build();
+/// let calculators = ClientBuilder::new("https://api-calculators.carbonext.com.br", cache).build();
+/// # Ok(()) }
+/// ```
 #[must_use]
 pub struct ClientBuilder {
     api_url: String,

@@ -1,22 +1,8 @@
 //! [`Environment`]: where the API and its token endpoint live.
 //!
-//! Carbonext runs two hosts per environment: the B2B API and a Keycloak token endpoint.
-//!
-//! | environment | API | token endpoint |
-//! |---|---|---|
-//! | homologation | `https://api-b2b-hml.carbonext.com.br` | `https://auth-hml.carbonext.com.br/auth/realms/co2free/protocol/openid-connect/token` |
-//! | production | `https://api-b2b.carbonext.com.br` | `https://auth.carbonext.com.br/auth/realms/co2free/protocol/openid-connect/token` (**a guess**) |
-//!
-//! The production token URL is not documented; the value above follows the homologation
-//! pattern and may be wrong. Every URL can be overridden, in code
-//! ([`Environment::with_token_url`], [`Environment::custom`]) or through the environment
-//! ([`Environment::from_env`]):
-//!
-//! | variable | meaning |
-//! |---|---|
-//! | `CARBONEXT_ENV` | `homologation` (alias `hml`) or `production` (alias `prod`), case-insensitive; **unset means homologation**, so a missing variable never sends real orders; anything else is an error |
-//! | `CARBONEXT_API_URL` | base URL of the API, replaces the environment's |
-//! | `CARBONEXT_AUTH_URL` | the **full** token endpoint URL, replaces the environment's |
+//! Carbonext runs two hosts per environment: the B2B API and a Keycloak token endpoint. The
+//! type's docs list the known URLs (the production token URL is a guess) and the environment
+//! variables that override them.
 //!
 //! ```
 //! use carbonext_auth::Environment;

@@ -1,24 +1,5 @@
-//! [`AuthHook`]: the [`RequestHook`] that signs every request with the cached token.
-//!
-//! - [`prepare`](RequestHook::prepare) sets `Authorization: Bearer <token>` (marked sensitive).
-//!   When no token can be had the call ends there with `Error::Custom`, whose message is the
-//!   [`AuthError`](crate::AuthError) and its causes, never a secret.
-//! - [`send`](RequestHook::send) re-reads the cache right before sending (so a request
-//!   replayed by an outer hook after a delay carries a current token) and, when the API
-//!   answers 401, drops the token that request carried, gets a fresh one and sends the
-//!   request **once** more. A second 401 is returned as it is; a request whose body cannot be
-//!   replayed (`try_clone()` is `None`) is not retried.
-//!
-//! ```no_run
-//! use carbonext_api::{Client, Hooks};
-//! use carbonext_auth::{AuthHook, Credentials, Environment, TokenCache};
-//!
-//! # fn demo() -> Result<(), carbonext_auth::AuthError> {
-//! let environment = Environment::from_env()?;
-//! let cache = TokenCache::builder(Credentials::from_env()?, environment.token_url()).build();
-//! let client = Client::new(environment.api_url(), Hooks::none().with(AuthHook::new(cache.clone())));
-//! # Ok(()) }
-//! ```
+//! [`AuthHook`]: the [`RequestHook`] that signs every request with the cached token and
+//! retries once on 401. The type's docs describe both steps and show manual wiring.
 
 use std::fmt;
 
@@ -39,6 +20,17 @@ use crate::{AuthError, TokenCache};
 ///   after a delay carries a current token) and, when the API answers 401, drops the token
 ///   that request carried, gets a new one and sends the request **once** more. A second 401
 ///   is returned as it is; a request whose body cannot be replayed is not retried.
+///
+/// ```no_run
+/// use carbonext_api::{Client, Hooks};
+/// use carbonext_auth::{AuthHook, Credentials, Environment, TokenCache};
+///
+/// # fn demo() -> Result<(), carbonext_auth::AuthError> {
+/// let environment = Environment::from_env()?;
+/// let cache = TokenCache::builder(Credentials::from_env()?, environment.token_url()).build();
+/// let client = Client::new(environment.api_url(), Hooks::none().with(AuthHook::new(cache.clone())));
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct AuthHook {
     cache: TokenCache,

@@ -1,12 +1,5 @@
 //! [`RetryPolicy`]: how often and how patiently a failed token request is tried again.
 //!
-//! Only transient failures are retried (see [`AuthError::is_transient`]): connection errors,
-//! timeouts, 5xx and 429 (and 408). A token endpoint that rejects the credentials or the scope
-//! answers the same way every time, so those are returned at once. The delay doubles from
-//! `initial_backoff` up to `max_backoff`, with jitter so that many clients started together
-//! do not retry in lock-step; a `Retry-After` header in seconds lengthens the delay (still
-//! capped by `max_backoff`).
-//!
 //! ```
 //! use std::time::Duration;
 //! use carbonext_auth::RetryPolicy;
@@ -15,8 +8,6 @@
 //! assert_eq!(patient.max_attempts(), 6);
 //! assert_eq!(RetryPolicy::no_retry().max_attempts(), 1);
 //! ```
-//!
-//! [`AuthError::is_transient`]: crate::AuthError::is_transient
 
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
@@ -25,8 +16,9 @@ use std::time::Duration;
 ///
 /// Only transient failures are retried (see
 /// [`AuthError::is_transient`](crate::AuthError::is_transient)): connection errors, timeouts,
-/// 5xx, 429 and 408. Rejected credentials or scopes are returned at once. The delay doubles from `initial_backoff` up to `max_backoff`, jittered into the upper half of each
-/// step; a `Retry-After` header in seconds lengthens it (still capped by `max_backoff`).
+/// 5xx, 429 and 408. Rejected credentials or scopes are returned at once. The delay doubles
+/// from `initial_backoff` up to `max_backoff`, jittered into the upper half of each step; a
+/// `Retry-After` header in seconds lengthens it (still capped by `max_backoff`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
     max_attempts: u32,
