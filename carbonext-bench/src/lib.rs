@@ -1,0 +1,299 @@
+//! Shared set-up of the carbonext-rs benchmarks: an in-process sandbox, the SDK pointed at it,
+//! the hand-written `reqwest` baseline, a minimal axum server, and where figures that criterion
+//! does not measure (counts, peak memory) are recorded for `carbonext-bench-summary`.
+//!
+//! Every benchmark measures its baseline in the same run, on the same machine, and the summary
+//! prints ratios; absolute times are context only (the machines are shared and noisy).
+//!
+//! ```no_run
+//! # async fn demo() {
+//! let sandbox = carbonext_bench::sandbox().await;
+//! let sdk = carbonext_bench::connect(&sandbox, 4);
+//! let raw = carbonext_bench::RawPrices::new(&sandbox).await;
+//! let price = raw.quote().await;
+//! carbonext_bench::record("example", serde_json::json!({ "price": price.vcu_price.to_string() }));
+//! # }
+//! ```
+
+use std::future::Future;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use carbonext_domain::{Carbonext, Credentials, Environment, NewOrder, VcuAmount, VcuMarket};
+use carbonext_sandbox::Sandbox;
+use futures::StreamExt;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+/// Path and query of the price the SDK's `quote(1, BRL)` asks for.
+pub const PRICE_PATH: &str = "/v1/prices?vcu-amount=1&target-currency=BRL";
+
+/// Worker threads of the benchmark runtime: the machine has 2 cores.
+pub const WORKER_THREADS: usize = 2;
+
+/// A multi-threaded tokio runtime shared by the server and the client under test.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(WORKER_THREADS)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+/// A sandbox on 127.0.0.1 with its seeded customer.
+pub async fn sandbox() -> Sandbox {
+    Sandbox::builder()
+        .start()
+        .await
+        .expect("the sandbox starts on 127.0.0.1")
+}
+
+/// The SDK facade, authenticated with the sandbox's seeded key, streams fetching `prefetch`
+/// pages ahead.
+pub fn connect(sandbox: &Sandbox, prefetch: usize) -> Carbonext {
+    Carbonext::builder()
+        .environment(Environment::custom(sandbox.api_url(), sandbox.token_url()))
+        .credentials(Credentials::new(
+            sandbox.client_id(),
+            sandbox.client_secret(),
+        ))
+        .prefetch(prefetch)
+        .build()
+        .expect("the facade builds")
+}
+
+/// `GET /v1/prices` decoded by hand: what a service without the SDK would write.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RawPrice {
+    /// Unit price.
+    pub vcu_price: Decimal,
+    /// Currency code.
+    pub currency: String,
+}
+
+#[derive(Deserialize)]
+struct RawToken {
+    access_token: String,
+}
+
+/// The baseline of P1: one `reqwest::Client`, a bearer token fetched once, a GET and a serde
+/// decode.
+#[derive(Clone, Debug)]
+pub struct RawPrices {
+    http: reqwest::Client,
+    url: String,
+    authorization: String,
+}
+
+impl RawPrices {
+    /// Fetches a token from the sandbox's token endpoint with its seeded credentials.
+    pub async fn new(sandbox: &Sandbox) -> Self {
+        let http = reqwest::Client::new();
+        let token: RawToken = http
+            .post(sandbox.token_url())
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", &sandbox.client_id()),
+                ("client_secret", &sandbox.client_secret()),
+            ])
+            .send()
+            .await
+            .expect("token request")
+            .error_for_status()
+            .expect("token granted")
+            .json()
+            .await
+            .expect("token response");
+        Self {
+            http,
+            url: format!("{}{PRICE_PATH}", sandbox.api_url()),
+            authorization: format!("Bearer {}", token.access_token),
+        }
+    }
+
+    /// The authorization header value (for load generators hitting other servers).
+    pub fn authorization(&self) -> &str {
+        &self.authorization
+    }
+
+    /// One price request, decoded.
+    pub async fn quote(&self) -> RawPrice {
+        self.http
+            .get(&self.url)
+            .header(reqwest::header::AUTHORIZATION, &self.authorization)
+            .send()
+            .await
+            .expect("price request")
+            .error_for_status()
+            .expect("price answered")
+            .json()
+            .await
+            .expect("price decodes")
+    }
+}
+
+/// One VCU, the amount every quote benchmark asks for.
+pub fn one_vcu() -> VcuAmount {
+    VcuAmount::new(Decimal::ONE).expect("1 is positive")
+}
+
+/// Runs `total` calls of `call`, at most `in_flight` at a time; panics on the first failure.
+pub async fn run_concurrently<F, Fut>(total: usize, in_flight: usize, call: F)
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    futures::stream::iter(0..total)
+        .map(call)
+        .buffer_unordered(in_flight)
+        .collect::<()>()
+        .await;
+}
+
+/// Places `count` orders of 0.01 VCU (billed later), 32 in flight.
+pub async fn seed_orders(carbonext: &Carbonext, count: usize) {
+    let amount = VcuAmount::new(Decimal::new(1, 2)).expect("positive");
+    run_concurrently(count, 32, |_| {
+        let carbonext = carbonext.clone();
+        async move {
+            carbonext
+                .place_order(NewOrder::builder(amount).build().expect("valid order"))
+                .await
+                .expect("order placed");
+        }
+    })
+    .await;
+}
+
+/// Serves `body` as `application/json` at `GET /v1/prices` on 127.0.0.1, with the least an
+/// axum app can do: the P4 baseline.
+pub async fn minimal_prices_server(body: axum::body::Bytes) -> SocketAddr {
+    use axum::http::header;
+    use axum::routing::get;
+
+    let app = axum::Router::new().route(
+        "/v1/prices",
+        get(move || {
+            let body = body.clone();
+            async move { ([(header::CONTENT_TYPE, "application/json")], body) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        .await
+        .expect("bind 127.0.0.1");
+    let addr = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("minimal server");
+    });
+    addr
+}
+
+/// The cargo target directory this benchmark was built in (`target/`).
+pub fn target_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(dir);
+    }
+    // target/<profile>/deps/<bench>-<hash>
+    let exe = std::env::current_exe().expect("current executable");
+    exe.ancestors()
+        .nth(3)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target"))
+}
+
+/// Where figures that are not criterion timings are written, one JSON file each.
+pub fn extras_dir() -> PathBuf {
+    target_dir().join("criterion").join("carbonext-extras")
+}
+
+/// Records a figure for the summary and prints it.
+pub fn record(name: &str, value: serde_json::Value) {
+    let dir = extras_dir();
+    std::fs::create_dir_all(&dir).expect("create the extras directory");
+    let text = serde_json::to_string_pretty(&value).expect("JSON");
+    std::fs::write(dir.join(format!("{name}.json")), &text).expect("write the figure");
+    println!("{name}: {text}");
+}
+
+/// Peak resident set size of a child process, in KiB, from `/usr/bin/time -v` when installed,
+/// else by polling `/proc/<pid>/status` (`VmHWM`) until it exits.
+pub fn peak_rss_kib(
+    program: &std::path::Path,
+    args: &[&str],
+    envs: &[(&str, String)],
+) -> std::io::Result<PeakRss> {
+    use std::process::{Command, Stdio};
+
+    let time = std::path::Path::new("/usr/bin/time");
+    if time.exists() {
+        let output = Command::new(time)
+            .arg("-v")
+            .arg(program)
+            .args(args)
+            .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .output()?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let kib = stderr
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
+            .and_then(|v| v.trim().parse().ok())
+            .ok_or_else(|| std::io::Error::other(format!("no RSS in: {stderr}")))?;
+        return Ok(PeakRss {
+            kib,
+            stdout_bytes: output.stdout.len(),
+            success: output.status.success(),
+            method: "/usr/bin/time -v",
+        });
+    }
+    let mut child = Command::new(program)
+        .args(args)
+        .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let pid = child.id();
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let reader = std::thread::spawn(move || {
+        let mut sink = Vec::new();
+        std::io::Read::read_to_end(&mut stdout, &mut sink).map(|_| sink.len())
+    });
+    let mut kib = 0;
+    loop {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+            if let Some(v) = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            {
+                kib = v;
+            }
+        }
+        if let Some(status) = child.try_wait()? {
+            let stdout_bytes = reader.join().expect("reader thread")?;
+            return Ok(PeakRss {
+                kib,
+                stdout_bytes,
+                success: status.success(),
+                method: "/proc/<pid>/status VmHWM (polled every 5 ms)",
+            });
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// What [`peak_rss_kib`] found.
+#[derive(Clone, Copy, Debug)]
+pub struct PeakRss {
+    /// Peak resident set size, KiB.
+    pub kib: u64,
+    /// Bytes the process wrote to stdout.
+    pub stdout_bytes: usize,
+    /// Whether it exited successfully.
+    pub success: bool,
+    /// How it was measured.
+    pub method: &'static str,
+}

@@ -1,0 +1,350 @@
+//! Malformed responses end to end: the `Carbonext` facade against a server started here on
+//! 127.0.0.1 that issues tokens properly and then misbehaves on `/v1/prices` and `/v1/orders`
+//! (truncated JSON, an HTML 502 page, an empty 200, wrong types, a 20 MB body). Every case must
+//! end in a typed `carbonext_domain::Error` that keeps the status (when the server sent an
+//! error status) and a short excerpt of the body — never a panic, never an unbounded message.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use carbonext_domain::{
+    Carbonext, Credentials, Currency, Environment, Error, Ledger, NewOrder, OrderQuery,
+    RetryPolicy, VcuAmount, VcuMarket,
+};
+use futures::StreamExt;
+
+const TOKEN_PATH: &str = "/auth/realms/co2free/protocol/openid-connect/token";
+/// A body bigger than any sane response, to show it is neither kept nor echoed.
+const HUGE: usize = 20 * 1024 * 1024;
+/// Longest error message accepted: excerpts are short whatever the body.
+const MAX_MESSAGE: usize = 2_048;
+
+const HTML_502: &str = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>\
+<body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>";
+
+/// What the misbehaving server answers on an API path.
+#[derive(Clone)]
+struct Answer {
+    status: StatusCode,
+    content_type: &'static str,
+    body: axum::body::Bytes,
+}
+
+impl Answer {
+    fn new(status: u16, content_type: &'static str, body: impl Into<axum::body::Bytes>) -> Self {
+        Self {
+            status: StatusCode::from_u16(status).expect("valid status"),
+            content_type,
+            body: body.into(),
+        }
+    }
+
+    fn json(status: u16, body: impl Into<axum::body::Bytes>) -> Self {
+        Self::new(status, "application/json", body)
+    }
+}
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            [(header::CONTENT_TYPE, self.content_type)],
+            self.body,
+        )
+            .into_response()
+    }
+}
+
+/// A server whose token endpoint works and whose `/v1/prices` and `/v1/orders` (GET and POST)
+/// answer `answer`; counts API requests.
+struct Misbehaving {
+    addr: SocketAddr,
+    api_requests: Arc<AtomicUsize>,
+}
+
+impl Misbehaving {
+    async fn start(answer: Answer) -> Self {
+        let api_requests = Arc::new(AtomicUsize::new(0));
+        let api = {
+            let count = Arc::clone(&api_requests);
+            move || {
+                let answer = answer.clone();
+                let count = Arc::clone(&count);
+                async move {
+                    count.fetch_add(1, Ordering::SeqCst);
+                    answer
+                }
+            }
+        };
+        let app = Router::new()
+            .route(
+                TOKEN_PATH,
+                post(|| async {
+                    axum::Json(serde_json::json!({
+                        "access_token": "test-token-value",
+                        "expires_in": 300,
+                        "token_type": "Bearer",
+                    }))
+                }),
+            )
+            .route("/v1/prices", get(api.clone()))
+            .route("/v1/orders", get(api.clone()).post(api));
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+            .await
+            .expect("bind 127.0.0.1");
+        let addr = listener.local_addr().expect("address");
+        tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+        Self { addr, api_requests }
+    }
+
+    fn connect(&self) -> Carbonext {
+        let base = format!("http://{}", self.addr);
+        Carbonext::builder()
+            .environment(Environment::custom(
+                base.clone(),
+                format!("{base}{TOKEN_PATH}"),
+            ))
+            .credentials(Credentials::new("cbx_b2b_test", "s3cret-never-shown"))
+            .retry_policy(RetryPolicy {
+                max_attempts: 2,
+                initial_backoff: Duration::from_millis(1),
+                max_backoff: Duration::from_millis(5),
+                max_elapsed: Duration::from_secs(5),
+            })
+            .timeout(Duration::from_secs(20))
+            .build()
+            .expect("facade")
+    }
+
+    fn api_requests(&self) -> usize {
+        self.api_requests.load(Ordering::SeqCst)
+    }
+}
+
+fn one() -> VcuAmount {
+    "1".parse().expect("valid amount")
+}
+
+/// The error of a quote against a server answering `answer`, with the number of API requests.
+async fn quote_error(answer: Answer) -> (Error, usize) {
+    let server = Misbehaving::start(answer).await;
+    let err = server
+        .connect()
+        .quote(one(), Currency::Brl)
+        .await
+        .expect_err("a malformed answer is an error");
+    assert_bounded(&err);
+    (err, server.api_requests())
+}
+
+fn assert_bounded(err: &Error) {
+    let message = err.to_string();
+    assert!(
+        message.len() <= MAX_MESSAGE,
+        "error message of {} bytes: {}...",
+        message.len(),
+        &message[..200]
+    );
+    assert!(!message.contains("s3cret-never-shown"), "{message}");
+    assert!(!message.contains("test-token-value"), "{message}");
+}
+
+fn decode_parts(err: &Error) -> (Option<u16>, &str, &str) {
+    match err {
+        Error::Decode {
+            status,
+            message,
+            excerpt,
+        } => (*status, message.as_str(), excerpt.as_str()),
+        other => panic!("expected Error::Decode, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn truncated_json_is_a_decode_error_with_an_excerpt() {
+    let (err, requests) = quote_error(Answer::json(200, r#"{"vcuPrice": 110.00, "curr"#)).await;
+    let (status, _, excerpt) = decode_parts(&err);
+    assert_eq!(status, None, "a successful status carries no error status");
+    assert_eq!(excerpt, r#"{"vcuPrice": 110.00, "curr"#);
+    assert_eq!(requests, 1, "an undecodable success is not retried");
+}
+
+#[tokio::test]
+async fn html_502_page_is_an_api_error_with_status_and_excerpt() {
+    let (err, requests) = quote_error(Answer::new(502, "text/html", HTML_502)).await;
+    assert_eq!(err.status(), Some(502));
+    match &err {
+        Error::Api(rejection) => {
+            assert_eq!(rejection.status, 502);
+            assert_eq!(rejection.title.as_deref(), Some("Bad Gateway"));
+            let detail = rejection.detail.as_deref().unwrap_or_default();
+            assert!(detail.contains("502 Bad Gateway"), "{detail}");
+        }
+        other => panic!("expected Error::Api, got {other:?}"),
+    }
+    assert_eq!(requests, 2, "a 502 is retried per the policy (2 attempts)");
+}
+
+#[tokio::test]
+async fn empty_200_is_a_decode_error() {
+    let (err, _) = quote_error(Answer::json(200, "")).await;
+    let (status, message, excerpt) = decode_parts(&err);
+    assert_eq!(status, None);
+    assert_eq!(excerpt, "");
+    assert!(message.contains("schema"), "{message}");
+}
+
+#[tokio::test]
+async fn wrong_types_are_a_decode_error_naming_the_value() {
+    let (err, _) = quote_error(Answer::json(
+        200,
+        r#"{"vcuPrice": "abc", "currency": "BRL"}"#,
+    ))
+    .await;
+    let (_, _, excerpt) = decode_parts(&err);
+    assert!(excerpt.contains(r#""vcuPrice": "abc""#), "{excerpt}");
+}
+
+#[tokio::test]
+async fn html_with_a_200_status_is_a_decode_error() {
+    let (err, _) = quote_error(Answer::new(200, "text/html", HTML_502)).await;
+    let (_, _, excerpt) = decode_parts(&err);
+    assert!(excerpt.starts_with("<!DOCTYPE html>"), "{excerpt}");
+}
+
+#[tokio::test]
+async fn huge_200_body_ends_in_a_short_decode_error() {
+    let mut body = Vec::with_capacity(HUGE);
+    body.extend_from_slice(br#"{"vcuPrice": 110.00, "currency": "BRL", "padding": ""#);
+    body.resize(HUGE, b'x');
+    let (err, _) = quote_error(Answer::json(200, body)).await;
+    let (_, _, excerpt) = decode_parts(&err);
+    assert!(
+        excerpt.chars().count() <= 200,
+        "excerpt of {} chars",
+        excerpt.len()
+    );
+    assert!(excerpt.starts_with(r#"{"vcuPrice""#));
+}
+
+#[tokio::test]
+async fn huge_502_body_is_read_only_as_far_as_the_excerpt() {
+    let mut body = HTML_502.as_bytes().to_vec();
+    body.resize(HUGE, b' ');
+    let (err, _) = quote_error(Answer::new(502, "text/html", body)).await;
+    assert_eq!(err.status(), Some(502));
+    match &err {
+        Error::Api(rejection) => {
+            let detail = rejection.detail.as_deref().unwrap_or_default();
+            assert!(detail.len() <= 2_048, "detail of {} bytes", detail.len());
+        }
+        other => panic!("expected Error::Api, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn problem_details_with_wrong_types_keep_the_status() {
+    let (err, _) = quote_error(Answer::new(
+        400,
+        "application/problem+json",
+        r#"{"title": 42, "status": "bad", "errors": "nope"}"#,
+    ))
+    .await;
+    assert_eq!(err.status(), Some(400), "{err:?}");
+}
+
+#[tokio::test]
+async fn truncated_order_page_fails_the_stream_once_and_ends_it() {
+    let server = Misbehaving::start(Answer::json(
+        200,
+        r#"{"items": [{"id": "7c3e1a52-4b0b-4a8e-9a57-0f1d2b3c4d5e", "vcuAmount": 1"#,
+    ))
+    .await;
+    let items: Vec<_> = server.connect().orders(OrderQuery::new()).collect().await;
+    assert_eq!(items.len(), 1, "one error, then the stream ends");
+    let err = items
+        .into_iter()
+        .next()
+        .expect("one item")
+        .expect_err("an error");
+    assert_bounded(&err);
+    decode_parts(&err);
+}
+
+#[tokio::test]
+async fn order_page_with_wrong_item_types_is_a_decode_error() {
+    let server = Misbehaving::start(Answer::json(
+        200,
+        r#"{"items": [{"id": 12, "vcuAmount": "abc"}], "pageIndex": 1, "totalPages": 1,
+            "totalCount": 1, "hasPreviousPage": false, "hasNextPage": false}"#,
+    ))
+    .await;
+    let err = server
+        .connect()
+        .orders_page(OrderQuery::new(), 1)
+        .await
+        .expect_err("wrong types");
+    assert_bounded(&err);
+    decode_parts(&err);
+}
+
+#[tokio::test]
+async fn order_placed_against_an_html_502_ends_typed_without_a_duplicate() {
+    let server = Misbehaving::start(Answer::new(502, "text/html", HTML_502)).await;
+    let order = NewOrder::builder(one()).build().expect("valid order");
+    let key = order.key().clone();
+    let err = server
+        .connect()
+        .place_order(order)
+        .await
+        .expect_err("a 502 is no order");
+    assert_bounded(&err);
+    match &err {
+        // The 502 is ambiguous; the look-up by key fails too (502), so the outcome is unknown.
+        Error::OutcomeUnknown {
+            key: reported,
+            message,
+        } => {
+            assert_eq!(reported, &key);
+            assert!(message.contains("502"), "{message}");
+        }
+        other => panic!("expected Error::OutcomeUnknown, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn malformed_token_answer_is_an_auth_error() {
+    let app = Router::new().route(
+        TOKEN_PATH,
+        post(|| async { Answer::new(200, "application/json", r#"{"access_token": 5"#) }),
+    );
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+    let base = format!("http://{addr}");
+    let err = Carbonext::builder()
+        .environment(Environment::custom(
+            base.clone(),
+            format!("{base}{TOKEN_PATH}"),
+        ))
+        .credentials(Credentials::new("cbx_b2b_test", "s3cret-never-shown"))
+        .retry_policy(RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        })
+        .build()
+        .expect("facade")
+        .quote(one(), Currency::Brl)
+        .await
+        .expect_err("no token");
+    assert_bounded(&err);
+    assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+}
