@@ -4,9 +4,9 @@
 //! |---|---|
 //! | none | off (or `RUST_LOG` when set) |
 //! | `-v` | info for everything, debug for the carbonext crates |
-//! | `-vv` | info for everything, trace for the carbonext crates |
+//! | `-vv` | trace for everything (the HTTP stack included) |
 //!
-//! The crates log operations, URLs, statuses and token lifetimes, never a client secret or an
+//! The carbonext crates log operations, URLs, statuses and token lifetimes, never a client secret or an
 //! access token, so no level prints one.
 
 use std::io::IsTerminal;
@@ -18,7 +18,7 @@ pub fn directives(verbose: u8) -> Option<String> {
     let level = match verbose {
         0 => return None,
         1 => "debug",
-        _ => "trace",
+        _ => return Some("trace".to_owned()),
     };
     let crates = [
         "carbonext_cli",
@@ -55,13 +55,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn verbosity_raises_the_carbonext_crates_only() {
+    fn one_v_raises_the_carbonext_crates_and_two_raise_everything() {
         assert_eq!(directives(0), None);
         let one = directives(1).expect("some");
         assert!(one.starts_with("info,"));
         assert!(one.contains("carbonext_domain=debug"));
-        assert!(directives(3)
-            .expect("some")
-            .contains("carbonext_auth=trace"));
+        assert_eq!(directives(2).as_deref(), Some("trace"));
+        assert_eq!(directives(3).as_deref(), Some("trace"));
     }
 }
