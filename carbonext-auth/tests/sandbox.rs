@@ -213,3 +213,43 @@ async fn one_cache_serves_several_clients() {
     assert!(token.remaining() > Duration::from_secs(35000));
     assert_eq!(sandbox.counters().token_requests(), 1);
 }
+
+/// Revokes every token right before each request reaches the wire, so the sandbox rejects
+/// every attempt.
+struct RevokeBeforeSend(carbonext_sandbox::Faults);
+
+impl carbonext_api::RequestHook for RevokeBeforeSend {
+    fn send<'a>(
+        &'a self,
+        request: reqwest::Request,
+        info: &'a carbonext_api::OperationInfo,
+        next: carbonext_api::Next<'a>,
+    ) -> futures::future::BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        self.0.revoke_all_tokens();
+        next.run(request, info)
+    }
+}
+
+#[tokio::test]
+async fn a_request_rejected_again_after_the_refresh_fails_after_one_retry() {
+    let sandbox = sandbox().await;
+    let cache = TokenCache::builder(credentials(&sandbox), sandbox.token_url()).build();
+    let client = ClientBuilder::new(sandbox.api_url(), cache)
+        .hook(RevokeBeforeSend(sandbox.faults().clone()))
+        .build();
+
+    let error = client.get_price().send().await.unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(401), "{error:?}");
+    let counters = sandbox.counters();
+    assert_eq!(
+        counters.operation("get_price"),
+        2,
+        "the request and one retry"
+    );
+    assert_eq!(counters.expired_token_rejections(), 2);
+    assert_eq!(
+        counters.token_requests(),
+        2,
+        "the first token and one refresh"
+    );
+}
