@@ -76,6 +76,19 @@ pub async fn list(
     Ok(Json(query.run(mine, |u| u.wire())))
 }
 
+/// A boolean query parameter, `true`/`false` in any case (as ASP.NET binds them).
+fn flag(params: &Params, name: &str) -> Result<Option<bool>, Problem> {
+    match params.get(name) {
+        None => Ok(None),
+        Some(text) if text.eq_ignore_ascii_case("true") => Ok(Some(true)),
+        Some(text) if text.eq_ignore_ascii_case("false") => Ok(Some(false)),
+        Some(text) => Err(Problem::validation(
+            name,
+            format!("`{text}` is not true or false"),
+        )),
+    }
+}
+
 fn not_found(id: uuid::Uuid) -> Problem {
     Problem::not_found(format!("user {id} not found"))
 }
@@ -87,10 +100,8 @@ pub async fn get_one(
     IdPath(id): IdPath,
     params: Params,
 ) -> Result<Json<User>, Problem> {
-    params.parsed::<bool>("force-refresh", "true or false")?;
-    let include = params
-        .parsed::<bool>("include-permissions", "true or false")?
-        .unwrap_or(true);
+    flag(&params, "force-refresh")?;
+    let include = flag(&params, "include-permissions")?.unwrap_or(true);
     let state = app.store.lock();
     let user = state
         .users
