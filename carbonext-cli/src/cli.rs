@@ -153,7 +153,8 @@ pub enum OrdersCommand {
     Create(CreateOrderArgs),
     /// One page of orders, or every order with --all.
     List(ListOrdersArgs),
-    /// Cancel orders (only Issued ones, within 10 days of purchase).
+    /// Cancel orders (only Issued ones, within 10 days of purchase). JSON: the order, or an
+    /// array when several ids are given.
     Cancel {
         /// Ids of the orders to cancel.
         #[arg(required = true, value_name = "ID", value_parser = parse_order_id)]

@@ -25,7 +25,7 @@ use carbonext_domain::Error;
 /// What the process exits with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitCode {
-    /// Everything went fine.
+    /// Everything went fine (or the reader of stdout stopped reading).
     Ok = 0,
     /// Invalid input or usage; nothing was sent.
     Usage = 2,

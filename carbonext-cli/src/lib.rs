@@ -58,6 +58,10 @@ where
     };
     match runtime.block_on(commands::run(cli)) {
         Ok(()) => ExitCode::Ok,
+        Err(error) if error.code == ExitCode::Ok => {
+            tracing::debug!(reason = %error.message, "stopped early");
+            ExitCode::Ok
+        }
         Err(error) => {
             tracing::debug!(code = error.code.code(), "command failed");
             eprintln!("{error}");

@@ -18,7 +18,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::cli::OutputMode;
-use crate::exit::CliError;
+use crate::exit::{CliError, ExitCode};
 
 /// Rows under a header, columns padded to the widest cell.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -176,8 +176,7 @@ pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
     write_stdout(&format!("{text}\n"))
 }
 
-/// Writes `text` on stdout. A closed pipe (`carbonext … | head`) is not an error worth a
-/// message, but it ends the command.
+/// Writes `text` on stdout.
 pub fn write_stdout(text: &str) -> Result<(), CliError> {
     let mut stdout = std::io::stdout().lock();
     stdout
@@ -186,8 +185,12 @@ pub fn write_stdout(text: &str) -> Result<(), CliError> {
         .map_err(stdout_error)
 }
 
-/// The error for a failed write on stdout.
+/// The error for a failed write on stdout. A closed pipe (`carbonext … | head`) ends the
+/// command quietly with exit code 0, as the reader asked for no more.
 pub fn stdout_error(error: std::io::Error) -> CliError {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        return CliError::new(ExitCode::Ok, "stdout was closed");
+    }
     CliError::unavailable(format!("could not write to stdout: {error}"))
 }
 

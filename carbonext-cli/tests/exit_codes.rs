@@ -249,3 +249,31 @@ async fn a_lost_order_answer_that_cannot_be_settled_exits_6_with_the_key() {
     assert_eq!(sandbox.orders_snapshot().len(), stored_before);
     sandbox.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_without_the_permission_exits_4() {
+    let sandbox = sandbox().await;
+    let (client_id, client_secret) = sandbox.create_api_key(&["orders_read"]);
+    let mut command = carbonext(&sandbox);
+    command
+        .env("CARBONEXT_CLIENT_ID", client_id)
+        .env("CARBONEXT_CLIENT_SECRET", client_secret);
+    let output = run(command, &["balance"]);
+    assert_code(&output, 4);
+    assert!(
+        first_line(&stderr(&output)).contains("HTTP 403"),
+        "{}",
+        stderr(&output)
+    );
+    sandbox.shutdown().await;
+}
+
+#[test]
+fn help_and_version_exit_0_and_a_missing_subcommand_exits_2() {
+    assert_code(&run(bare(), &["--help"]), 0);
+    assert_code(&run(bare(), &["--version"]), 0);
+    assert_code(&run(bare(), &["orders", "--help"]), 0);
+    assert_code(&run(bare(), &[]), 2);
+    assert_code(&run(bare(), &["orders", "cancel"]), 2);
+    assert_code(&run(bare(), &["orders", "cancel", "not-a-uuid"]), 2);
+}

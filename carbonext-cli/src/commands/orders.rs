@@ -272,7 +272,7 @@ async fn stream_export(
             Some(writer) => {
                 writer
                     .serialize(CsvOrder::from(&order))
-                    .map_err(|e| CliError::unavailable(format!("could not write CSV: {e}")))?;
+                    .map_err(csv_error)?;
             }
             None => {
                 let line = serde_json::to_string(&order)
@@ -289,9 +289,7 @@ async fn stream_export(
         Some(mut writer) => {
             if count == 0 {
                 // No order: still print the header so the file is a valid, empty table.
-                writer
-                    .write_record(CSV_HEADER)
-                    .map_err(|e| CliError::unavailable(format!("could not write CSV: {e}")))?;
+                writer.write_record(CSV_HEADER).map_err(csv_error)?;
             }
             writer.flush().map_err(stdout_error)?;
         }
@@ -299,6 +297,14 @@ async fn stream_export(
     }
     tracing::debug!(count, "export finished");
     Ok(())
+}
+
+/// A CSV write failure; a closed stdout is reported like any other.
+fn csv_error(error: csv::Error) -> CliError {
+    match error.into_kind() {
+        csv::ErrorKind::Io(io) => stdout_error(io),
+        other => CliError::unavailable(format!("could not write CSV: {other:?}")),
+    }
 }
 
 const CSV_HEADER: [&str; 11] = [
