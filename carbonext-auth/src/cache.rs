@@ -93,7 +93,9 @@ impl fmt::Debug for AccessToken {
 ///   runs ahead, the API answers 401 and [`AuthHook`](crate::AuthHook) refreshes and retries).
 /// - **Single flight**: however many callers find the cache cold or expiring, one token
 ///   request runs; the others wait for its outcome, success or failure. A warm read takes a
-///   short `std::sync::RwLock` read, never an async lock.
+///   short `std::sync::RwLock` read, never an async lock. Early in the refresh window (its
+///   first half), callers that find a refresh in flight do not wait: they use the current
+///   token, which is still valid.
 /// - **No poisoning**: a failed request is reported to the callers that waited for it and
 ///   then forgotten; the next caller tries again. While the old token is still valid, a
 ///   failed refresh falls back to it (and pauses up to 5 s before trying again).
@@ -160,7 +162,13 @@ impl Reason {
 
 enum Lookup {
     Fresh(AccessToken),
-    Stale { reason: Reason, finished: u64 },
+    Stale {
+        reason: Reason,
+        finished: u64,
+        /// The cached token while it is early in its refresh window: usable by callers that
+        /// find a refresh already in flight.
+        usable: Option<AccessToken>,
+    },
 }
 
 impl TokenCache {
@@ -182,14 +190,26 @@ impl TokenCache {
     /// A valid token: the cached one, or a new one when the cache is cold, expiring or
     /// invalidated. Concurrent callers share one token request.
     pub async fn token(&self) -> Result<AccessToken, AuthError> {
-        let seen = match self.lookup() {
+        let (seen, usable) = match self.lookup() {
             Lookup::Fresh(token) => return Ok(token),
-            Lookup::Stale { finished, .. } => finished,
+            Lookup::Stale {
+                finished, usable, ..
+            } => (finished, usable),
         };
-        let _refreshing = self.inner.refreshing.lock().await;
+        let _refreshing = match usable {
+            // Early in the refresh window: one caller refreshes, the others keep using the
+            // current token instead of waiting for it.
+            Some(token) => match self.inner.refreshing.try_lock() {
+                Ok(guard) => guard,
+                Err(_) => return Ok(token),
+            },
+            None => self.inner.refreshing.lock().await,
+        };
         let reason = match self.lookup() {
             Lookup::Fresh(token) => return Ok(token),
-            Lookup::Stale { reason, finished } => {
+            Lookup::Stale {
+                reason, finished, ..
+            } => {
                 if finished != seen {
                     // A request ran while we waited for the lock and left no usable token:
                     // it failed (or its token was invalidated since). Share its failure
@@ -255,18 +275,28 @@ impl TokenCache {
     fn lookup(&self) -> Lookup {
         let state = self.read();
         let now = Instant::now();
+        let mut usable = None;
         let reason = match (&state.current, state.refresh_at) {
             (Some(token), Some(refresh_at)) if now < refresh_at && !token.is_expired() => {
                 return Lookup::Fresh(token.clone())
             }
             (Some(token), _) if token.is_expired() => Reason::Expired,
-            (Some(_), _) => Reason::Expiring,
+            (Some(token), refresh_at) => {
+                // The first half of the window between `refresh_at` and expiry.
+                let refresh_at = refresh_at.unwrap_or(now);
+                let window = token.expires_at().saturating_duration_since(refresh_at);
+                if now < refresh_at + window / 2 {
+                    usable = Some(token.clone());
+                }
+                Reason::Expiring
+            }
             (None, _) if state.invalidated => Reason::Invalidated,
             (None, _) => Reason::Cold,
         };
         Lookup::Stale {
             reason,
             finished: state.finished,
+            usable,
         }
     }
 

@@ -326,3 +326,41 @@ async fn a_malformed_token_url_fails_at_once() {
     );
     assert!(!error.is_transient());
 }
+
+#[tokio::test]
+async fn early_in_the_refresh_window_callers_do_not_wait_for_the_refresh() {
+    let server = Scripted::start(
+        vec![
+            Answer::Token { expires_in: 4 },
+            Answer::Delay(
+                Duration::from_millis(600),
+                Box::new(Answer::Token { expires_in: 300 }),
+            ),
+        ],
+        Answer::Json(500, "{}"),
+    )
+    .await;
+    // Buffer: half of 4 s, so the refresh window is 2 s..4 s and its first half 2 s..3 s.
+    let cache = cache(&server).refresh_fraction(0.5).build();
+    let old = cache.token().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+
+    let leader = tokio::spawn({
+        let cache = cache.clone();
+        async move { cache.token().await }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    for _ in 0..10 {
+        assert!(cache.token().await.unwrap().same_as(&old));
+    }
+    assert!(
+        started.elapsed() < Duration::from_millis(200),
+        "no wait for the refresh in flight"
+    );
+
+    let new = leader.await.unwrap().unwrap();
+    assert!(!new.same_as(&old));
+    assert!(cache.token().await.unwrap().same_as(&new));
+    assert_eq!(server.token_requests(), 2);
+}
