@@ -364,3 +364,31 @@ async fn early_in_the_refresh_window_callers_do_not_wait_for_the_refresh() {
     assert!(cache.token().await.unwrap().same_as(&new));
     assert_eq!(server.token_requests(), 2);
 }
+
+#[tokio::test]
+async fn the_grant_is_a_form_post_with_the_credentials_and_scope() {
+    let server = Scripted::start(vec![], Answer::Token { expires_in: 300 }).await;
+    let cache = TokenCache::builder(
+        Credentials::new("cbx_b2b_app", "s3cr&t=1 2"),
+        server.token_url(),
+    )
+    .scope("roles")
+    .build();
+    let token = cache.token().await.unwrap();
+    assert_eq!(token.scope(), Some("profile email roles"));
+    let forms = server.forms();
+    assert_eq!(forms.len(), 1);
+    let (content_type, body) = &forms[0];
+    assert_eq!(content_type, "application/x-www-form-urlencoded");
+    let mut fields: Vec<&str> = body.split('&').collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "client_id=cbx_b2b_app",
+            "client_secret=s3cr%26t%3D1+2",
+            "grant_type=client_credentials",
+            "scope=roles",
+        ]
+    );
+}

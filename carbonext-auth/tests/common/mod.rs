@@ -34,6 +34,7 @@ struct Script {
     token_requests: AtomicU64,
     api_requests: AtomicU64,
     issued: Mutex<Vec<String>>,
+    forms: Mutex<Vec<(String, String)>>,
 }
 
 /// A running scripted server.
@@ -81,13 +82,32 @@ impl Scripted {
         self.script.issued.lock().unwrap().clone()
     }
 
+    /// Content type and body of every token request received.
+    pub fn forms(&self) -> Vec<(String, String)> {
+        self.script.forms.lock().unwrap().clone()
+    }
+
     /// Replaces what the endpoint answers once the queue is empty.
     pub fn set_otherwise(&self, answer: Answer) {
         *self.script.otherwise.lock().unwrap() = Some(answer);
     }
 }
 
-async fn token(axum::extract::State(script): axum::extract::State<Arc<Script>>) -> Response {
+async fn token(
+    axum::extract::State(script): axum::extract::State<Arc<Script>>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    script
+        .forms
+        .lock()
+        .unwrap()
+        .push((content_type, String::from_utf8_lossy(&body).into_owned()));
     let n = script.token_requests.fetch_add(1, Ordering::SeqCst) + 1;
     let next = script.queue.lock().unwrap().pop_front();
     let mut answer = next.unwrap_or_else(|| script.otherwise.lock().unwrap().clone().unwrap());
