@@ -12,6 +12,8 @@
 //!       carbonext orders create --vcu 3 --pay-with-balance --key invoice_2026_03
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod commands;
 pub mod connect;

@@ -38,3 +38,26 @@ fn quickstart_json_is_one_object_with_the_results() {
     assert_eq!(value["balance"]["balancesByCurrency"][0]["balance"], "997");
     assert!(value.get("accessToken").is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quickstart_against_a_remote_api_with_a_short_balance_exits_4_with_a_hint() {
+    let sandbox = carbonext_sandbox::Sandbox::builder()
+        .deterministic(true)
+        .initial_vcu_credit(rust_decimal::Decimal::ONE)
+        .start()
+        .await
+        .expect("sandbox starts");
+    let output = run(common::carbonext(&sandbox), &["quickstart"]);
+    assert_code(&output, 4);
+    let out = stdout(&output);
+    assert!(
+        out.contains("talking to the custom (http://127.0.0.1:"),
+        "{out}"
+    );
+    assert!(out.contains("Step 3/4"), "{out}");
+    assert!(!out.contains("Step 4/4"), "{out}");
+    let err = stderr(&output);
+    assert!(err.contains("see `carbonext balance`"), "{err}");
+    assert!(!err.contains("embedded sandbox"), "{err}");
+    sandbox.shutdown().await;
+}

@@ -69,7 +69,19 @@ pub async fn run(context: &Context) -> Result<(), CliError> {
         ))?;
 
         say("Step 3/4 · Placing an order of 3 VCU, paid with the balance…".to_owned())?;
-        let placed = session.carbonext.place_order(order).await?;
+        let placed = session
+            .carbonext
+            .place_order(order)
+            .await
+            .map_err(|error| {
+                let rejected = matches!(&error, carbonext_domain::Error::Api(r) if r.status < 500);
+                let error = CliError::from(error);
+                if rejected {
+                    error.hint("the balance may not cover 3 VCU: see `carbonext balance`")
+                } else {
+                    error
+                }
+            })?;
         let total = placed
             .total_price
             .map(|t| format!(" for {t} {}", currency_of(&placed)))
