@@ -153,7 +153,7 @@ pub struct Session {
     pub carbonext: Carbonext,
     tokens: TokenCache,
     sandbox: Option<Sandbox>,
-    /// Where requests go, for people: `embedded sandbox`, `homologation`…
+    /// Where requests go, for people: `embedded sandbox`, `homologation API at https://…`.
     pub description: String,
 }
 
@@ -182,7 +182,10 @@ impl Session {
             }
             Target::Remote(environment) => {
                 let credentials = credentials_from_env()?;
-                let description = format!("{} ({})", environment.name(), environment.api_url());
+                let description = match environment.name() {
+                    "custom" => format!("API at {}", environment.api_url()),
+                    name => format!("{name} API at {}", environment.api_url()),
+                };
                 (environment, credentials, None, description)
             }
         };

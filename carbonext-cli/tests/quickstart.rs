@@ -51,7 +51,7 @@ async fn quickstart_against_a_remote_api_with_a_short_balance_exits_4_with_a_hin
     assert_code(&output, 4);
     let out = stdout(&output);
     assert!(
-        out.contains("talking to the custom (http://127.0.0.1:"),
+        out.contains("talking to the API at http://127.0.0.1:"),
         "{out}"
     );
     assert!(out.contains("Step 3/4"), "{out}");
