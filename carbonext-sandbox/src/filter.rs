@@ -2,7 +2,8 @@
 //!
 //! `filter-by` is a `~`-separated list of `field_op:value` terms, all of which must hold. The
 //! operators are `eq ne ge le gt lt in like`; the values of `in` are joined by `-`; enum values
-//! (statuses) compare without regard to case; `like` matches a case-insensitive substring.
+//! (statuses) compare without regard to case; text (`metaData`, `email`...) compares exactly
+//! with `eq`/`ne`, and `like` matches a case-insensitive substring.
 //! `createdAt` takes a `YYYY-MM-DD` date and compares calendar days (UTC): `le:2024-01-15`
 //! includes the whole 15th, `lt:2024-01-15` ends at its midnight. A field or operator the
 //! resource does not list in [`ResourceSpec::filters`] is a 400, as is a value of the wrong
@@ -262,6 +263,7 @@ enum Operand {
 #[derive(Clone, Debug)]
 struct Term {
     field: &'static str,
+    kind: Kind,
     op: Op,
     operand: Operand,
 }
@@ -309,6 +311,7 @@ impl Filter {
             })?;
             terms.push(Term {
                 field: field.name,
+                kind: field.kind,
                 op,
                 operand,
             });
@@ -335,7 +338,7 @@ fn parse_operand(kind: Kind, op: Op, value: &str) -> Result<Operand, String> {
                 .collect(),
         ),
         Kind::Enum => Operand::Text(value.to_ascii_lowercase()),
-        Kind::Text => Operand::Text(value.to_lowercase()),
+        Kind::Text => Operand::Text(value.to_owned()),
         Kind::Date => Operand::Day(
             NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
                 .map_err(|_| "expected a date as YYYY-MM-DD".to_owned())?,
@@ -357,11 +360,15 @@ impl Term {
                 options.contains(&have)
             }
             (Operand::Text(want), Value::Text(have)) => {
-                let have = have.to_lowercase();
+                let equal = if self.kind == Kind::Enum {
+                    have.eq_ignore_ascii_case(want)
+                } else {
+                    have == *want
+                };
                 match self.op {
-                    Op::Like => have.contains(want.as_str()),
-                    Op::Ne => have != *want,
-                    _ => have == *want,
+                    Op::Like => have.to_lowercase().contains(&want.to_lowercase()),
+                    Op::Ne => !equal,
+                    _ => equal,
                 }
             }
             (Operand::Text(_), Value::Null) => self.op == Op::Ne,

@@ -308,6 +308,11 @@ async fn list_pages_sorts_and_filters() {
         .await
         .body;
     assert_eq!(amounts(&page), ["3"]);
+    let page = caller
+        .get("/v1/orders?filter-by=metaData_eq:KEY-0")
+        .await
+        .body;
+    assert_eq!(page["totalCount"], 0, "eq on text is exact");
 
     // Dates compare by day.
     let first_day = sandbox.now() - chrono::Duration::days(5);
