@@ -225,6 +225,15 @@ impl TokenCache {
         self.refresh(reason).await
     }
 
+    /// The cached token while it may be used (fresh, or early in its refresh window), without
+    /// requesting one.
+    pub fn cached(&self) -> Option<AccessToken> {
+        match self.lookup() {
+            Lookup::Fresh(token) => Some(token),
+            Lookup::Stale { usable, .. } => usable,
+        }
+    }
+
     /// Drops the cached token, whichever it is; the next [`TokenCache::token`] requests a new
     /// one. Prefer [`TokenCache::invalidate_if_current`] when reacting to a 401.
     pub fn invalidate(&self) {

@@ -16,6 +16,9 @@ use crate::{AuthError, TokenCache};
 /// - `prepare` sets `Authorization: Bearer <token>` (marked sensitive). When no token can be
 ///   had the call ends there with `Error::Custom`, whose message is the [`AuthError`] and its
 ///   causes, never a secret. Call [`TokenCache::token`] first for a typed error.
+///   Operations the spec marks public (`security: []`: calculators, airports, resources,
+///   allowed filters) never wait for a token: they carry the cached one if there is one, and
+///   go without otherwise (should the API answer 401 after all, the retry below adds one).
 /// - `send` re-reads the cache right before sending (so a request replayed by an outer hook
 ///   after a delay carries a current token) and, when the API answers 401, drops the token
 ///   that request carried, gets a new one and sends the request **once** more. A second 401
@@ -53,7 +56,12 @@ impl AuthHook {
         info: &OperationInfo,
         next: Next<'_>,
     ) -> reqwest::Result<reqwest::Response> {
-        if let Ok(token) = self.cache.token().await {
+        let current = if is_public(info) {
+            self.cache.cached()
+        } else {
+            self.cache.token().await.ok()
+        };
+        if let Some(token) = current {
             if !carries(&request, &token) {
                 set_bearer(&mut request, &token);
             }
@@ -71,11 +79,8 @@ impl AuthHook {
             );
             return Ok(response);
         };
-        match &sent_with {
-            Some(value) => {
-                self.cache.invalidate_if_value(value);
-            }
-            None => self.cache.invalidate(),
+        if let Some(value) = &sent_with {
+            self.cache.invalidate_if_value(value);
         }
         let fresh = match self.cache.token().await {
             Ok(fresh) => fresh,
@@ -107,9 +112,15 @@ impl RequestHook for AuthHook {
     fn prepare<'a>(
         &'a self,
         request: &'a mut reqwest::Request,
-        _info: &'a OperationInfo,
+        info: &'a OperationInfo,
     ) -> BoxFuture<'a, Result<(), HookError>> {
         Box::pin(async move {
+            if is_public(info) {
+                if let Some(token) = self.cache.cached() {
+                    set_bearer(request, &token);
+                }
+                return Ok(());
+            }
             let token = self
                 .cache
                 .token()
@@ -128,6 +139,21 @@ impl RequestHook for AuthHook {
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
         Box::pin(self.send_with_retry(request, info, next))
     }
+}
+
+/// Operations `openapi.yaml` marks `security: []` (progenitor's snake_case ids; a test keeps
+/// the list in step with the spec). The docs' examples call them without a token.
+pub(crate) const PUBLIC_OPERATIONS: &[&str] = &[
+    "request_token",
+    "list_resources",
+    "get_allowed_filters",
+    "list_calculator_types",
+    "list_airports",
+    "calculate_emission",
+];
+
+fn is_public(info: &OperationInfo) -> bool {
+    PUBLIC_OPERATIONS.contains(&info.operation_id)
 }
 
 /// The `Authorization` value for `token`, marked sensitive so `Debug` of headers hides it.
@@ -207,5 +233,44 @@ mod tests {
             .headers_mut()
             .insert(AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
         assert_eq!(bearer(&request).as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn public_operations_match_the_spec() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml");
+        let spec: serde_yaml::Value =
+            serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut public = Vec::new();
+        for (_, item) in spec["paths"].as_mapping().unwrap() {
+            for (_, operation) in item.as_mapping().unwrap() {
+                let Some(id) = operation.get("operationId").and_then(|v| v.as_str()) else {
+                    continue;
+                };
+                let open = operation
+                    .get("security")
+                    .and_then(|v| v.as_sequence())
+                    .is_some_and(|s| s.is_empty());
+                if open {
+                    public.push(snake_case(id));
+                }
+            }
+        }
+        public.sort();
+        let mut listed: Vec<String> = PUBLIC_OPERATIONS.iter().map(|s| s.to_string()).collect();
+        listed.sort();
+        assert_eq!(listed, public);
+    }
+
+    fn snake_case(camel: &str) -> String {
+        let mut out = String::new();
+        for c in camel.chars() {
+            if c.is_ascii_uppercase() {
+                out.push('_');
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
     }
 }

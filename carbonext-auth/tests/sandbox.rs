@@ -253,3 +253,27 @@ async fn a_request_rejected_again_after_the_refresh_fails_after_one_retry() {
         "the first token and one refresh"
     );
 }
+
+#[tokio::test]
+async fn public_operations_need_no_token() {
+    let sandbox = sandbox().await;
+    let wrong = Credentials::new(sandbox.client_id(), "not-the-secret");
+    let client = authenticated_client(wrong, &environment(&sandbox), None);
+    client
+        .list_calculator_types()
+        .send()
+        .await
+        .expect("public: no token needed");
+    client
+        .list_airports()
+        .send()
+        .await
+        .expect("public: no token needed");
+    assert_eq!(sandbox.counters().token_requests(), 0);
+
+    // With a cached token, public calls carry it and cause no token request.
+    let client = authenticated_client(credentials(&sandbox), &environment(&sandbox), None);
+    client.get_price().send().await.expect("price");
+    client.list_calculator_types().send().await.expect("types");
+    assert_eq!(sandbox.counters().token_requests(), 1);
+}

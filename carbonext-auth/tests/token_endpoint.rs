@@ -392,3 +392,22 @@ async fn the_grant_is_a_form_post_with_the_credentials_and_scope() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_public_operation_the_api_protects_after_all_gets_a_token_on_401() {
+    let server = Scripted::start(vec![], Answer::Token { expires_in: 300 }).await;
+    let client = ClientBuilder::new(server.api_url(), cache(&server).build()).build();
+    let types = client
+        .list_calculator_types()
+        .send()
+        .await
+        .expect("retried with a token");
+    assert!(types.types.is_empty());
+    assert_eq!(server.api_requests(), 2, "without a token, then with one");
+    assert_eq!(server.token_requests(), 1);
+
+    // Now that a token is cached, public calls carry it from the start.
+    client.list_calculator_types().send().await.expect("types");
+    assert_eq!(server.api_requests(), 3);
+    assert_eq!(server.token_requests(), 1);
+}

@@ -54,6 +54,7 @@ impl Scripted {
         let app = Router::new()
             .route("/token", post(token))
             .route("/v1/prices", get(always_unauthorized))
+            .route("/v1/calculators/types", get(needs_a_bearer))
             .with_state(script.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -155,6 +156,19 @@ async fn always_unauthorized(
         "",
     )
         .into_response()
+}
+
+/// 401 without a bearer token, an empty list of calculator types with one.
+async fn needs_a_bearer(
+    axum::extract::State(script): axum::extract::State<Arc<Script>>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    script.api_requests.fetch_add(1, Ordering::SeqCst);
+    if headers.contains_key("authorization") {
+        axum::Json(serde_json::json!({ "types": [] })).into_response()
+    } else {
+        StatusCode::UNAUTHORIZED.into_response()
+    }
 }
 
 pub const INVALID_CLIENT: &str = r#"{"error":"invalid_client","error_description":"Invalid client or Invalid client credentials"}"#;
