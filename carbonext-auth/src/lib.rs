@@ -21,7 +21,8 @@
 //!   exponential backoff ([`RetryPolicy`]); rejected credentials are not.
 //! - [`AuthHook`] is the [`carbonext_api::RequestHook`] that signs requests, and retries a
 //!   request once with a new token when the API answers 401 (the token was revoked, or the
-//!   server's clock is ahead).
+//!   server's clock is ahead). Operations the spec marks public (calculators, airports,
+//!   resources, allowed filters) never wait for a token.
 //! - [`AuthError`] says why no token could be had: `invalid_client`, `unauthorized_client`,
 //!   `invalid_scope`, another RFC 6749 error, transport, an unexpected answer, or a bad
 //!   environment variable.
