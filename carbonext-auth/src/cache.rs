@@ -253,9 +253,8 @@ impl TokenCache {
 
     /// Like [`TokenCache::invalidate_if_current`], matching the token by its value (what an
     /// `Authorization` header carried).
-    pub(crate) fn invalidate_if_value(&self, value: &str) -> bool {
-        let value = Secret::new(value);
-        self.invalidate_where(|current| *current.secret() == value)
+    pub(crate) fn invalidate_if_value(&self, value: &Secret) -> bool {
+        self.invalidate_where(|current| current.secret() == value)
     }
 
     fn invalidate_where(&self, matches: impl Fn(&AccessToken) -> bool) -> bool {
@@ -549,7 +548,7 @@ mod tests {
         let debug = format!("{cache:?}");
         assert!(!debug.contains("tok-value"), "{debug}");
         assert!(debug.contains("[REDACTED]"), "{debug}");
-        assert!(cache.invalidate_if_value("tok-value"));
-        assert!(!cache.invalidate_if_value("tok-value"));
+        assert!(cache.invalidate_if_value(&Secret::new("tok-value")));
+        assert!(!cache.invalidate_if_value(&Secret::new("tok-value")));
     }
 }

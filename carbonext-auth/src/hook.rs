@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use carbonext_api::{HookError, Next, OperationInfo, RequestHook};
+use carbonext_api::{HookError, Next, OperationInfo, RequestHook, Secret};
 use futures::future::BoxFuture;
 use reqwest::header::{HeaderValue, AUTHORIZATION};
 use reqwest::StatusCode;
@@ -93,7 +93,7 @@ impl AuthHook {
                 return Ok(response);
             }
         };
-        if sent_with.as_deref() == Some(fresh.secret().expose()) {
+        if sent_with.as_ref() == Some(fresh.secret()) {
             // The cache still hands out the rejected token (another caller refreshed to the
             // same value): sending it again would be rejected again.
             return Ok(response);
@@ -171,16 +171,16 @@ fn set_bearer(request: &mut reqwest::Request, token: &AccessToken) {
 }
 
 /// The token of the request's `Authorization: Bearer` header.
-fn bearer(request: &reqwest::Request) -> Option<String> {
+fn bearer(request: &reqwest::Request) -> Option<Secret> {
     let value = request.headers().get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_owned())
+        .then(|| Secret::new(token.trim()))
 }
 
 fn carries(request: &reqwest::Request, token: &AccessToken) -> bool {
-    bearer(request).is_some_and(|value| carbonext_api::Secret::new(value) == *token.secret())
+    bearer(request).is_some_and(|value| value == *token.secret())
 }
 
 /// What `prepare` returns: the [`AuthError`] with its causes in one secret-free line, because
@@ -228,11 +228,11 @@ mod tests {
             reqwest::Method::GET,
             "http://127.0.0.1/v1/prices".parse().unwrap(),
         );
-        assert_eq!(bearer(&request), None);
+        assert!(bearer(&request).is_none());
         request
             .headers_mut()
             .insert(AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
-        assert_eq!(bearer(&request).as_deref(), Some("abc"));
+        assert_eq!(bearer(&request), Some(Secret::new("abc")));
     }
 
     #[test]
