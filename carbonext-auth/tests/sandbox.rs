@@ -277,3 +277,49 @@ async fn public_operations_need_no_token() {
     client.list_calculator_types().send().await.expect("types");
     assert_eq!(sandbox.counters().token_requests(), 1);
 }
+
+/// Sends every request twice, revoking and dropping the token in between, like a retry
+/// policy replaying a request long after `prepare` ran.
+struct ReplayAfterRevocation {
+    faults: carbonext_sandbox::Faults,
+    cache: TokenCache,
+}
+
+impl carbonext_api::RequestHook for ReplayAfterRevocation {
+    fn send<'a>(
+        &'a self,
+        request: reqwest::Request,
+        info: &'a carbonext_api::OperationInfo,
+        next: carbonext_api::Next<'a>,
+    ) -> futures::future::BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        Box::pin(async move {
+            let replay = request.try_clone().expect("a GET replays");
+            let first = next.run(request, info).await?;
+            assert!(first.status().is_success());
+            self.faults.revoke_all_tokens();
+            self.cache.invalidate();
+            next.run(replay, info).await
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_request_replayed_by_an_outer_hook_carries_a_current_token() {
+    let sandbox = sandbox().await;
+    let cache = TokenCache::builder(credentials(&sandbox), sandbox.token_url()).build();
+    let client = ClientBuilder::new(sandbox.api_url(), cache.clone())
+        .outer_hook(ReplayAfterRevocation {
+            faults: sandbox.faults().clone(),
+            cache,
+        })
+        .build();
+    client.get_price().send().await.expect("price");
+    let counters = sandbox.counters();
+    assert_eq!(counters.operation("get_price"), 2);
+    assert_eq!(counters.token_requests(), 2);
+    assert_eq!(
+        counters.expired_token_rejections(),
+        0,
+        "the replay did not carry the revoked token"
+    );
+}
