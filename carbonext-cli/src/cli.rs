@@ -22,7 +22,7 @@ use carbonext_domain::{
     SortDirection, VcuAmount,
 };
 
-/// `carbonext`: buy and retire carbon credits (VCUs) through the Carbonext B2B API.
+/// carbonext: buy and retire carbon credits (VCUs) through the Carbonext B2B API.
 ///
 /// Without `--env`, `--api-url` or `CARBONEXT_ENV` every command runs against an embedded
 /// sandbox started in-process, with fake credentials: nothing real is bought.
@@ -39,6 +39,7 @@ pub struct Cli {
 
 /// Where to connect, how to print, how much to log.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Carbonext environment; credentials come from CARBONEXT_CLIENT_ID and
     /// CARBONEXT_CLIENT_SECRET. Without it (and without --api-url): the embedded sandbox.
@@ -64,7 +65,7 @@ pub struct GlobalArgs {
     #[arg(long, short = 'o', value_enum, default_value_t = OutputMode::Table, global = true)]
     pub output: OutputMode,
 
-    /// Log to stderr: -v for info/debug of the carbonext crates, -vv for trace.
+    /// Log to stderr: -v debug of the carbonext crates, -vv trace of everything.
     #[arg(long, short = 'v', action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 
@@ -317,6 +318,8 @@ pub struct ListInvoicesArgs {
 pub enum CalculateCommand {
     /// The transport types and their ids.
     Types,
+    /// Every airport code usable in `calculate route` by air.
+    Airports,
     /// Emissions of a distance travelled.
     Distance {
         /// Transport type id (see `calculate types`).

@@ -2,7 +2,7 @@
 //! [`Table`] row per item for a list. Amounts and timestamps are printed as received.
 
 use carbonext_domain::accounts::{permission_key, ApiKey, NewApiKeySecret, Permission, User};
-use carbonext_domain::calculator::{Emission, TransportType};
+use carbonext_domain::calculator::{Airport, Emission, TransportType};
 use carbonext_domain::{Balance, Invoice, Order, Page, Quote};
 
 use crate::output::{or_dash, Details, Table};
@@ -191,6 +191,19 @@ pub fn transport_types(types: &[TransportType]) -> Table {
             t.name.clone(),
             or_dash(t.request_unit.as_deref()),
             or_dash(t.response_unit.as_deref()),
+        ]);
+    }
+    table
+}
+
+/// Airports, one per row.
+pub fn airports(airports: &[Airport]) -> Table {
+    let mut table = Table::new(["code", "city", "country"]);
+    for a in airports {
+        table.row([
+            a.code.clone(),
+            or_dash(a.city.as_deref()),
+            or_dash(a.country.as_deref()),
         ]);
     }
     table

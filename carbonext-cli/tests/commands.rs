@@ -320,6 +320,15 @@ async fn calculate_types_distance_and_route() {
         ],
     );
     assert_snapshot!("calculate_route_table", route);
+    let airports = ok(
+        carbonext(&sandbox),
+        &["calculate", "airports", "-o", "json"],
+    );
+    let airports: Vec<serde_json::Value> = serde_json::from_str(&airports).expect("array");
+    assert!(airports.len() >= 100, "every page: {}", airports.len());
+    assert!(airports.iter().any(|a| a["code"] == "GRU"));
+    let table = ok(carbonext(&sandbox), &["calculate", "airports"]);
+    assert!(table.starts_with("CODE"), "{table}");
     let types = ok(carbonext(&sandbox), &["calculate", "types", "-o", "json"]);
     assert_snapshot!("calculate_types_json", types);
     sandbox.shutdown().await;

@@ -1,10 +1,12 @@
-//! `carbonext calculate types|distance|route`: transport emissions.
+//! `carbonext calculate types|airports|distance|route`: transport emissions.
 
 use carbonext_domain::Calculator;
+use futures::StreamExt;
 
 use super::Context;
 use crate::cli::CalculateCommand;
 use crate::exit::CliError;
+use crate::progress::Progress;
 use crate::views;
 
 /// Runs a `calculate` subcommand.
@@ -19,6 +21,29 @@ pub async fn run(context: &Context, command: CalculateCommand) -> Result<(), Cli
                         .show(types.as_slice(), views::transport_types),
                     Err(error) => Err(error.into()),
                 },
+                CalculateCommand::Airports => {
+                    let progress = Progress::new(None, "airports");
+                    let mut stream = calculator.airports();
+                    let mut airports = Vec::new();
+                    let mut failure = None;
+                    while let Some(airport) = stream.next().await {
+                        match airport {
+                            Ok(airport) => {
+                                airports.push(airport);
+                                progress.inc();
+                            }
+                            Err(error) => {
+                                failure = Some(error);
+                                break;
+                            }
+                        }
+                    }
+                    progress.finish();
+                    match failure {
+                        Some(error) => Err(error.into()),
+                        None => context.output.show(airports.as_slice(), views::airports),
+                    }
+                }
                 CalculateCommand::Distance { transport, meters } => {
                     match calculator.emissions_by_distance(transport, meters).await {
                         Ok(emission) => context.output.show(&emission, views::emission),
