@@ -12,7 +12,7 @@ fn first_line(text: &str) -> &str {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_amounts_exit_2_and_send_nothing() {
     let sandbox = sandbox().await;
-    let cases: [&[&str]; 7] = [
+    let cases: [&[&str]; 9] = [
         &["price", "--vcu", "0"],
         &["price", "--vcu", "abc"],
         &["orders", "create", "--vcu", "-1"],
@@ -20,6 +20,8 @@ async fn invalid_amounts_exit_2_and_send_nothing() {
         &["orders", "create", "--vcu", "1", "--key", "bad key!"],
         &["orders", "list", "--status", "Retired"],
         &["balance", "--start", "2024-02-01", "--end", "2024-01-01"],
+        &["users", "update", "00000000-0000-4000-8000-000000000000"],
+        &["calculate", "distance", "--type", "0", "--meters", "0"],
     ];
     for args in cases {
         let output = run(carbonext(&sandbox), args);

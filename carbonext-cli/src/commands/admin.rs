@@ -23,6 +23,18 @@ fn refs(keys: &[String]) -> Vec<PermissionRef> {
 
 /// Runs a `users` subcommand.
 pub async fn users(context: &Context, command: UsersCommand) -> Result<(), CliError> {
+    if let UsersCommand::Update {
+        name: None,
+        permissions,
+        ..
+    } = &command
+    {
+        if permissions.is_empty() {
+            return Err(CliError::usage(
+                "nothing to update: give --name and/or --permission",
+            ));
+        }
+    }
     context
         .with_session(|session| async move {
             let accounts = &session.carbonext;
