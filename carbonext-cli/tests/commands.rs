@@ -139,6 +139,11 @@ async fn orders_list_pages_filters_and_all() {
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["vcuAmount"], "0.5");
 
+    // Off a terminal no progress bar is drawn: stderr stays empty.
+    let quiet = run(carbonext(&sandbox), &["orders", "list", "--all"]);
+    assert_code(&quiet, 0);
+    assert_eq!(stderr(&quiet), "");
+
     let all_table = ok(
         carbonext(&sandbox),
         &["orders", "list", "--all", "--status", "Paid"],
