@@ -37,6 +37,7 @@ pub struct Carbonext {
 #[derive(Debug)]
 struct Inner {
     api: carbonext_api::Client,
+    tokens: Option<carbonext_auth::TokenCache>,
     retry: RetryPolicy,
     prefetch: usize,
 }
@@ -111,10 +112,16 @@ impl CarbonextBuilder {
                     source: Some(e),
                 })?,
         };
-        let api = carbonext_auth::authenticated_client(credentials, &environment, Some(http));
-        Ok(Carbonext::from_client(api)
+        let tokens = carbonext_auth::TokenCache::builder(credentials, environment.token_url())
+            .http_client(http.clone())
+            .build();
+        let api = carbonext_auth::ClientBuilder::new(environment.api_url(), tokens.clone())
+            .http_client(http)
+            .build();
+        let carbonext = Carbonext::from_client(api)
             .with_retry_policy(self.retry.unwrap_or_default())
-            .with_prefetch(self.prefetch.unwrap_or(4)))
+            .with_prefetch(self.prefetch.unwrap_or(4));
+        Ok(carbonext.rebuild(|inner| inner.tokens = Some(tokens)))
     }
 }
 
@@ -139,6 +146,7 @@ impl Carbonext {
         Self {
             inner: Arc::new(Inner {
                 api,
+                tokens: None,
                 retry: RetryPolicy::default(),
                 prefetch: 4,
             }),
@@ -158,12 +166,27 @@ impl Carbonext {
     fn rebuild(self, change: impl FnOnce(&mut Inner)) -> Self {
         let mut inner = Inner {
             api: self.inner.api.clone(),
+            tokens: self.inner.tokens.clone(),
             retry: self.inner.retry.clone(),
             prefetch: self.inner.prefetch,
         };
         change(&mut inner);
         Self {
             inner: Arc::new(inner),
+        }
+    }
+
+    /// Gets an access token now (or confirms the cached one), so that bad credentials or an
+    /// unreachable token endpoint surface as a typed [`Error::Auth`] before any business call.
+    /// A facade built with [`Carbonext::from_client`] has no token cache of its own and
+    /// returns `Ok(())`.
+    pub async fn authenticate(&self) -> Result<()> {
+        match &self.inner.tokens {
+            Some(cache) => cache.token().await.map(drop).map_err(|source| Error::Auth {
+                message: source.to_string(),
+                source: Some(source),
+            }),
+            None => Ok(()),
         }
     }
 
@@ -309,6 +332,12 @@ impl VcuMarket for Carbonext {
     async fn place_order(&self, order: NewOrder) -> Result<Order> {
         let policy = &self.inner.retry;
         let key = order.key().clone();
+        if order.key_was_given() {
+            if let Some(existing) = self.find_by_key(&key).await? {
+                tracing::debug!(order_key = %key, order_id = %existing.id, "an order with this key exists; not placing another");
+                return Ok(existing);
+            }
+        }
         let body = order.to_wire();
         let started = Instant::now();
         let mut tries = 0;

@@ -93,5 +93,5 @@ pub use traits::{MockAccounts, MockCalculator, MockLedger, MockVcuMarket};
 pub use carbonext_api::{
     Currency, InvoiceStatus, OrderStatus, OrderType, Page, PaymentType, PurchaseType, Timestamp,
 };
-pub use carbonext_auth::{Credentials, Environment};
+pub use carbonext_auth::{AuthError, Credentials, Environment};
 pub use rust_decimal::Decimal;

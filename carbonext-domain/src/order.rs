@@ -11,6 +11,10 @@
 //! with the `metaData_like` filter before retrying, so a lost answer never becomes a second
 //! order. [`Order::meta_data`] gives back your text without the marker and [`Order::key`] the key.
 //!
+//! Give the key yourself ([`NewOrderBuilder::key`]: an invoice number, a job id) and placing
+//! the order becomes idempotent across runs too: the SDK looks the key up first and returns
+//! the order already placed with it instead of placing another.
+//!
 //! ```
 //! use carbonext_domain::{Currency, NewOrder, Recipient};
 //!
@@ -275,6 +279,8 @@ pub struct NewOrder {
     #[serde(skip_serializing_if = "Option::is_none")]
     meta_data: Option<MetaData>,
     order_key: OrderKey,
+    #[serde(skip)]
+    key_given: bool,
 }
 
 impl NewOrder {
@@ -313,6 +319,12 @@ impl NewOrder {
     /// The client order key.
     pub fn key(&self) -> &OrderKey {
         &self.order_key
+    }
+
+    /// Whether the key was given by the caller (a re-run may find the order already placed)
+    /// rather than generated for this order.
+    pub fn key_was_given(&self) -> bool {
+        self.key_given
     }
 
     /// The metaData sent to the API: your text followed by the key marker.
@@ -382,6 +394,7 @@ impl NewOrderBuilder {
     }
     /// Validates and builds the order.
     pub fn build(self) -> Result<NewOrder, ValidationError> {
+        let key_given = self.key.is_some();
         let key = self.key.unwrap_or_else(OrderKey::generate);
         let meta_data = self
             .meta_data
@@ -394,6 +407,7 @@ impl NewOrderBuilder {
             certificate_recipient_info: self.recipient,
             meta_data,
             order_key: key,
+            key_given,
         })
     }
 }

@@ -238,3 +238,48 @@ async fn domain_values_snapshot_with_ids_and_timestamps_redacted() {
     insta::assert_json_snapshot!("placed_order", redacted(&placed));
     insta::assert_json_snapshot!("balance_after_order", redacted(&balance));
 }
+
+#[tokio::test]
+async fn placing_twice_with_the_same_given_key_places_one_order() {
+    let sandbox = common::sandbox().await;
+    let carbonext = common::connect(&sandbox);
+    let key: carbonext_domain::OrderKey = "nightly_job_2026_11_24".parse().unwrap();
+    let order = || {
+        NewOrder::builder(vcu("2"))
+            .key(key.clone())
+            .build()
+            .unwrap()
+    };
+    let first = carbonext.place_order(order()).await.unwrap();
+    let again = carbonext.place_order(order()).await.unwrap();
+    assert_eq!(first.id, again.id);
+    assert_eq!(sandbox.counters().operation("create_order"), 1);
+}
+
+#[tokio::test]
+async fn authenticate_reports_bad_credentials_as_a_typed_auth_error() {
+    let sandbox = common::sandbox().await;
+    let carbonext = carbonext_domain::Carbonext::builder()
+        .environment(carbonext_domain::Environment::custom(
+            sandbox.api_url(),
+            sandbox.token_url(),
+        ))
+        .credentials(carbonext_domain::Credentials::new(
+            sandbox.client_id(),
+            "wrong",
+        ))
+        .build()
+        .unwrap();
+    let err = carbonext.authenticate().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Auth {
+                source: Some(carbonext_domain::AuthError::InvalidClient { .. }),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    common::connect(&sandbox).authenticate().await.unwrap();
+}
