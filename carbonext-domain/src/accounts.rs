@@ -2,7 +2,7 @@
 //!
 //! These are the API's own shapes (re-exported so services never import `carbonext-api`);
 //! [`NewApiKeySecret`] holds the new key's secret as a redacted
-//! [`Secret`](carbonext_api::Secret).
+//! [`Secret`].
 
 use uuid::Uuid;
 
