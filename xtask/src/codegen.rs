@@ -268,10 +268,8 @@ fn rustfmt(source: &str) -> anyhow::Result<String> {
 }
 
 fn rel(path: &Path) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap_or(Path::new("."));
-    path.strip_prefix(root)
+    let root = crate::workspace_root();
+    path.strip_prefix(&root)
         .unwrap_or(path)
         .display()
         .to_string()

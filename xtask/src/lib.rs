@@ -11,12 +11,27 @@
 
 pub mod codegen;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-/// The workspace root: xtask lives one level below it.
+/// The workspace root: the nearest directory, from the current one upwards, holding both
+/// `openapi.yaml` and a `Cargo.toml`; failing that, the directory xtask was built in.
+///
+/// Looking from the current directory first matters when several copies of the repository
+/// share one target directory: the binary then runs against the copy it was invoked in.
 pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask has a parent directory")
-        .to_path_buf()
+    let is_root =
+        |dir: &Path| dir.join("openapi.yaml").is_file() && dir.join("Cargo.toml").is_file();
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| {
+            cwd.ancestors()
+                .find(|dir| is_root(dir))
+                .map(Path::to_path_buf)
+        })
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .expect("xtask has a parent directory")
+                .to_path_buf()
+        })
 }
