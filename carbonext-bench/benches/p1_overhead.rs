@@ -15,6 +15,20 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 /// Requests per iteration at 64 in flight.
 const BATCH: usize = 512;
 
+/// Rounds of the interleaved comparison.
+const INTERLEAVED_ROUNDS: usize = 31;
+
+async fn timed(work: impl std::future::Future<Output = ()>) -> f64 {
+    let started = std::time::Instant::now();
+    work.await;
+    started.elapsed().as_secs_f64()
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
 fn overhead(c: &mut Criterion) {
     let rt = runtime();
     let sandbox = rt.block_on(sandbox());
@@ -36,6 +50,8 @@ fn overhead(c: &mut Criterion) {
             .iter(|| async { sdk.quote(one_vcu(), Currency::Brl).await.expect("quote") });
     });
     group.finish();
+
+    layers(c, &rt, &sandbox, &raw, &sdk);
 
     let sdk = Arc::new(sdk);
     let raw = Arc::new(raw);
@@ -63,6 +79,41 @@ fn overhead(c: &mut Criterion) {
     });
     group.finish();
 
+    // The same comparison, interleaved round by round (raw, SDK, raw, SDK...), so that a
+    // burst of load from elsewhere on the machine hits both sides alike.
+    let mut figures = serde_json::Map::new();
+    for (in_flight, calls) in [(1usize, 200usize), (64, BATCH)] {
+        let (mut raw_times, mut sdk_times) = (Vec::new(), Vec::new());
+        for _ in 0..INTERLEAVED_ROUNDS {
+            raw_times.push(rt.block_on(timed(run_concurrently(calls, in_flight, |_| {
+                let raw = Arc::clone(&raw);
+                async move {
+                    raw.quote().await;
+                }
+            }))));
+            sdk_times.push(rt.block_on(timed(run_concurrently(calls, in_flight, |_| {
+                let sdk = Arc::clone(&sdk);
+                async move {
+                    sdk.quote(one_vcu(), Currency::Brl).await.expect("quote");
+                }
+            }))));
+        }
+        let (raw_median, sdk_median) = (median(&mut raw_times), median(&mut sdk_times));
+        figures.insert(
+            format!("c{in_flight}"),
+            serde_json::json!({
+                "rounds": INTERLEAVED_ROUNDS,
+                "calls_per_round": calls,
+                "raw_median_secs": raw_median,
+                "sdk_median_secs": sdk_median,
+                "raw_req_per_sec": calls as f64 / raw_median,
+                "sdk_req_per_sec": calls as f64 / sdk_median,
+                "ratio": raw_median / sdk_median,
+            }),
+        );
+    }
+    carbonext_bench::record("p1_interleaved", serde_json::Value::Object(figures));
+
     let counters = sandbox.counters();
     carbonext_bench::record(
         "p1_requests",
@@ -74,12 +125,139 @@ fn overhead(c: &mut Criterion) {
     rt.block_on(sandbox.shutdown());
 }
 
+/// Every layer between the raw request and the facade, to see where the SDK's time goes.
+struct Layers {
+    raw: RawPrices,
+    timed: reqwest::Client,
+    url: String,
+    bearer: String,
+    generated: carbonext_api::Client,
+    authenticated: carbonext_api::Client,
+    sdk: carbonext_domain::Carbonext,
+}
+
+const LAYERS: [&str; 5] = [
+    "1_raw",
+    "2_raw_with_timeouts",
+    "3_generated_client",
+    "4_authenticated_client",
+    "5_sdk",
+];
+
+impl Layers {
+    async fn call(&self, layer: &str) {
+        let amount: carbonext_api::DecimalText = "1".parse().expect("decimal");
+        match layer {
+            "1_raw" => {
+                self.raw.quote().await;
+            }
+            "2_raw_with_timeouts" => {
+                self.timed
+                    .get(&self.url)
+                    .header(reqwest::header::AUTHORIZATION, &self.bearer)
+                    .send()
+                    .await
+                    .expect("sent")
+                    .json::<carbonext_bench::RawPrice>()
+                    .await
+                    .expect("decoded");
+            }
+            "3_generated_client" | "4_authenticated_client" => {
+                let client = if layer == "3_generated_client" {
+                    &self.generated
+                } else {
+                    &self.authenticated
+                };
+                client
+                    .get_price()
+                    .vcu_amount(amount)
+                    .target_currency(carbonext_api::Currency::Brl)
+                    .send()
+                    .await
+                    .expect("price");
+            }
+            _ => {
+                self.sdk
+                    .quote(one_vcu(), Currency::Brl)
+                    .await
+                    .expect("quote");
+            }
+        }
+    }
+}
+
+/// Where the SDK's time goes: the same price request through each layer in turn, at 1 and 64
+/// in flight (context for the P1 ratio, not a target).
+fn layers(
+    c: &mut Criterion,
+    rt: &tokio::runtime::Runtime,
+    sandbox: &carbonext_sandbox::Sandbox,
+    raw: &RawPrices,
+    sdk: &carbonext_domain::Carbonext,
+) {
+    // The HTTP settings the facade uses by default: 30 s per attempt, 10 s to connect.
+    let http = || {
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(10))
+    };
+    let bearer = raw.authorization().to_owned();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        bearer.parse().expect("header value"),
+    );
+    let layers = Arc::new(Layers {
+        raw: raw.clone(),
+        timed: http().build().expect("client"),
+        url: format!("{}{}", sandbox.api_url(), carbonext_bench::PRICE_PATH),
+        bearer,
+        generated: carbonext_api::Client::new_with_client(
+            &sandbox.api_url(),
+            http().default_headers(headers).build().expect("client"),
+            carbonext_api::Hooks::none(),
+        ),
+        authenticated: carbonext_auth::authenticated_client(
+            carbonext_auth::Credentials::new(sandbox.client_id(), sandbox.client_secret()),
+            &carbonext_auth::Environment::custom(sandbox.api_url(), sandbox.token_url()),
+            Some(http().build().expect("client")),
+        ),
+        sdk: sdk.clone(),
+    });
+    rt.block_on(async {
+        for layer in LAYERS {
+            layers.call(layer).await;
+        }
+    });
+
+    let mut group = c.benchmark_group("p1_layers_c1");
+    for layer in LAYERS {
+        group.bench_function(BenchmarkId::from_parameter(layer), |b| {
+            b.to_async(rt).iter(|| layers.call(layer));
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("p1_layers_c64");
+    group.throughput(Throughput::Elements(BATCH as u64));
+    for layer in LAYERS {
+        group.bench_function(BenchmarkId::from_parameter(layer), |b| {
+            b.to_async(rt).iter(|| {
+                run_concurrently(BATCH, 64, |_| {
+                    let layers = Arc::clone(&layers);
+                    async move { layers.call(layer).await }
+                })
+            });
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .sample_size(20)
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(4));
+        .measurement_time(Duration::from_secs(3));
     targets = overhead
 }
 criterion_main!(benches);

@@ -30,10 +30,13 @@ fn cold_and_expiry(_: &mut Criterion) {
     for _ in 0..COLD_ROUNDS {
         let before = sandbox.counters().token_requests();
         let sdk = connect(&sandbox, 4);
-        rt.block_on(futures::future::join_all((0..COLD_CALLS).map(|_| {
-            let sdk = sdk.clone();
-            tokio::spawn(async move { sdk.quote(one_vcu(), Currency::Brl).await })
-        })))
+        rt.block_on(async {
+            futures::future::join_all((0..COLD_CALLS).map(|_| {
+                let sdk = sdk.clone();
+                tokio::spawn(async move { sdk.quote(one_vcu(), Currency::Brl).await })
+            }))
+            .await
+        })
         .into_iter()
         .for_each(|r| {
             r.expect("task").expect("quote");

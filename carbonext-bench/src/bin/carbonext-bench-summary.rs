@@ -102,6 +102,66 @@ fn main() {
             512.0,
         ),
     ];
+    if let Some(v) = extra(&criterion, "p1_interleaved") {
+        for (key, figure) in [
+            (
+                "c1",
+                "P1 interleaved rounds, 1 in flight (median SDK / raw throughput)",
+            ),
+            (
+                "c64",
+                "P1 interleaved rounds, 64 in flight (median SDK / raw throughput)",
+            ),
+        ] {
+            let m = &v[key];
+            rows.push(Row {
+                figure,
+                ratio: format!("{:.3}×", m["ratio"].as_f64().unwrap_or(f64::NAN)),
+                target: "≥ 0.95×",
+                context: format!(
+                    "{} rounds of {} calls: raw {:.0} req/s, SDK {:.0} req/s",
+                    m["rounds"],
+                    m["calls_per_round"],
+                    m["raw_req_per_sec"].as_f64().unwrap_or(0.0),
+                    m["sdk_req_per_sec"].as_f64().unwrap_or(0.0)
+                ),
+            });
+        }
+    }
+    for (group, figure) in [
+        (
+            "p1_layers_c1",
+            "P1 layers, 1 in flight: raw throughput / each layer's",
+        ),
+        (
+            "p1_layers_c64",
+            "P1 layers, 64 in flight: raw throughput / each layer's",
+        ),
+    ] {
+        let raw = mean_ns(&criterion, group, "1_raw");
+        let parts: Vec<String> = [
+            "2_raw_with_timeouts",
+            "3_generated_client",
+            "4_authenticated_client",
+            "5_sdk",
+        ]
+        .iter()
+        .filter_map(|id| {
+            Some(format!(
+                "{id} {:.3}×",
+                raw? / mean_ns(&criterion, group, id)?
+            ))
+        })
+        .collect();
+        if !parts.is_empty() {
+            rows.push(Row {
+                figure,
+                ratio: "—".into(),
+                target: "(context)",
+                context: parts.join(", "),
+            });
+        }
+    }
 
     rows.push(match extra(&criterion, "p2_cold") {
         Some(v) => Row {
