@@ -51,7 +51,7 @@ fn overhead(c: &mut Criterion) {
     });
     group.finish();
 
-    layers(c, &rt, &sandbox, &raw, &sdk);
+    layers(&rt, &sandbox, &raw, &sdk);
 
     let sdk = Arc::new(sdk);
     let raw = Arc::new(raw);
@@ -186,10 +186,9 @@ impl Layers {
     }
 }
 
-/// Where the SDK's time goes: the same price request through each layer in turn, at 1 and 64
-/// in flight (context for the P1 ratio, not a target).
+/// Where the SDK's time goes: the same price request through each layer, at 1 and 64 in
+/// flight, interleaved (context for the P1 ratio, not a target).
 fn layers(
-    c: &mut Criterion,
     rt: &tokio::runtime::Runtime,
     sandbox: &carbonext_sandbox::Sandbox,
     raw: &RawPrices,
@@ -230,26 +229,40 @@ fn layers(
         }
     });
 
-    let mut group = c.benchmark_group("p1_layers_c1");
-    for layer in LAYERS {
-        group.bench_function(BenchmarkId::from_parameter(layer), |b| {
-            b.to_async(rt).iter(|| layers.call(layer));
-        });
-    }
-    group.finish();
-    let mut group = c.benchmark_group("p1_layers_c64");
-    group.throughput(Throughput::Elements(BATCH as u64));
-    for layer in LAYERS {
-        group.bench_function(BenchmarkId::from_parameter(layer), |b| {
-            b.to_async(rt).iter(|| {
-                run_concurrently(BATCH, 64, |_| {
+    // Interleaved round by round over the layers (criterion's one-after-the-other groups
+    // swing by ±20% on this shared machine, more than the differences sought).
+    let mut figures = serde_json::Map::new();
+    for (in_flight, calls) in [(1usize, 200usize), (64, BATCH)] {
+        let mut times: Vec<Vec<f64>> = vec![Vec::new(); LAYERS.len()];
+        for _ in 0..INTERLEAVED_ROUNDS {
+            for (i, layer) in LAYERS.iter().enumerate() {
+                times[i].push(rt.block_on(timed(run_concurrently(calls, in_flight, |_| {
                     let layers = Arc::clone(&layers);
                     async move { layers.call(layer).await }
-                })
-            });
-        });
+                }))));
+            }
+        }
+        let medians: Vec<f64> = times.iter_mut().map(|t| median(t)).collect();
+        let per_layer: serde_json::Map<String, serde_json::Value> = LAYERS
+            .iter()
+            .zip(&medians)
+            .map(|(layer, m)| {
+                (
+                    (*layer).to_owned(),
+                    serde_json::json!({
+                        "median_secs": m,
+                        "req_per_sec": calls as f64 / m,
+                        "throughput_vs_raw": medians[0] / m,
+                    }),
+                )
+            })
+            .collect();
+        figures.insert(
+            format!("c{in_flight}"),
+            serde_json::Value::Object(per_layer),
+        );
     }
-    group.finish();
+    carbonext_bench::record("p1_layers", serde_json::Value::Object(figures));
 }
 
 criterion_group! {

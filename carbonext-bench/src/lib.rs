@@ -195,10 +195,11 @@ pub fn target_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
         return PathBuf::from(dir);
     }
-    // target/<profile>/deps/<bench>-<hash>
+    // target/<profile>/deps/<bench>-<hash> or target/<profile>/<bin>: cargo marks the
+    // target directory's root with CACHEDIR.TAG.
     let exe = std::env::current_exe().expect("current executable");
     exe.ancestors()
-        .nth(3)
+        .find(|dir| dir.join("CACHEDIR.TAG").is_file())
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("target"))
 }

@@ -128,32 +128,29 @@ fn main() {
             });
         }
     }
-    for (group, figure) in [
-        (
-            "p1_layers_c1",
-            "P1 layers, 1 in flight: raw throughput / each layer's",
-        ),
-        (
-            "p1_layers_c64",
-            "P1 layers, 64 in flight: raw throughput / each layer's",
-        ),
-    ] {
-        let raw = mean_ns(&criterion, group, "1_raw");
-        let parts: Vec<String> = [
-            "2_raw_with_timeouts",
-            "3_generated_client",
-            "4_authenticated_client",
-            "5_sdk",
-        ]
-        .iter()
-        .filter_map(|id| {
-            Some(format!(
-                "{id} {:.3}×",
-                raw? / mean_ns(&criterion, group, id)?
-            ))
-        })
-        .collect();
-        if !parts.is_empty() {
+    if let Some(v) = extra(&criterion, "p1_layers") {
+        for (key, figure) in [
+            (
+                "c1",
+                "P1 layers, 1 in flight: each layer's throughput / raw (interleaved)",
+            ),
+            (
+                "c64",
+                "P1 layers, 64 in flight: each layer's throughput / raw (interleaved)",
+            ),
+        ] {
+            let parts: Vec<String> = v[key]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(layer, m)| {
+                    format!(
+                        "{layer} {:.3}× ({:.0} req/s)",
+                        m["throughput_vs_raw"].as_f64().unwrap_or(f64::NAN),
+                        m["req_per_sec"].as_f64().unwrap_or(0.0)
+                    )
+                })
+                .collect();
             rows.push(Row {
                 figure,
                 ratio: "—".into(),
