@@ -42,6 +42,15 @@ struct Inner {
     prefetch: usize,
 }
 
+/// What [`Carbonext::place_order_once`] did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlacedOrder {
+    /// The order, as the API reports it.
+    pub order: Order,
+    /// `true` when an order with the caller-given key already existed and none was placed.
+    pub already_existed: bool,
+}
+
 /// Builder of [`Carbonext`].
 #[derive(Debug, Default)]
 pub struct CarbonextBuilder {
@@ -235,6 +244,75 @@ impl Carbonext {
         }
     }
 
+    /// [`VcuMarket::place_order`], also telling whether an order with the caller-given key
+    /// already existed (so nothing was placed by this call).
+    pub async fn place_order_once(&self, order: NewOrder) -> Result<PlacedOrder> {
+        let policy = &self.inner.retry;
+        let key = order.key().clone();
+        if order.key_was_given() {
+            if let Some(existing) = self.find_by_key(&key).await? {
+                tracing::debug!(order_key = %key, order_id = %existing.id, "an order with this key exists; not placing another");
+                return Ok(PlacedOrder {
+                    order: existing,
+                    already_existed: true,
+                });
+            }
+        }
+        let body = order.to_wire();
+        let started = Instant::now();
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let err = match self.api().create_order().body(body.clone()).send().await {
+                Ok(created) => {
+                    return Ok(PlacedOrder {
+                        order: Order::from(created.into_inner()),
+                        already_existed: false,
+                    })
+                }
+                Err(err) => err,
+            };
+            let failure = match &err {
+                // A 2xx whose body could not be decoded: the order exists.
+                carbonext_api::Error::InvalidResponsePayload(..) => Failure::Ambiguous,
+                other => classify(other),
+            };
+            tracing::debug!(attempt = tries, ?failure, order_key = %key, "placing the order failed");
+            match failure {
+                Failure::Final => return Err(error_from_api(err)),
+                Failure::NotSent | Failure::Throttled(_) => {}
+                Failure::Ambiguous => match self.find_by_key(&key).await {
+                    Ok(Some(existing)) => {
+                        tracing::debug!(order_key = %key, order_id = %existing.id, "the order was placed after all");
+                        return Ok(PlacedOrder {
+                            order: existing,
+                            already_existed: false,
+                        });
+                    }
+                    Ok(None) => {}
+                    Err(lookup) => {
+                        return Err(Error::OutcomeUnknown {
+                            key,
+                            message: format!(
+                                "{}; looking the order up failed: {lookup}",
+                                error_from_api(err)
+                            ),
+                        })
+                    }
+                },
+            }
+            let wait = match failure {
+                Failure::Throttled(Some(secs)) => Duration::from_secs(secs),
+                _ => policy.backoff(tries),
+            };
+            if tries >= policy.max_attempts || started.elapsed() + wait > policy.max_elapsed {
+                // Every ambiguous failure was checked: the order provably does not exist.
+                return Err(error_from_api(err));
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
     /// Looks an order up by its key: `Ok(Some)` found, `Ok(None)` provably absent.
     async fn find_by_key(&self, key: &OrderKey) -> Result<Option<Order>> {
         let page = self
@@ -330,59 +408,9 @@ impl VcuMarket for Carbonext {
     }
 
     async fn place_order(&self, order: NewOrder) -> Result<Order> {
-        let policy = &self.inner.retry;
-        let key = order.key().clone();
-        if order.key_was_given() {
-            if let Some(existing) = self.find_by_key(&key).await? {
-                tracing::debug!(order_key = %key, order_id = %existing.id, "an order with this key exists; not placing another");
-                return Ok(existing);
-            }
-        }
-        let body = order.to_wire();
-        let started = Instant::now();
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            let err = match self.api().create_order().body(body.clone()).send().await {
-                Ok(created) => return Ok(Order::from(created.into_inner())),
-                Err(err) => err,
-            };
-            let failure = match &err {
-                // A 2xx whose body could not be decoded: the order exists.
-                carbonext_api::Error::InvalidResponsePayload(..) => Failure::Ambiguous,
-                other => classify(other),
-            };
-            tracing::debug!(attempt = tries, ?failure, order_key = %key, "placing the order failed");
-            match failure {
-                Failure::Final => return Err(error_from_api(err)),
-                Failure::NotSent | Failure::Throttled(_) => {}
-                Failure::Ambiguous => match self.find_by_key(&key).await {
-                    Ok(Some(existing)) => {
-                        tracing::debug!(order_key = %key, order_id = %existing.id, "the order was placed after all");
-                        return Ok(existing);
-                    }
-                    Ok(None) => {}
-                    Err(lookup) => {
-                        return Err(Error::OutcomeUnknown {
-                            key,
-                            message: format!(
-                                "{}; looking the order up failed: {lookup}",
-                                error_from_api(err)
-                            ),
-                        })
-                    }
-                },
-            }
-            let wait = match failure {
-                Failure::Throttled(Some(secs)) => Duration::from_secs(secs),
-                _ => policy.backoff(tries),
-            };
-            if tries >= policy.max_attempts || started.elapsed() + wait > policy.max_elapsed {
-                // Every ambiguous failure was checked: the order provably does not exist.
-                return Err(error_from_api(err));
-            }
-            tokio::time::sleep(wait).await;
-        }
+        self.place_order_once(order)
+            .await
+            .map(|placed| placed.order)
     }
 
     async fn cancel_order(&self, id: OrderId) -> Result<Order> {

@@ -79,7 +79,7 @@ mod traits;
 mod wire;
 
 pub use amount::{Money, VcuAmount};
-pub use client::{Carbonext, CarbonextBuilder};
+pub use client::{Carbonext, CarbonextBuilder, PlacedOrder};
 pub use error::{ApiRejection, Error, Result, ValidationError};
 pub use ledger::{Balance, CurrencyBalance, Invoice, InvoiceId, Period};
 pub use order::{MetaData, NewOrder, NewOrderBuilder, Order, OrderId, OrderKey, Quote, Recipient};

@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use carbonext_domain::{Ledger, NewOrder, Order, OrderKey, OrderQuery, Recipient, VcuMarket};
+use carbonext_domain::{Ledger, NewOrder, Order, OrderQuery, PlacedOrder, Recipient, VcuMarket};
 use futures::StreamExt;
 use serde::Serialize;
 
@@ -97,13 +97,16 @@ pub fn order_query(filters: &OrderFilters) -> Result<OrderQuery, CliError> {
 
 async fn create(context: &Context, args: CreateOrderArgs) -> Result<(), CliError> {
     let order = new_order(&args)?;
-    let explicit_key = args.key.clone();
     context
         .with_session(|session| async move {
-            let result = place(&session, order, explicit_key.as_ref()).await;
+            // With `--key`, the SDK looks the key up first and returns the order already placed.
+            let result = session.carbonext.place_order_once(order).await;
             let result = match result {
-                Ok((order, existed)) => {
-                    if existed {
+                Ok(PlacedOrder {
+                    order,
+                    already_existed,
+                }) => {
+                    if already_existed {
                         note(format!(
                             "An order with key {} already exists: not placing it again.",
                             or_dash(order.key())
@@ -111,29 +114,11 @@ async fn create(context: &Context, args: CreateOrderArgs) -> Result<(), CliError
                     }
                     context.output.show(&order, views::order)
                 }
-                Err(error) => Err(error),
+                Err(error) => Err(error.into()),
             };
             (session, result)
         })
         .await
-}
-
-/// Places `order`, or finds the order already placed with the caller's own key.
-async fn place(
-    session: &Session,
-    order: NewOrder,
-    explicit_key: Option<&OrderKey>,
-) -> Result<(Order, bool), CliError> {
-    if let Some(key) = explicit_key {
-        let page = session
-            .carbonext
-            .orders_page(OrderQuery::new().key(key).page_size(10), 1)
-            .await?;
-        if let Some(existing) = page.items.into_iter().find(|o| o.key() == Some(key)) {
-            return Ok((existing, true));
-        }
-    }
-    Ok((session.carbonext.place_order(order).await?, false))
 }
 
 async fn list(context: &Context, args: ListOrdersArgs) -> Result<(), CliError> {
