@@ -274,6 +274,19 @@ fn main() {
         ("sandbox", "minimal_axum"),
         1024.0,
     ));
+    if let Some(v) = extra(&criterion, "p4_server_cpu") {
+        rows.push(Row {
+            figure: "P4 server CPU per request: minimal axum / sandbox",
+            ratio: format!("{:.3}×", v["ratio"].as_f64().unwrap_or(f64::NAN)),
+            target: "≥ 0.5×",
+            context: format!(
+                "sandbox {:.1} µs, minimal {:.1} µs of server CPU per request (median of {} interleaved rounds; 1 server thread)",
+                v["sandbox_cpu_us_per_request"].as_f64().unwrap_or(0.0),
+                v["minimal_cpu_us_per_request"].as_f64().unwrap_or(0.0),
+                v["rounds"]
+            ),
+        });
+    }
     rows.push(match extra(&criterion, "p5_codegen") {
         Some(v) => Row {
             figure: "P5 spec edit → regenerate + rebuild / hand edit → rebuild (carbonext-api)",
