@@ -1,0 +1,79 @@
+//! P1 layer probe: `N` sequential price requests through one layer, in a process of its own,
+//! for `perf stat` / `perf record` (the criterion benches mix every layer in one process).
+//!
+//! ```text
+//! cargo build --release -p carbonext-bench --example p1_layer_probe
+//! perf stat -e task-clock target/release/examples/p1_layer_probe raw 20000
+//! ```
+//!
+//! Layers: `raw` (hand-written reqwest, no timeouts), `generated` (the generated client with
+//! the facade's timeouts and the bearer as a default header, no hooks), `authenticated`
+//! (`carbonext-auth`'s client), `sdk` (`Carbonext::quote`).
+
+use std::time::{Duration, Instant};
+
+use carbonext_bench::{connect, one_vcu, runtime, sandbox, RawPrices};
+use carbonext_domain::{Currency, VcuMarket};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let layer = args.next().unwrap_or_else(|| "sdk".to_owned());
+    let calls: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(20_000);
+    let rt = runtime();
+    let sandbox = rt.block_on(sandbox());
+    let http = || {
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(10))
+    };
+    let raw = rt.block_on(RawPrices::new(&sandbox));
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        raw.authorization().parse().expect("header value"),
+    );
+    let generated = carbonext_api::Client::new_with_client(
+        &sandbox.api_url(),
+        http().default_headers(headers).build().expect("client"),
+        carbonext_api::Hooks::none(),
+    );
+    let authenticated = carbonext_auth::authenticated_client(
+        carbonext_auth::Credentials::new(sandbox.client_id(), sandbox.client_secret()),
+        &carbonext_auth::Environment::custom(sandbox.api_url(), sandbox.token_url()),
+        Some(http().build().expect("client")),
+    );
+    let sdk = connect(&sandbox, 4);
+    let amount: carbonext_api::DecimalText = "1".parse().expect("decimal");
+    let price = |client: carbonext_api::Client| async move {
+        client
+            .get_price()
+            .vcu_amount(amount)
+            .target_currency(carbonext_api::Currency::Brl)
+            .send()
+            .await
+            .expect("price");
+    };
+    rt.block_on(async {
+        let once = || async {
+            match layer.as_str() {
+                "raw" => {
+                    raw.quote().await;
+                }
+                "generated" => price(generated.clone()).await,
+                "authenticated" => price(authenticated.clone()).await,
+                _ => {
+                    sdk.quote(one_vcu(), Currency::Brl).await.expect("quote");
+                }
+            }
+        };
+        once().await;
+        let started = Instant::now();
+        for _ in 0..calls {
+            once().await;
+        }
+        eprintln!(
+            "{layer}: {:.1} µs per call",
+            started.elapsed().as_secs_f64() * 1e6 / calls as f64
+        );
+    });
+}
