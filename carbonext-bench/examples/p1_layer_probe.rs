@@ -6,7 +6,8 @@
 //! perf stat -e task-clock target/release/examples/p1_layer_probe raw 20000
 //! ```
 //!
-//! Layers: `raw` (hand-written reqwest, no timeouts), `generated` (the generated client with
+//! Layers: `raw` (hand-written reqwest, no timeouts), `raw_with_timeouts` (the same with the
+//! facade's timeouts, 30 s and 10 s to connect), `generated` (the generated client with
 //! the facade's timeouts and the bearer as a default header, no hooks), `authenticated`
 //! (`carbonext-auth`'s client), `sdk` (`Carbonext::quote`).
 
@@ -42,6 +43,8 @@ fn main() {
         &carbonext_auth::Environment::custom(sandbox.api_url(), sandbox.token_url()),
         Some(http().build().expect("client")),
     );
+    let timed = http().build().expect("client");
+    let url = format!("{}{}", sandbox.api_url(), carbonext_bench::PRICE_PATH);
     let sdk = connect(&sandbox, 4);
     let amount: carbonext_api::DecimalText = "1".parse().expect("decimal");
     let price = |client: carbonext_api::Client| async move {
@@ -58,6 +61,31 @@ fn main() {
             match layer.as_str() {
                 "raw" => {
                     raw.quote().await;
+                }
+                "raw_with_timeouts" => {
+                    timed
+                        .get(&url)
+                        .header(reqwest::header::AUTHORIZATION, raw.authorization())
+                        .send()
+                        .await
+                        .expect("sent")
+                        .json::<carbonext_bench::RawPrice>()
+                        .await
+                        .expect("decoded");
+                }
+                "raw_like_generated" => {
+                    let response = timed
+                        .get(format!("{}/v1/prices", sandbox.api_url()))
+                        .header(reqwest::header::AUTHORIZATION, raw.authorization())
+                        .header(reqwest::header::ACCEPT, "application/json")
+                        .header("api-version", "1.0")
+                        .query(&[("target-currency", "BRL")])
+                        .query(&[("vcu-amount", "1")])
+                        .send()
+                        .await
+                        .expect("sent");
+                    let bytes = response.bytes().await.expect("body");
+                    serde_json::from_slice::<carbonext_api::types::Price>(&bytes).expect("decoded");
                 }
                 "generated" => price(generated.clone()).await,
                 "authenticated" => price(authenticated.clone()).await,
