@@ -1,0 +1,141 @@
+//! Memory bound of a malformed 20 MB answer, measured with a counting global allocator (its own
+//! test binary, one test, so no other test's allocations are counted).
+//!
+//! - An error status with a 20 MB HTML body: the client reads at most 64 KiB of an error body,
+//!   so the call's peak stays far below the body's size.
+//! - A success status with a 20 MB undecodable body: the generated client reads a successful
+//!   body whole before decoding it (progenitor), so the peak is about the body's size — bounded
+//!   by it, not by anything larger (no copies piling up), and freed when the call returns.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::http::{header, StatusCode};
+use axum::routing::{get, post};
+use axum::Router;
+use carbonext_domain::{Carbonext, Credentials, Currency, Environment, RetryPolicy, VcuMarket};
+
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded unchanged to the system allocator.
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.dealloc(ptr, layout) };
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const TOKEN_PATH: &str = "/auth/realms/co2free/protocol/openid-connect/token";
+const HUGE: usize = 20 * 1024 * 1024;
+const MIB: usize = 1024 * 1024;
+
+/// Serves `body` with `status` on `/v1/prices`; the body is allocated once, before measuring.
+async fn serve(status: u16, content_type: &'static str, body: axum::body::Bytes) -> SocketAddr {
+    let status = StatusCode::from_u16(status).expect("status");
+    let app = Router::new()
+        .route(
+            TOKEN_PATH,
+            post(|| async {
+                axum::Json(serde_json::json!({
+                    "access_token": "memory-test-token",
+                    "expires_in": 300,
+                    "token_type": "Bearer",
+                }))
+            }),
+        )
+        .route(
+            "/v1/prices",
+            get(move || {
+                let body = body.clone();
+                async move { (status, [(header::CONTENT_TYPE, content_type)], body) }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        .await
+        .expect("bind 127.0.0.1");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+    addr
+}
+
+/// Peak bytes allocated above the level before the call, and the level after it.
+async fn quote_peak(addr: SocketAddr) -> (usize, usize) {
+    let base = format!("http://{addr}");
+    let sdk = Carbonext::builder()
+        .environment(Environment::custom(
+            base.clone(),
+            format!("{base}{TOKEN_PATH}"),
+        ))
+        .credentials(Credentials::new("cbx_b2b_memory", "memory-secret"))
+        .retry_policy(RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        })
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("facade");
+    let before = CURRENT.load(Ordering::SeqCst);
+    PEAK.store(before, Ordering::SeqCst);
+    let err = sdk
+        .quote("1".parse().expect("amount"), Currency::Brl)
+        .await
+        .expect_err("a malformed answer");
+    let peak = PEAK.load(Ordering::SeqCst) - before;
+    drop(err);
+    drop(sdk);
+    let after = CURRENT.load(Ordering::SeqCst).saturating_sub(before);
+    (peak, after)
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn huge_malformed_bodies_use_bounded_memory() {
+    let mut html = b"<html><body><h1>502 Bad Gateway</h1>".to_vec();
+    html.resize(HUGE, b' ');
+    let addr = serve(502, "text/html", html.into()).await;
+    let (peak, after) = quote_peak(addr).await;
+    eprintln!("502, 20 MB HTML: peak +{} KiB", peak / 1024);
+    assert!(
+        peak < 4 * MIB,
+        "a 20 MB error body raised the peak by {} KiB",
+        peak / 1024
+    );
+    assert!(
+        after < MIB,
+        "{} KiB still held after the call",
+        after / 1024
+    );
+
+    let mut json = br#"{"vcuPrice": 110.00, "currency": "BRL", "padding": ""#.to_vec();
+    json.resize(HUGE, b'x');
+    let addr = serve(200, "application/json", json.into()).await;
+    let (peak, after) = quote_peak(addr).await;
+    eprintln!("200, 20 MB undecodable JSON: peak +{} KiB", peak / 1024);
+    assert!(
+        peak < 3 * HUGE,
+        "a 20 MB success body raised the peak by {} MiB",
+        peak / MIB
+    );
+    assert!(
+        after < MIB,
+        "{} KiB still held after the call",
+        after / 1024
+    );
+}
