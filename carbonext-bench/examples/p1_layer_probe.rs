@@ -7,7 +7,9 @@
 //! ```
 //!
 //! Layers: `raw` (hand-written reqwest, no timeouts), `raw_with_timeouts` (the same with the
-//! facade's timeouts, 30 s and 10 s to connect), `generated` (the generated client with
+//! facade's timeouts, 30 s and 10 s to connect), `raw_with_query` (query built with
+//! `.query()` per parameter, decoded into the generated `Price`), `raw_like_generated` (that plus
+//! the generated client's `accept` and `api-version` headers), `generated` (the generated client with
 //! the facade's timeouts and the bearer as a default header, no hooks), `authenticated`
 //! (`carbonext-auth`'s client), `sdk` (`Carbonext::quote`).
 
@@ -73,12 +75,16 @@ fn main() {
                         .await
                         .expect("decoded");
                 }
-                "raw_like_generated" => {
-                    let response = timed
+                "raw_with_query" | "raw_like_generated" => {
+                    let mut request = timed
                         .get(format!("{}/v1/prices", sandbox.api_url()))
-                        .header(reqwest::header::AUTHORIZATION, raw.authorization())
-                        .header(reqwest::header::ACCEPT, "application/json")
-                        .header("api-version", "1.0")
+                        .header(reqwest::header::AUTHORIZATION, raw.authorization());
+                    if layer == "raw_like_generated" {
+                        request = request
+                            .header(reqwest::header::ACCEPT, "application/json")
+                            .header("api-version", "1.0");
+                    }
+                    let response = request
                         .query(&[("target-currency", "BRL")])
                         .query(&[("vcu-amount", "1")])
                         .send()
