@@ -134,7 +134,7 @@ async fn sdk_never_shows_the_secret_or_any_issued_token() {
 
     let log = String::from_utf8_lossy(&capture.0.lock().unwrap()).into_owned();
     assert!(
-        log.contains("TRACE") && log.contains("access token issued"),
+        log.contains("TRACE") && log.contains("carbonext_auth"),
         "the capture holds the TRACE events"
     );
     let tokens = proxy.tokens();
