@@ -493,7 +493,7 @@ impl Ledger for Carbonext {
     }
 
     fn orders(&self, query: OrderQuery) -> BoxStream<'static, Result<Order>> {
-        let query = with_stream_page_size_orders(query);
+        let query = query.with_default_page_size(STREAM_PAGE_SIZE);
         let this = self.clone();
         self.paginate(move |page| {
             let this = this.clone();
@@ -529,10 +529,7 @@ impl Ledger for Carbonext {
     }
 
     fn invoices(&self, query: InvoiceQuery) -> BoxStream<'static, Result<Invoice>> {
-        let query = match query.checked_page_size() {
-            Ok(None) => query.page_size(STREAM_PAGE_SIZE),
-            _ => query,
-        };
+        let query = query.with_default_page_size(STREAM_PAGE_SIZE);
         let this = self.clone();
         self.paginate(move |page| {
             let this = this.clone();
@@ -546,13 +543,6 @@ impl Ledger for Carbonext {
             .retrying("get_invoice", || self.api().get_invoice().id(id.0).send())
             .await?;
         Ok(Invoice::from(invoice.into_inner()))
-    }
-}
-
-fn with_stream_page_size_orders(query: OrderQuery) -> OrderQuery {
-    match query.checked_page_size() {
-        Ok(None) => query.page_size(STREAM_PAGE_SIZE),
-        _ => query,
     }
 }
 

@@ -239,6 +239,12 @@ macro_rules! query_common {
                 self.inner.page_size()
             }
 
+            /// The same query, with `size` items per page unless a page size is set.
+            pub(crate) fn with_default_page_size(mut self, size: u32) -> Self {
+                self.inner.page_size.get_or_insert(size);
+                self
+            }
+
             /// Validates everything the query will send.
             pub fn validate(&self) -> Result<(), ValidationError> {
                 self.filter_by()?;
