@@ -7,6 +7,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use carbonext_api::Secret;
+use reqwest::header::HeaderValue;
 
 use crate::endpoint::TokenEndpoint;
 use crate::{AuthError, Credentials, RetryPolicy};
@@ -28,12 +29,42 @@ pub struct AccessToken(Arc<Issued>);
 
 struct Issued {
     secret: Secret,
+    /// `Bearer <token>`, built once per token (marked sensitive) rather than once per request.
+    authorization: Option<HeaderValue>,
     requested_at: Instant,
     expires_at: Instant,
     scope: Option<String>,
 }
 
 impl AccessToken {
+    pub(crate) fn new(
+        secret: Secret,
+        requested_at: Instant,
+        expires_at: Instant,
+        scope: Option<String>,
+    ) -> Self {
+        let authorization = HeaderValue::try_from(format!("Bearer {}", secret.expose()))
+            .ok()
+            .map(|mut value| {
+                value.set_sensitive(true);
+                value
+            });
+        Self(Arc::new(Issued {
+            secret,
+            authorization,
+            requested_at,
+            expires_at,
+            scope,
+        }))
+    }
+
+    /// The `Authorization` header value carrying this token (`Bearer <token>`, marked
+    /// sensitive so `Debug` of a header map hides it); `None` for a token that is not a valid
+    /// header value (the token endpoint module refuses those, so in practice always `Some`).
+    pub(crate) fn authorization(&self) -> Option<&HeaderValue> {
+        self.0.authorization.as_ref()
+    }
+
     /// The token value, for an `Authorization: Bearer` header. Do not log it.
     pub fn secret(&self) -> &Secret {
         &self.0.secret
@@ -251,10 +282,10 @@ impl TokenCache {
         self.invalidate_where(|current| current.same_as(token))
     }
 
-    /// Like [`TokenCache::invalidate_if_current`], matching the token by its value (what an
-    /// `Authorization` header carried).
-    pub(crate) fn invalidate_if_value(&self, value: &Secret) -> bool {
-        self.invalidate_where(|current| current.secret() == value)
+    /// Like [`TokenCache::invalidate_if_current`], matching the token by the `Authorization`
+    /// header value a request carried.
+    pub(crate) fn invalidate_if_authorization(&self, value: &HeaderValue) -> bool {
+        self.invalidate_where(|current| current.authorization() == Some(value))
     }
 
     fn invalidate_where(&self, matches: impl Fn(&AccessToken) -> bool) -> bool {
@@ -323,12 +354,12 @@ impl TokenCache {
             Ok(issued) => {
                 let lifetime = issued.lifetime;
                 let buffer = self.buffer_for(lifetime);
-                let token = AccessToken(Arc::new(Issued {
-                    secret: issued.access_token,
+                let token = AccessToken::new(
+                    issued.access_token,
                     requested_at,
-                    expires_at: requested_at + lifetime,
-                    scope: issued.scope,
-                }));
+                    requested_at + lifetime,
+                    issued.scope,
+                );
                 state.current = Some(token.clone());
                 state.refresh_at = Some(requested_at + (lifetime - buffer));
                 state.invalidated = false;
@@ -538,17 +569,19 @@ mod tests {
         let cache = cache();
         {
             let mut state = cache.write();
-            state.current = Some(AccessToken(Arc::new(Issued {
-                secret: Secret::new("tok-value"),
-                requested_at: Instant::now(),
-                expires_at: Instant::now() + Duration::from_secs(60),
-                scope: None,
-            })));
+            state.current = Some(AccessToken::new(
+                Secret::new("tok-value"),
+                Instant::now(),
+                Instant::now() + Duration::from_secs(60),
+                None,
+            ));
         }
         let debug = format!("{cache:?}");
         assert!(!debug.contains("tok-value"), "{debug}");
         assert!(debug.contains("[REDACTED]"), "{debug}");
-        assert!(cache.invalidate_if_value(&Secret::new("tok-value")));
-        assert!(!cache.invalidate_if_value(&Secret::new("tok-value")));
+        let header = HeaderValue::from_static("Bearer tok-value");
+        assert!(!cache.invalidate_if_authorization(&HeaderValue::from_static("Bearer other")));
+        assert!(cache.invalidate_if_authorization(&header));
+        assert!(!cache.invalidate_if_authorization(&header));
     }
 }

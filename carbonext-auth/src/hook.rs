@@ -3,9 +3,9 @@
 
 use std::fmt;
 
-use carbonext_api::{HookError, Next, OperationInfo, RequestHook, Secret};
+use carbonext_api::{HookError, Next, OperationInfo, RequestHook};
 use futures::future::BoxFuture;
-use reqwest::header::{HeaderValue, AUTHORIZATION};
+use reqwest::header::AUTHORIZATION;
 use reqwest::StatusCode;
 
 use crate::cache::AccessToken;
@@ -61,12 +61,13 @@ impl AuthHook {
         } else {
             self.cache.token().await.ok()
         };
-        if let Some(token) = current {
-            if !carries(&request, &token) {
-                set_bearer(&mut request, &token);
+        if let Some(token) = &current {
+            if !carries(&request, token) {
+                set_bearer(&mut request, token);
             }
         }
-        let sent_with = bearer(&request);
+        // The header value is reference-counted: keeping it costs no copy of the token.
+        let sent_with = request.headers().get(AUTHORIZATION).cloned();
         let replay = request.try_clone();
         let response = next.run(request, info).await?;
         if response.status() != StatusCode::UNAUTHORIZED {
@@ -80,7 +81,7 @@ impl AuthHook {
             return Ok(response);
         };
         if let Some(value) = &sent_with {
-            self.cache.invalidate_if_value(value);
+            self.cache.invalidate_if_authorization(value);
         }
         let fresh = match self.cache.token().await {
             Ok(fresh) => fresh,
@@ -93,7 +94,7 @@ impl AuthHook {
                 return Ok(response);
             }
         };
-        if sent_with.as_ref() == Some(fresh.secret()) {
+        if sent_with.is_some() && sent_with.as_ref() == fresh.authorization() {
             // The cache still hands out the rejected token (another caller refreshed to the
             // same value): sending it again would be rejected again.
             return Ok(response);
@@ -156,31 +157,16 @@ fn is_public(info: &OperationInfo) -> bool {
     PUBLIC_OPERATIONS.contains(&info.operation_id)
 }
 
-/// The `Authorization` value for `token`, marked sensitive so `Debug` of headers hides it.
-fn header_value(token: &AccessToken) -> Option<HeaderValue> {
-    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.secret().expose())).ok()?;
-    value.set_sensitive(true);
-    Some(value)
-}
-
 fn set_bearer(request: &mut reqwest::Request, token: &AccessToken) {
     // The endpoint module only accepts tokens that are valid header values.
-    if let Some(value) = header_value(token) {
-        request.headers_mut().insert(AUTHORIZATION, value);
+    if let Some(value) = token.authorization() {
+        request.headers_mut().insert(AUTHORIZATION, value.clone());
     }
 }
 
-/// The token of the request's `Authorization: Bearer` header.
-fn bearer(request: &reqwest::Request) -> Option<Secret> {
-    let value = request.headers().get(AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| Secret::new(token.trim()))
-}
-
+/// Whether the request already carries `token` (same header bytes).
 fn carries(request: &reqwest::Request, token: &AccessToken) -> bool {
-    bearer(request).is_some_and(|value| value == *token.secret())
+    token.authorization().is_some() && request.headers().get(AUTHORIZATION) == token.authorization()
 }
 
 /// What `prepare` returns: the [`AuthError`] with its causes in one secret-free line, because
@@ -223,16 +209,24 @@ mod tests {
     }
 
     #[test]
-    fn bearer_reads_the_header() {
+    fn the_header_is_built_once_per_token_and_marked_sensitive() {
+        let token = AccessToken::new(
+            carbonext_api::Secret::new("abc"),
+            std::time::Instant::now(),
+            std::time::Instant::now() + std::time::Duration::from_secs(60),
+            None,
+        );
         let mut request = reqwest::Request::new(
             reqwest::Method::GET,
             "http://127.0.0.1/v1/prices".parse().unwrap(),
         );
-        assert!(bearer(&request).is_none());
-        request
-            .headers_mut()
-            .insert(AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
-        assert_eq!(bearer(&request), Some(Secret::new("abc")));
+        assert!(!carries(&request, &token));
+        set_bearer(&mut request, &token);
+        assert!(carries(&request, &token));
+        let value = request.headers().get(AUTHORIZATION).unwrap();
+        assert_eq!(value, "Bearer abc");
+        assert!(value.is_sensitive());
+        assert!(!format!("{:?}", request.headers()).contains("abc"));
     }
 
     #[test]
