@@ -55,6 +55,11 @@ macro_rules! open_enum {
             type Err = std::convert::Infallible;
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
+                // The server's own spelling first (one `match` on the bytes), then any case.
+                match s {
+                    $( $wire => return Ok($name::$variant), )+
+                    _ => {}
+                }
                 $( if s.eq_ignore_ascii_case($wire) { return Ok($name::$variant); } )+
                 Ok($name::Unknown(s.to_owned()))
             }
