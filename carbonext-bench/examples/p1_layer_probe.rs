@@ -6,12 +6,14 @@
 //! perf stat -e task-clock target/release/examples/p1_layer_probe raw 20000
 //! ```
 //!
-//! Layers: `raw` (hand-written reqwest, no timeouts), `raw_with_timeouts` (the same with the
-//! facade's timeouts, 30 s and 10 s to connect), `raw_with_query` (query built with
+//! Layers: `raw` (hand-written reqwest, no timeouts), `raw_with_one_timer` (the same inside one
+//! `tokio::time::timeout`), `raw_with_timeouts` (the same with the facade's reqwest timeouts,
+//! 30 s and 10 s to connect), `raw_with_query` (query built with
 //! `.query()` per parameter, decoded into the generated `Price`), `raw_like_generated` (that plus
 //! the generated client's `accept` and `api-version` headers), `generated` (the generated client with
 //! the facade's timeouts and the bearer as a default header, no hooks), `authenticated`
-//! (`carbonext-auth`'s client), `sdk` (`Carbonext::quote`).
+//! (`carbonext-auth`'s client), `sdk` (`Carbonext::quote`), `sdk_no_timeout` (the same facade on
+//! a `reqwest::Client` without timeouts).
 
 use std::time::{Duration, Instant};
 
@@ -48,6 +50,15 @@ fn main() {
     let timed = http().build().expect("client");
     let url = format!("{}{}", sandbox.api_url(), carbonext_bench::PRICE_PATH);
     let sdk = connect(&sandbox, 4);
+    let sdk_no_timeout = carbonext_domain::Carbonext::builder()
+        .environment(carbonext_auth::Environment::custom(sandbox.api_url(), sandbox.token_url()))
+        .credentials(carbonext_auth::Credentials::new(
+            sandbox.client_id(),
+            sandbox.client_secret(),
+        ))
+        .http_client(reqwest::Client::new())
+        .build()
+        .expect("facade");
     let amount: carbonext_api::DecimalText = "1".parse().expect("decimal");
     let price = |client: carbonext_api::Client| async move {
         client
@@ -63,6 +74,11 @@ fn main() {
             match layer.as_str() {
                 "raw" => {
                     raw.quote().await;
+                }
+                "raw_with_one_timer" => {
+                    tokio::time::timeout(Duration::from_secs(30), raw.quote())
+                        .await
+                        .expect("in time");
                 }
                 "raw_with_timeouts" => {
                     timed
@@ -95,6 +111,12 @@ fn main() {
                 }
                 "generated" => price(generated.clone()).await,
                 "authenticated" => price(authenticated.clone()).await,
+                "sdk_no_timeout" => {
+                    sdk_no_timeout
+                        .quote(one_vcu(), Currency::Brl)
+                        .await
+                        .expect("quote");
+                }
                 _ => {
                     sdk.quote(one_vcu(), Currency::Brl).await.expect("quote");
                 }
