@@ -1,7 +1,9 @@
 //! P1 — overhead of the SDK: `VcuMarket::quote()` through `carbonext-domain` (token cache,
 //! auth hook, retry wrapper, validated types) against a hand-written `reqwest` GET of the same
-//! `/v1/prices?vcu-amount=1&target-currency=BRL` with a bearer token and a serde decode, on the
-//! same in-process sandbox, 1 and 64 requests in flight.
+//! `/v1/prices?vcu-amount=1&target-currency=BRL` (its URL written per call from the amount and
+//! currency, as a hand-written `quote(amount, currency)` must) with a bearer token and a serde
+//! decode, on the same in-process sandbox, 1 and 64 requests in flight. The layer breakdown
+//! also times the raw request with its URL written once (`0_raw_constant_url`).
 //!
 //! Ratio reported by `carbonext-bench-summary`: SDK throughput / raw throughput (target ≥ 0.95).
 
@@ -11,6 +13,7 @@ use std::time::Duration;
 use carbonext_bench::{connect, one_vcu, run_concurrently, runtime, sandbox, RawPrices};
 use carbonext_domain::{Currency, VcuMarket};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use rust_decimal::Decimal;
 
 /// Requests per iteration at 64 in flight.
 const BATCH: usize = 512;
@@ -37,13 +40,13 @@ fn overhead(c: &mut Criterion) {
     // Warm both: token cached, connections open.
     rt.block_on(async {
         sdk.quote(one_vcu(), Currency::Brl).await.expect("quote");
-        raw.quote().await;
+        raw.quote(Decimal::ONE, "BRL").await;
     });
 
     let mut group = c.benchmark_group("p1_quote_c1");
     group.throughput(Throughput::Elements(1));
     group.bench_function(BenchmarkId::from_parameter("raw"), |b| {
-        b.to_async(&rt).iter(|| raw.quote());
+        b.to_async(&rt).iter(|| raw.quote(Decimal::ONE, "BRL"));
     });
     group.bench_function(BenchmarkId::from_parameter("sdk"), |b| {
         b.to_async(&rt)
@@ -62,7 +65,7 @@ fn overhead(c: &mut Criterion) {
             run_concurrently(BATCH, 64, |_| {
                 let raw = Arc::clone(&raw);
                 async move {
-                    raw.quote().await;
+                    raw.quote(Decimal::ONE, "BRL").await;
                 }
             })
         });
@@ -88,7 +91,7 @@ fn overhead(c: &mut Criterion) {
             raw_times.push(rt.block_on(timed(run_concurrently(calls, in_flight, |_| {
                 let raw = Arc::clone(&raw);
                 async move {
-                    raw.quote().await;
+                    raw.quote(Decimal::ONE, "BRL").await;
                 }
             }))));
             sdk_times.push(rt.block_on(timed(run_concurrently(calls, in_flight, |_| {
@@ -129,14 +132,15 @@ fn overhead(c: &mut Criterion) {
 struct Layers {
     raw: RawPrices,
     timed: reqwest::Client,
-    url: String,
+    api_url: String,
     bearer: String,
     generated: carbonext_api::Client,
     authenticated: carbonext_api::Client,
     sdk: carbonext_domain::Carbonext,
 }
 
-const LAYERS: [&str; 5] = [
+const LAYERS: [&str; 6] = [
+    "0_raw_constant_url",
     "1_raw",
     "2_raw_with_timeouts",
     "3_generated_client",
@@ -144,16 +148,27 @@ const LAYERS: [&str; 5] = [
     "5_sdk",
 ];
 
+/// Index in [`LAYERS`] of P1's baseline, `1_raw`, the layer the others are compared with.
+const BASELINE_LAYER: usize = 1;
+
 impl Layers {
     async fn call(&self, layer: &str) {
         let amount: carbonext_api::DecimalText = "1".parse().expect("decimal");
         match layer {
+            "0_raw_constant_url" => {
+                self.raw.quote_constant_url().await;
+            }
             "1_raw" => {
-                self.raw.quote().await;
+                self.raw.quote(Decimal::ONE, "BRL").await;
             }
             "2_raw_with_timeouts" => {
                 self.timed
-                    .get(&self.url)
+                    .get(format!(
+                        "{}/v1/prices?vcu-amount={}&target-currency={}",
+                        self.api_url,
+                        Decimal::ONE,
+                        "BRL"
+                    ))
                     .header(reqwest::header::AUTHORIZATION, &self.bearer)
                     .send()
                     .await
@@ -209,7 +224,7 @@ fn layers(
     let layers = Arc::new(Layers {
         raw: raw.clone(),
         timed: http().build().expect("client"),
-        url: format!("{}{}", sandbox.api_url(), carbonext_bench::PRICE_PATH),
+        api_url: sandbox.api_url(),
         bearer,
         generated: carbonext_api::Client::new_with_client(
             &sandbox.api_url(),
@@ -252,7 +267,7 @@ fn layers(
                     serde_json::json!({
                         "median_secs": m,
                         "req_per_sec": calls as f64 / m,
-                        "throughput_vs_raw": medians[0] / m,
+                        "throughput_vs_raw": medians[BASELINE_LAYER] / m,
                     }),
                 )
             })

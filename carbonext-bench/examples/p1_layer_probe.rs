@@ -6,7 +6,8 @@
 //! perf stat -e task-clock target/release/examples/p1_layer_probe raw 20000
 //! ```
 //!
-//! Layers: `raw` (hand-written reqwest, no timeouts), `raw_with_one_timer` (the same inside one
+//! Layers: `raw_constant_url` (hand-written reqwest, the URL written once), `raw` (the same,
+//! URL written per call: P1's baseline), `raw_with_one_timer` (the same inside one
 //! `tokio::time::timeout`), `raw_with_timeouts` (the same with the facade's reqwest timeouts,
 //! 30 s and 10 s to connect), `raw_with_query` (query built with
 //! `.query()` per parameter, decoded into the generated `Price`), `raw_like_generated` (that plus
@@ -19,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use carbonext_bench::{connect, one_vcu, runtime, sandbox, RawPrices};
 use carbonext_domain::{Currency, VcuMarket};
+use rust_decimal::Decimal;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -48,10 +50,13 @@ fn main() {
         Some(http().build().expect("client")),
     );
     let timed = http().build().expect("client");
-    let url = format!("{}{}", sandbox.api_url(), carbonext_bench::PRICE_PATH);
     let sdk = connect(&sandbox, 4);
+    let api_url = sandbox.api_url();
     let sdk_no_timeout = carbonext_domain::Carbonext::builder()
-        .environment(carbonext_auth::Environment::custom(sandbox.api_url(), sandbox.token_url()))
+        .environment(carbonext_auth::Environment::custom(
+            sandbox.api_url(),
+            sandbox.token_url(),
+        ))
         .credentials(carbonext_auth::Credentials::new(
             sandbox.client_id(),
             sandbox.client_secret(),
@@ -73,16 +78,24 @@ fn main() {
         let once = || async {
             match layer.as_str() {
                 "raw" => {
-                    raw.quote().await;
+                    raw.quote(Decimal::ONE, "BRL").await;
+                }
+                "raw_constant_url" => {
+                    raw.quote_constant_url().await;
                 }
                 "raw_with_one_timer" => {
-                    tokio::time::timeout(Duration::from_secs(30), raw.quote())
+                    tokio::time::timeout(Duration::from_secs(30), raw.quote(Decimal::ONE, "BRL"))
                         .await
                         .expect("in time");
                 }
                 "raw_with_timeouts" => {
                     timed
-                        .get(&url)
+                        .get(format!(
+                            "{}/v1/prices?vcu-amount={}&target-currency={}",
+                            api_url,
+                            Decimal::ONE,
+                            "BRL"
+                        ))
                         .header(reqwest::header::AUTHORIZATION, raw.authorization())
                         .send()
                         .await

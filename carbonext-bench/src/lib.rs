@@ -78,12 +78,14 @@ struct RawToken {
     access_token: String,
 }
 
-/// The baseline of P1: one `reqwest::Client`, a bearer token fetched once, a GET and a serde
-/// decode.
+/// The baseline of P1: what a service without the SDK would write for a price quote — one
+/// `reqwest::Client`, a bearer token fetched once, a GET whose URL carries the call's amount
+/// and currency, and a serde decode.
 #[derive(Clone, Debug)]
 pub struct RawPrices {
     http: reqwest::Client,
-    url: String,
+    api_url: String,
+    constant_url: String,
     authorization: String,
 }
 
@@ -108,7 +110,8 @@ impl RawPrices {
             .expect("token response");
         Self {
             http,
-            url: format!("{}{PRICE_PATH}", sandbox.api_url()),
+            api_url: sandbox.api_url(),
+            constant_url: format!("{}{PRICE_PATH}", sandbox.api_url()),
             authorization: format!("Bearer {}", token.access_token),
         }
     }
@@ -118,10 +121,27 @@ impl RawPrices {
         &self.authorization
     }
 
-    /// One price request, decoded.
-    pub async fn quote(&self) -> RawPrice {
+    /// One price request for `amount` VCUs in `currency`, decoded: the URL is written per
+    /// call, as a hand-written `quote(amount, currency)` must (decimals and ISO codes need no
+    /// percent-encoding, so a `format!` is all it takes).
+    pub async fn quote(&self, amount: Decimal, currency: &str) -> RawPrice {
+        let url = format!(
+            "{}/v1/prices?vcu-amount={amount}&target-currency={currency}",
+            self.api_url
+        );
+        self.get(&url).await
+    }
+
+    /// The same request as `quote(1, "BRL")` with its URL written once, at construction: the
+    /// cheapest possible client, which no caller with varying amounts can be (a P1 layer, for
+    /// context).
+    pub async fn quote_constant_url(&self) -> RawPrice {
+        self.get(&self.constant_url).await
+    }
+
+    async fn get(&self, url: &str) -> RawPrice {
         self.http
-            .get(&self.url)
+            .get(url)
             .header(reqwest::header::AUTHORIZATION, &self.authorization)
             .send()
             .await
