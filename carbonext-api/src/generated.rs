@@ -5942,3 +5942,29 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+/// Documented success statuses whose answer has a body, as `(operation id, status)` pairs sorted by operation id, generated from openapi.yaml; see `carbonext_api::success_status`.
+pub const SUCCESS_STATUSES: &[(&str, u16)] = &[
+    ("calculate_emission", 200u16),
+    ("cancel_order", 200u16),
+    ("cancel_orders", 200u16),
+    ("create_application", 200u16),
+    ("create_order", 200u16),
+    ("create_user", 200u16),
+    ("delete_user", 200u16),
+    ("get_allowed_filters", 200u16),
+    ("get_application", 200u16),
+    ("get_balance", 200u16),
+    ("get_invoice", 200u16),
+    ("get_price", 200u16),
+    ("get_user", 200u16),
+    ("list_airports", 200u16),
+    ("list_applications", 200u16),
+    ("list_calculator_types", 200u16),
+    ("list_invoices", 200u16),
+    ("list_orders", 200u16),
+    ("list_permissions", 200u16),
+    ("list_resources", 200u16),
+    ("list_users", 200u16),
+    ("request_token", 200u16),
+    ("update_user", 200u16),
+];

@@ -13,7 +13,17 @@
 //! 4. makes every 4xx/5xx answer decodable as [`types::ProblemDetails`]: a body that is not
 //!    problem details (empty, HTML from a proxy, plain text) is replaced by
 //!    `{"type": "about:blank", "title": <reason phrase>, "status": <status>, "detail": <excerpt>}`
-//!    (RFC 7807 §4.2), so the status and the server's words always reach the caller.
+//!    (RFC 7807 §4.2), so the status and the server's words always reach the caller;
+//! 5. caps every other body at [`Hooks::body_limit`] (32 MiB unless
+//!    [`Hooks::with_body_limit`] says otherwise): a response whose `Content-Length` is above
+//!    the limit fails without being downloaded, and a chunked one fails as soon as it passes
+//!    the limit. The call then ends with `Error::ResponseBodyError` whose source chain holds a
+//!    [`BodyTooLarge`] (status, limit, an excerpt) — never with the whole body in memory.
+//!    A body whose `Content-Length` is within the limit is passed through untouched (hyper
+//!    enforces the length), so the cap costs nothing on the usual path.
+//!
+//! Because of 4. and 5., `Error::InvalidResponsePayload` can only come from an operation's
+//! documented success status, which [`success_status`] gives per operation id.
 //!
 //! With no hook installed ([`Hooks::none`]) the client is a plain raw client.
 //!
@@ -45,9 +55,14 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
 use futures::future::BoxFuture;
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 use progenitor_client::ClientInfo;
+use reqwest::ResponseBuilderExt;
 use tracing::Instrument;
 
 pub use progenitor_client::OperationInfo;
@@ -63,6 +78,103 @@ pub type HookError = Box<dyn std::error::Error + Send + Sync + 'static>;
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
 /// Most characters of a non-JSON error body kept in `detail`.
 const EXCERPT_CHARS: usize = 512;
+/// Most bytes of an oversized successful body kept in [`BodyTooLarge::excerpt`].
+const OVERSIZED_EXCERPT_BYTES: usize = 512;
+
+/// Default of [`Hooks::body_limit`]: 32 MiB, far above any page the API sends (a page of
+/// 100 orders is tens of KiB).
+pub const DEFAULT_BODY_LIMIT: u64 = 32 * 1024 * 1024;
+
+/// The documented success status of operation `operation_id` (as in
+/// [`OperationInfo::operation_id`]), when the spec gives it exactly one success status with a
+/// body; from the table `cargo xtask codegen` generates from `openapi.yaml`.
+///
+/// The generated client decodes a typed body only for a documented status, and the client's
+/// hook turns every 4xx/5xx body into decodable problem details, so an
+/// `Error::InvalidResponsePayload` (which carries no status) was answered with this status.
+///
+/// ```
+/// assert_eq!(carbonext_api::success_status("create_order"), Some(200));
+/// assert_eq!(carbonext_api::success_status("no_such_operation"), None);
+/// ```
+pub fn success_status(operation_id: &str) -> Option<u16> {
+    let mut found = crate::SUCCESS_STATUSES
+        .iter()
+        .filter(|(id, _)| *id == operation_id)
+        .map(|(_, status)| *status);
+    match (found.next(), found.next()) {
+        (Some(status), None) => Some(status),
+        _ => None,
+    }
+}
+
+/// Why a successful response's body was not read: it is larger than [`Hooks::body_limit`].
+///
+/// Found in the source chain of the `reqwest::Error` of `Error::ResponseBodyError` (walk
+/// [`std::error::Error::source`] and downcast). Its `Display` names the limit, e.g.
+/// `response body exceeds the 32 MiB limit (HTTP 200, Content-Length 1073741824)`.
+#[derive(Debug, Clone)]
+pub struct BodyTooLarge {
+    status: reqwest::StatusCode,
+    limit: u64,
+    content_length: Option<u64>,
+    excerpt: Bytes,
+}
+
+impl BodyTooLarge {
+    /// HTTP status of the response.
+    pub fn status(&self) -> reqwest::StatusCode {
+        self.status
+    }
+
+    /// The limit, in bytes.
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    /// The `Content-Length` the server declared, `None` for a chunked body.
+    pub fn content_length(&self) -> Option<u64> {
+        self.content_length
+    }
+
+    /// The first bytes of the body (at most 512; empty when nothing was downloaded because
+    /// `Content-Length` was already above the limit).
+    pub fn excerpt(&self) -> &[u8] {
+        &self.excerpt
+    }
+}
+
+impl fmt::Display for BodyTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "response body exceeds the {} limit",
+            human_bytes(self.limit)
+        )?;
+        match self.content_length {
+            Some(length) => write!(
+                f,
+                " (HTTP {}, Content-Length {length})",
+                self.status.as_u16()
+            ),
+            None => write!(f, " (HTTP {}, chunked)", self.status.as_u16()),
+        }
+    }
+}
+
+impl std::error::Error for BodyTooLarge {}
+
+fn human_bytes(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    const GIB: u64 = 1024 * MIB;
+    match bytes {
+        b if b >= GIB && b % GIB == 0 => format!("{} GiB", b / GIB),
+        b if b >= MIB && b % MIB == 0 => format!("{} MiB", b / MIB),
+        b if b >= KIB && b % KIB == 0 => format!("{} KiB", b / KIB),
+        b => format!("{b}-byte"),
+    }
+}
 
 /// Behaviour added around every request of a [`Client`].
 ///
@@ -120,16 +232,49 @@ impl<'a> Next<'a> {
     }
 }
 
-/// The hooks a [`Client`] runs, outermost first. Cheap to clone.
-#[derive(Clone, Default)]
+/// The hooks a [`Client`] runs, outermost first, and the size limit of successful bodies.
+/// Cheap to clone.
+#[derive(Clone)]
 pub struct Hooks {
     chain: Arc<[Arc<dyn RequestHook>]>,
+    body_limit: u64,
+}
+
+impl Default for Hooks {
+    fn default() -> Self {
+        Self {
+            chain: Arc::new([]),
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
 }
 
 impl Hooks {
-    /// No hooks: a plain raw client.
+    /// No hooks: a plain raw client (with the default body limit).
     pub fn none() -> Self {
         Self::default()
+    }
+
+    /// These hooks, with successful response bodies capped at `bytes` instead of
+    /// [`DEFAULT_BODY_LIMIT`] (32 MiB). A larger body ends the call with
+    /// `Error::ResponseBodyError` caused by [`BodyTooLarge`]; error bodies are read only as far
+    /// as an excerpt whatever this limit.
+    ///
+    /// ```
+    /// use carbonext_api::{Client, Hooks};
+    ///
+    /// let hooks = Hooks::none().with_body_limit(4 * 1024 * 1024);
+    /// assert_eq!(hooks.body_limit(), 4 * 1024 * 1024);
+    /// let client = Client::new("http://127.0.0.1:8080", hooks);
+    /// ```
+    pub fn with_body_limit(mut self, bytes: u64) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Most bytes of a successful response body the client reads.
+    pub fn body_limit(&self) -> u64 {
+        self.body_limit
     }
 
     /// These hooks plus `hook`, which runs inside the ones already added.
@@ -143,6 +288,7 @@ impl Hooks {
         chain.push(hook);
         Self {
             chain: chain.into(),
+            body_limit: self.body_limit,
         }
     }
 
@@ -159,7 +305,10 @@ impl Hooks {
 
 impl fmt::Debug for Hooks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Hooks").field("len", &self.len()).finish()
+        f.debug_struct("Hooks")
+            .field("len", &self.len())
+            .field("body_limit", &self.body_limit)
+            .finish()
     }
 }
 
@@ -213,7 +362,7 @@ impl progenitor_client::ClientHooks<Hooks> for Client {
                     if response.status().is_client_error() || response.status().is_server_error() {
                         Ok(problem_or_synthesized(response, info).await)
                     } else {
-                        Ok(response)
+                        Ok(limit_body(response, self.inner().body_limit))
                     }
                 }
                 Err(err) => {
@@ -285,6 +434,132 @@ async fn problem_or_synthesized(
     *rebuilt.headers_mut() = headers;
     *rebuilt.version_mut() = version;
     reqwest::Response::from(rebuilt)
+}
+
+/// Caps a non-error body at `limit` bytes: passed through untouched when `Content-Length` is
+/// within the limit (hyper stops at the declared length), replaced by a failing body when it
+/// is above (nothing downloaded; the connection is dropped), wrapped in a counting stream when
+/// there is no `Content-Length` (chunked).
+fn limit_body(response: reqwest::Response, limit: u64) -> reqwest::Response {
+    match response.content_length() {
+        Some(length) if length <= limit => response,
+        Some(length) => {
+            let error = BodyTooLarge {
+                status: response.status(),
+                limit,
+                content_length: Some(length),
+                excerpt: Bytes::new(),
+            };
+            let failing = futures::stream::once(async move { Err::<Bytes, _>(error) });
+            rebuild(response, reqwest::Body::wrap_stream(failing))
+        }
+        None => {
+            let status = response.status();
+            let mut response = response;
+            let parts = take_parts(&mut response);
+            let limited = Limited {
+                inner: Box::pin(response.bytes_stream()),
+                status,
+                limit,
+                seen: 0,
+                excerpt: Bytes::new(),
+                done: false,
+            };
+            parts.into_response(reqwest::Body::wrap_stream(limited))
+        }
+    }
+}
+
+/// Status, version, headers, extensions and URL of a response, without its body.
+struct Parts {
+    status: reqwest::StatusCode,
+    version: reqwest::Version,
+    headers: reqwest::header::HeaderMap,
+    extensions: http::Extensions,
+    url: reqwest::Url,
+}
+
+fn take_parts(response: &mut reqwest::Response) -> Parts {
+    Parts {
+        status: response.status(),
+        version: response.version(),
+        headers: std::mem::take(response.headers_mut()),
+        extensions: std::mem::take(response.extensions_mut()),
+        url: response.url().clone(),
+    }
+}
+
+impl Parts {
+    fn into_response(self, body: reqwest::Body) -> reqwest::Response {
+        let mut rebuilt = http::Response::builder()
+            .status(self.status)
+            .version(self.version)
+            .url(self.url)
+            .body(body)
+            .expect("status and version come from a valid response");
+        *rebuilt.headers_mut() = self.headers;
+        rebuilt.extensions_mut().extend(self.extensions);
+        reqwest::Response::from(rebuilt)
+    }
+}
+
+/// `response` with its body replaced by `body` (the old body is dropped unread).
+fn rebuild(mut response: reqwest::Response, body: reqwest::Body) -> reqwest::Response {
+    let mut parts = take_parts(&mut response);
+    drop(response);
+    parts.headers.remove(reqwest::header::CONTENT_LENGTH);
+    parts.into_response(body)
+}
+
+/// A body stream that fails with [`BodyTooLarge`] once more than `limit` bytes have come.
+struct Limited {
+    inner: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>,
+    status: reqwest::StatusCode,
+    limit: u64,
+    seen: u64,
+    /// The start of the body, kept for the error (a cheap, reference-counted slice).
+    excerpt: Bytes,
+    done: bool,
+}
+
+impl Stream for Limited {
+    type Item = Result<Bytes, HookError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        let chunk = match self.inner.as_mut().poll_next(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(None) => return Poll::Ready(None),
+            Poll::Ready(Some(Err(err))) => {
+                self.done = true;
+                return Poll::Ready(Some(Err(Box::new(err))));
+            }
+            Poll::Ready(Some(Ok(chunk))) => chunk,
+        };
+        if self.excerpt.len() < OVERSIZED_EXCERPT_BYTES && !chunk.is_empty() {
+            let room = OVERSIZED_EXCERPT_BYTES - self.excerpt.len();
+            let head = chunk.slice(..room.min(chunk.len()));
+            self.excerpt = if self.excerpt.is_empty() {
+                head
+            } else {
+                [&self.excerpt[..], &head[..]].concat().into()
+            };
+        }
+        self.seen = self.seen.saturating_add(chunk.len() as u64);
+        if self.seen > self.limit {
+            self.done = true;
+            let error = BodyTooLarge {
+                status: self.status,
+                limit: self.limit,
+                content_length: None,
+                excerpt: std::mem::take(&mut self.excerpt),
+            };
+            return Poll::Ready(Some(Err(Box::new(error))));
+        }
+        Poll::Ready(Some(Ok(chunk)))
+    }
 }
 
 struct Prefix {

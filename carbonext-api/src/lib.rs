@@ -45,7 +45,10 @@ mod timestamp;
 pub use generated::*;
 
 pub use decimal::DecimalText;
-pub use hook::{HookError, Hooks, Next, OperationInfo, RequestHook};
+pub use hook::{
+    success_status, BodyTooLarge, HookError, Hooks, Next, OperationInfo, RequestHook,
+    DEFAULT_BODY_LIMIT,
+};
 pub use open_enum::{Currency, InvoiceStatus, OrderStatus, OrderType, PaymentType, PurchaseType};
 pub use page::Page;
 pub use secret::Secret;

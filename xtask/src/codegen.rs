@@ -3,6 +3,9 @@
 //! The settings here are part of the wire contract: they map the spec's exact decimals,
 //! timestamps, secrets, open enums and pagination envelopes to the hand-written types in
 //! `carbonext-api`, and install the crate's request hook as the client's inner value.
+//!
+//! Besides progenitor's output, `generated.rs` ends with `SUCCESS_STATUSES`, the documented
+//! success status of each operation (read from the spec), so `--check` covers it too.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -119,9 +122,94 @@ pub fn generate(path: &Path) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("progenitor: {e}"))?;
     let mut file: syn::File = syn::parse2(tokens).context("progenitor produced unparsable Rust")?;
     LineDocs.visit_file_mut(&mut file);
+    file.items.push(success_statuses_item(&spec, &file)?);
     let pretty = prettyplease::unparse(&file);
     let formatted = rustfmt(&format!("{HEADER}\n{pretty}"))?;
     Ok(formatted)
+}
+
+/// `SUCCESS_STATUSES`: for each operation, the documented 2xx statuses whose response has a
+/// body, as `(operation id, status)` pairs sorted by operation id then status.
+///
+/// The generated client decodes a typed body only for those exact statuses (`200u16 =>
+/// ResponseValue::from_response(..)`), and the client's hook makes every 4xx/5xx body decodable,
+/// so `Error::InvalidResponsePayload` (which drops the status) was answered with one of them;
+/// `carbonext_api::success_status` looks it up. Operation ids are progenitor's snake-case ones,
+/// checked against the `operation_id: "..."` strings of the generated code.
+fn success_statuses_item(spec: &openapiv3::OpenAPI, file: &syn::File) -> anyhow::Result<syn::Item> {
+    let generated = prettyplease::unparse(file);
+    let mut pairs = Vec::new();
+    for (path, method, operation) in spec.operations() {
+        let Some(id) = operation.operation_id.as_deref() else {
+            bail!("{method} {path} has no operationId");
+        };
+        let id = snake_case(id);
+        if !generated.contains(&format!("operation_id: \"{id}\"")) {
+            bail!("operation {id} ({method} {path}) is not in progenitor's output under that id");
+        }
+        for (code, response) in &operation.responses.responses {
+            let openapiv3::StatusCode::Code(code) = code else {
+                continue;
+            };
+            if !(200..300).contains(code) {
+                continue;
+            }
+            if !resolve_response(spec, response)?.content.is_empty() {
+                pairs.push((id.clone(), *code));
+            }
+        }
+    }
+    pairs.sort();
+    let entries: String = pairs
+        .iter()
+        .map(|(id, code)| format!("(\"{id}\", {code}u16),"))
+        .collect();
+    let text = format!(
+        "/// Documented success statuses whose answer has a body, as `(operation id, status)` \
+         pairs sorted by operation id, generated from openapi.yaml; \
+         see `carbonext_api::success_status`.\n\
+         pub const SUCCESS_STATUSES: &[(&str, u16)] = &[{entries}];"
+    );
+    syn::parse_str(&text).context("the SUCCESS_STATUSES table is unparsable")
+}
+
+fn resolve_response<'a>(
+    spec: &'a openapiv3::OpenAPI,
+    response: &'a openapiv3::ReferenceOr<openapiv3::Response>,
+) -> anyhow::Result<&'a openapiv3::Response> {
+    match response {
+        openapiv3::ReferenceOr::Item(response) => Ok(response),
+        openapiv3::ReferenceOr::Reference { reference } => {
+            let name = reference
+                .strip_prefix("#/components/responses/")
+                .with_context(|| format!("unsupported response reference {reference}"))?;
+            let found = spec
+                .components
+                .as_ref()
+                .and_then(|c| c.responses.get(name))
+                .with_context(|| format!("response {reference} is not defined"))?;
+            resolve_response(spec, found)
+        }
+    }
+}
+
+/// `createOrder` → `create_order`, as progenitor names operations.
+fn snake_case(id: &str) -> String {
+    let mut out = String::with_capacity(id.len() + 4);
+    let mut previous_lower = false;
+    for c in id.chars() {
+        if c.is_ascii_uppercase() {
+            if previous_lower {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+            previous_lower = false;
+        } else {
+            out.push(if c == '-' { '_' } else { c });
+            previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        }
+    }
+    out
 }
 
 /// Rewrites every multi-line `#[doc = "..."]` into one attribute per line.

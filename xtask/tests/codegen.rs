@@ -155,3 +155,41 @@ fn unknown_task_fails_with_usage() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("usage: cargo xtask codegen"));
 }
+
+#[test]
+fn success_statuses_follow_the_spec_and_check_catches_a_change() {
+    let fresh = codegen::generate(&spec()).unwrap();
+    assert!(
+        fresh.contains("pub const SUCCESS_STATUSES: &[(&str, u16)] = &[\n"),
+        "no SUCCESS_STATUSES table"
+    );
+    assert!(fresh.contains("    (\"create_order\", 200u16),\n"));
+    assert!(fresh.contains("    (\"get_price\", 200u16),\n"));
+
+    // createOrder answering 201 instead of 200 changes the table, and --check reports it.
+    let text = std::fs::read_to_string(spec()).unwrap();
+    let anchor = "      responses:\n        \"200\":\n          description: The created order\n";
+    assert!(
+        text.contains(anchor),
+        "openapi.yaml no longer has the createOrder response this test edits"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let modified = dir.path().join("openapi.yaml");
+    std::fs::write(
+        &modified,
+        text.replacen(
+            anchor,
+            "      responses:\n        \"201\":\n          description: The created order\n",
+            1,
+        ),
+    )
+    .unwrap();
+    let diff = codegen::check(&modified, &committed())
+        .unwrap()
+        .expect("a changed success status must be reported as drift");
+    assert!(
+        diff.lines()
+            .any(|l| l.starts_with('+') && l.contains("(\"create_order\", 201u16)")),
+        "{diff}"
+    );
+}
