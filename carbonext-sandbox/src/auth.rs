@@ -16,6 +16,11 @@
 //! API request with a missing, unknown, expired or revoked token gets 401 problem details and
 //! `WWW-Authenticate: Bearer error="invalid_token"`; one whose key lacks every permission the
 //! operation accepts gets 403.
+//!
+//! Every token issued is recorded for tests ([`crate::Sandbox::issued_tokens`], `GET
+//! /__sandbox/tokens`), including those revoked on issue by
+//! [`Faults::revoke_on_issue`](crate::Faults::revoke_on_issue). Tokens are never logged and
+//! never appear in the sandbox's `Debug` output.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -108,13 +113,17 @@ pub async fn token(State(app): State<AppState>, headers: HeaderMap, body: Bytes)
     let access_token = new_token();
     let expires_at = app.store.clock.now()
         + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::MAX);
-    state.tokens.insert(
-        access_token.clone(),
-        TokenGrant {
-            client_id,
-            expires_at,
-        },
-    );
+    state.issued_tokens.record(&access_token);
+    // A token revoked on issue is answered as usual but never becomes live.
+    if !app.faults.revokes_on_issue() {
+        state.tokens.insert(
+            access_token.clone(),
+            TokenGrant {
+                client_id,
+                expires_at,
+            },
+        );
+    }
     drop(state);
     let body = TokenResponse {
         access_token: access_token.into(),

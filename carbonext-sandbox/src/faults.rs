@@ -1,5 +1,6 @@
 //! Fault injection: latency, 5xx answers, 429 rate limiting, dropped connections, token
-//! revocation and token lifetime, all switchable at runtime.
+//! revocation (of the tokens issued so far, or of the next ones as they are issued) and token
+//! lifetime, all switchable at runtime.
 //!
 //! Shares are deterministic, not random: a share `s` fires on request `n` (counting the
 //! requests that fault has seen since it was set) exactly when `floor(n·s)` grows, so 0.2
@@ -98,6 +99,8 @@ struct Inner {
     store: Arc<Store>,
     default_lifetime: Duration,
     lifetime_secs: AtomicU64,
+    /// Tokens still to revoke on issue; `u64::MAX` means all.
+    revoke_on_issue: AtomicU64,
 }
 
 impl Faults {
@@ -108,6 +111,7 @@ impl Faults {
                 store,
                 default_lifetime: token_lifetime,
                 lifetime_secs: AtomicU64::new(token_lifetime.as_secs()),
+                revoke_on_issue: AtomicU64::new(0),
             }),
         }
     }
@@ -149,6 +153,15 @@ impl Faults {
         self.inner.store.lock().tokens.clear();
     }
 
+    /// Revokes the next `count` access tokens the moment they are issued: the token endpoint
+    /// answers them as usual (and [`Sandbox::issued_tokens`](crate::Sandbox::issued_tokens)
+    /// lists them), but the API refuses them with 401, as revoked. So `1` makes a client's first
+    /// API call fail with 401 and its refreshed token work; `u64::MAX` revokes every token from
+    /// now on (a persistent 401); `0` turns the fault off.
+    pub fn revoke_on_issue(&self, count: u64) {
+        self.inner.revoke_on_issue.store(count, Ordering::Relaxed);
+    }
+
     /// Lifetime of tokens issued from now on (`expires_in`). Existing tokens keep theirs.
     pub fn set_token_lifetime(&self, lifetime: Duration) {
         self.inner
@@ -164,6 +177,7 @@ impl Faults {
     /// Turns every fault off and restores the builder's token lifetime.
     pub fn clear(&self) {
         *self.plan() = Plan::default();
+        self.revoke_on_issue(0);
         self.set_token_lifetime(self.inner.default_lifetime);
     }
 
@@ -183,6 +197,10 @@ impl Faults {
             drop_before_handler: plan.drop_before.map(|s| s.share()),
             drop_after_commit: plan.drop_after_commit.map(|s| s.share()),
             token_lifetime_secs: Some(self.token_lifetime().as_secs()),
+            revoke_on_issue: match self.inner.revoke_on_issue.load(Ordering::Relaxed) {
+                0 => None,
+                count => Some(count),
+            },
             revoke_all_tokens: false,
             clear: false,
         }
@@ -212,6 +230,9 @@ impl Faults {
         if let Some(secs) = settings.token_lifetime_secs {
             self.set_token_lifetime(Duration::from_secs(secs));
         }
+        if let Some(count) = settings.revoke_on_issue {
+            self.revoke_on_issue(count);
+        }
         if settings.revoke_all_tokens {
             self.revoke_all_tokens();
         }
@@ -238,6 +259,19 @@ impl Faults {
             }
         }
         Verdict::Pass
+    }
+
+    /// Whether the token being issued now is revoked on issue (counting it against
+    /// [`Faults::revoke_on_issue`]).
+    pub(crate) fn revokes_on_issue(&self) -> bool {
+        self.inner
+            .revoke_on_issue
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| match left {
+                0 => None,
+                u64::MAX => Some(u64::MAX),
+                left => Some(left - 1),
+            })
+            .is_ok()
     }
 
     /// Whether this committed `create_order` loses its response.
@@ -271,6 +305,10 @@ pub struct FaultSettings {
     /// Lifetime of new tokens, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_lifetime_secs: Option<u64>,
+    /// How many of the next tokens to revoke as they are issued (see
+    /// [`Faults::revoke_on_issue`]; `0` turns it off). Reported while some are left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoke_on_issue: Option<u64>,
     /// Revoke every token issued so far.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub revoke_all_tokens: bool,

@@ -300,6 +300,16 @@ impl Sandbox {
         self.state.counters.snapshot()
     }
 
+    /// Every access token the token endpoint has issued so far, oldest first: live, expired,
+    /// revoked and revoked-on-issue ones alike (also `GET /__sandbox/tokens`).
+    ///
+    /// A test aid: with it a test knows exactly which tokens its client was given, and can
+    /// check that none of them shows up in the client's logs, errors or output. The sandbox
+    /// itself never logs a token, and its `Debug` output only counts them.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.state.store.lock().issued_tokens.as_slice().to_vec()
+    }
+
     /// Moves the sandbox clock forward (token expiry, cancellation window, `createdAt`).
     pub fn advance_clock(&self, by: Duration) {
         self.state.store.clock.advance(by);

@@ -6,6 +6,7 @@
 //! ties when sorting.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use carbonext_api::types::{self, CertificateRecipientInfo};
@@ -52,6 +53,30 @@ pub struct TokenGrant {
     pub client_id: String,
     /// Expiry on the sandbox clock.
     pub expires_at: DateTime<Utc>,
+}
+
+/// Every access token the token endpoint has issued, in issue order, expired and revoked ones
+/// included: the record behind [`crate::Sandbox::issued_tokens`], a test aid. Its `Debug`
+/// shows only how many there are, never a token.
+#[derive(Clone, Default)]
+pub struct IssuedTokens(Vec<String>);
+
+impl IssuedTokens {
+    /// Records a token just issued.
+    pub fn record(&mut self, token: &str) {
+        self.0.push(token.to_owned());
+    }
+
+    /// The tokens, oldest first.
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for IssuedTokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "IssuedTokens({} redacted)", self.0.len())
+    }
 }
 
 /// A stored order.
@@ -211,8 +236,9 @@ fn wire_permissions(keys: &[&'static str]) -> Vec<types::Permission> {
         .collect()
 }
 
-/// Everything the sandbox knows, guarded by [`Store::lock`].
-#[derive(Debug, Default)]
+/// Everything the sandbox knows, guarded by [`Store::lock`]. Its `Debug` leaves the access
+/// tokens out (it shows how many there are).
+#[derive(Default)]
 pub struct State {
     /// Customers, in creation order.
     pub customers: Vec<Customer>,
@@ -220,12 +246,31 @@ pub struct State {
     pub keys: HashMap<String, ApiKey>,
     /// Live access tokens.
     pub tokens: HashMap<String, TokenGrant>,
+    /// Every access token ever issued (live, expired, revoked).
+    pub issued_tokens: IssuedTokens,
     /// Orders, in creation order.
     pub orders: Vec<StoredOrder>,
     /// Invoices, in creation order.
     pub invoices: Vec<StoredInvoice>,
     /// Users, in creation order.
     pub users: Vec<StoredUser>,
+}
+
+impl fmt::Debug for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("State")
+            .field("customers", &self.customers)
+            .field("keys", &self.keys)
+            .field(
+                "tokens",
+                &format_args!("{} live, redacted", self.tokens.len()),
+            )
+            .field("issued_tokens", &self.issued_tokens)
+            .field("orders", &self.orders)
+            .field("invoices", &self.invoices)
+            .field("users", &self.users)
+            .finish()
+    }
 }
 
 /// Shared state plus the services every rule needs (clock, ids, prices).

@@ -224,3 +224,111 @@ async fn public_endpoints_need_no_token() {
         .unwrap();
     assert_eq!(response.status(), 200);
 }
+
+/// `GET /__sandbox/tokens` as a list of tokens.
+async fn tokens_over_http(sandbox: &carbonext_sandbox::Sandbox) -> Vec<String> {
+    let response = http()
+        .get(format!("{}/__sandbox/tokens", sandbox.api_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn issued_tokens_lists_every_token_handed_out_and_nothing_else() {
+    let sandbox = common::sandbox().await;
+    assert!(sandbox.issued_tokens().is_empty());
+    assert!(tokens_over_http(&sandbox).await.is_empty());
+
+    let first = common::token(&sandbox).await;
+    let other = sandbox.add_customer();
+    let second = common::token_for(&sandbox, &other.client_id, &other.client_secret).await;
+    // Refused grants issue nothing.
+    let (status, _) = token_answer(
+        &sandbox,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &sandbox.client_id()),
+            ("client_secret", "wrong"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 401);
+    // A revoked token and an expired one stay listed.
+    sandbox.faults().revoke_all_tokens();
+    let third = common::token(&sandbox).await;
+    sandbox.advance_clock(Duration::from_secs(36_000));
+    let expired = Caller {
+        base: sandbox.api_url(),
+        token: third.clone(),
+        http: http(),
+    };
+    expired.get("/v1/orders").await.problem(401);
+    let fourth = Caller::seeded(&sandbox).await;
+    assert_eq!(fourth.get("/v1/orders").await.status, 200);
+
+    let issued = sandbox.issued_tokens();
+    assert_eq!(issued, [first, second, third, fourth.token]);
+    assert_eq!(
+        sandbox.counters().token_requests(),
+        5,
+        "4 issued, 1 refused"
+    );
+    assert_eq!(tokens_over_http(&sandbox).await, issued);
+
+    // Never in the sandbox's Debug output, live or not.
+    let debug = format!("{sandbox:?}");
+    assert!(debug.contains("IssuedTokens(4 redacted)"), "{debug}");
+    assert!(debug.contains("tokens: 1 live, redacted"), "{debug}");
+    for token in &issued {
+        assert!(!debug.contains(token.as_str()), "a token is in {debug}");
+    }
+}
+
+#[tokio::test]
+async fn revoke_on_issue_answers_tokens_the_api_refuses() {
+    let sandbox = common::sandbox().await;
+    sandbox.faults().revoke_on_issue(1);
+    assert_eq!(sandbox.faults().settings().revoke_on_issue, Some(1));
+    let dead = Caller::seeded(&sandbox).await;
+    dead.get("/v1/orders").await.problem(401);
+    assert_eq!(sandbox.faults().settings().revoke_on_issue, None, "used up");
+    let live = Caller::seeded(&sandbox).await;
+    assert_eq!(live.get("/v1/orders").await.status, 200);
+    assert_eq!(
+        sandbox.issued_tokens(),
+        [dead.token.clone(), live.token.clone()]
+    );
+
+    // Every token from now on, until turned off; set over the control path.
+    let settings: Value = http()
+        .post(format!("{}/__sandbox/faults", sandbox.api_url()))
+        .json(&serde_json::json!({"revokeOnIssue": u64::MAX}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(settings["revokeOnIssue"], u64::MAX);
+    for _ in 0..3 {
+        Caller::seeded(&sandbox)
+            .await
+            .get("/v1/orders")
+            .await
+            .problem(401);
+    }
+    assert_eq!(
+        live.get("/v1/orders").await.status,
+        200,
+        "earlier tokens live"
+    );
+    assert_eq!(sandbox.faults().settings().revoke_on_issue, Some(u64::MAX));
+    sandbox.faults().clear();
+    let after = Caller::seeded(&sandbox).await;
+    assert_eq!(after.get("/v1/orders").await.status, 200);
+    assert_eq!(sandbox.issued_tokens().len(), 6);
+    assert_eq!(sandbox.counters().expired_token_rejections(), 4);
+}

@@ -10,6 +10,7 @@
 //! | `POST /__sandbox/clock/advance` | `{"seconds": 864000}` | `{"now": "..."}` |
 //! | `GET /__sandbox/clock` | | `{"now": "..."}` |
 //! | `GET /__sandbox/orders` | | every stored order of every customer |
+//! | `GET /__sandbox/tokens` | | every access token issued so far, oldest first ([`Sandbox::issued_tokens`](crate::Sandbox::issued_tokens)) |
 //! | `POST /__sandbox/customers` | | a new customer's credentials |
 //! | `POST /__sandbox/api-keys` | `{"permissions": ["orders_read"]}` | a new key of the seeded customer |
 
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/__sandbox/clock", get(clock))
         .route("/__sandbox/clock/advance", post(advance_clock))
         .route("/__sandbox/orders", get(orders))
+        .route("/__sandbox/tokens", get(issued_tokens))
         .route("/__sandbox/customers", post(add_customer))
         .route("/__sandbox/api-keys", post(create_api_key))
 }
@@ -93,6 +95,10 @@ async fn advance_clock(State(app): State<AppState>, Body(advance): Body<Advance>
 
 async fn orders(State(app): State<AppState>) -> Json<Vec<carbonext_api::types::Order>> {
     Json(app.store.lock().orders.iter().map(|o| o.wire()).collect())
+}
+
+async fn issued_tokens(State(app): State<AppState>) -> Json<Vec<String>> {
+    Json(app.store.lock().issued_tokens.as_slice().to_vec())
 }
 
 async fn add_customer(State(app): State<AppState>) -> Json<CustomerCredentials> {
