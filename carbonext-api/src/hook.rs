@@ -112,7 +112,8 @@ pub fn success_status(operation_id: &str) -> Option<u16> {
 ///
 /// Found in the source chain of the `reqwest::Error` of `Error::ResponseBodyError` (walk
 /// [`std::error::Error::source`] and downcast). Its `Display` names the limit, e.g.
-/// `response body exceeds the 32 MiB limit (HTTP 200, Content-Length 1073741824)`.
+/// `response body exceeds the 32 MiB limit (Content-Length 1073741824)`; the status is
+/// [`BodyTooLarge::status`].
 #[derive(Debug, Clone)]
 pub struct BodyTooLarge {
     status: reqwest::StatusCode,
@@ -152,12 +153,8 @@ impl fmt::Display for BodyTooLarge {
             human_bytes(self.limit)
         )?;
         match self.content_length {
-            Some(length) => write!(
-                f,
-                " (HTTP {}, Content-Length {length})",
-                self.status.as_u16()
-            ),
-            None => write!(f, " (HTTP {}, chunked)", self.status.as_u16()),
+            Some(length) => write!(f, " (Content-Length {length})"),
+            None => write!(f, " (chunked)"),
         }
     }
 }

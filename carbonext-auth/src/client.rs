@@ -58,6 +58,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     outer: Vec<Arc<dyn RequestHook>>,
     inner: Vec<Arc<dyn RequestHook>>,
+    body_limit: u64,
 }
 
 impl ClientBuilder {
@@ -70,6 +71,7 @@ impl ClientBuilder {
             http: None,
             outer: Vec::new(),
             inner: Vec::new(),
+            body_limit: carbonext_api::DEFAULT_BODY_LIMIT,
         }
     }
 
@@ -91,6 +93,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Most bytes of a successful response body the client reads (default
+    /// [`carbonext_api::DEFAULT_BODY_LIMIT`], 32 MiB); see [`Hooks::with_body_limit`].
+    pub fn body_limit(mut self, bytes: u64) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
     /// The client.
     pub fn build(self) -> carbonext_api::Client {
         let http = self.http.unwrap_or_else(default_api_http_client);
@@ -100,7 +109,8 @@ impl ClientBuilder {
             .into_iter()
             .chain(std::iter::once(auth))
             .chain(self.inner)
-            .fold(Hooks::none(), Hooks::with_arc);
+            .fold(Hooks::none(), Hooks::with_arc)
+            .with_body_limit(self.body_limit);
         carbonext_api::Client::new_with_client(&self.api_url, http, hooks)
     }
 }
@@ -112,6 +122,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("cache", &self.cache)
             .field("outer_hooks", &self.outer.len())
             .field("inner_hooks", &self.inner.len())
+            .field("body_limit", &self.body_limit)
             .finish_non_exhaustive()
     }
 }

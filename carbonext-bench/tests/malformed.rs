@@ -1,13 +1,15 @@
 //! Malformed responses end to end: the `Carbonext` facade against a server started here on
 //! 127.0.0.1 that issues tokens properly and then misbehaves on `/v1/prices` and `/v1/orders`
-//! (truncated JSON, an HTML 502 page, an empty 200, wrong types, a 20 MB body). Every case must
-//! end in a typed `carbonext_domain::Error` that keeps the status (when the server sent an
-//! error status) and a short excerpt of the body — never a panic, never an unbounded message.
+//! (truncated JSON, an HTML 502 page, an empty 200, wrong types, a 20 MB body, a body over the
+//! client's size limit, chunked or with a huge `Content-Length`). Every case must end in a
+//! typed `carbonext_domain::Error` that keeps the HTTP status and a short excerpt of the
+//! body — never a panic, never an unbounded message — and an order whose answer was a success
+//! status is never placed a second time.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -28,12 +30,18 @@ const MAX_MESSAGE: usize = 2_048;
 const HTML_502: &str = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>\
 <body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>";
 
+/// The 32 MiB default limit of successful bodies.
+const LIMIT: u64 = 32 * 1024 * 1024;
+
 /// What the misbehaving server answers on an API path.
 #[derive(Clone)]
 struct Answer {
     status: StatusCode,
     content_type: &'static str,
     body: axum::body::Bytes,
+    /// Instead of `body`: a JSON-looking body of this many bytes, generated while it is sent,
+    /// chunked or (when `.1`) with its `Content-Length` declared.
+    streamed: Option<(u64, bool)>,
 }
 
 impl Answer {
@@ -42,16 +50,67 @@ impl Answer {
             status: StatusCode::from_u16(status).expect("valid status"),
             content_type,
             body: body.into(),
+            streamed: None,
         }
     }
 
     fn json(status: u16, body: impl Into<axum::body::Bytes>) -> Self {
         Self::new(status, "application/json", body)
     }
+
+    /// A `200` of `total` bytes streamed in 64 KiB chunks, with `Content-Length: total` when
+    /// `declare_length`, chunked otherwise.
+    fn streamed_200(total: u64, declare_length: bool) -> Self {
+        Self {
+            streamed: Some((total, declare_length)),
+            ..Self::json(200, "")
+        }
+    }
+}
+
+/// `total` bytes: the start of a price, then an unterminated string of `x`s, 64 KiB at a time.
+fn generated_body(total: u64) -> axum::body::Body {
+    const CHUNK: u64 = 64 * 1024;
+    let head = br#"{"vcuPrice": 110.00, "currency": "BRL", "padding": ""#;
+    let mut first = head.to_vec();
+    first.resize(CHUNK as usize, b'x');
+    let first = axum::body::Bytes::from(first);
+    let rest = axum::body::Bytes::from(vec![b'x'; CHUNK as usize]);
+    let chunks = futures::stream::unfold(0u64, move |sent| {
+        let chunk = if sent == 0 {
+            first.clone()
+        } else {
+            rest.clone()
+        };
+        async move {
+            let len = CHUNK.min(total.saturating_sub(sent));
+            (len > 0).then(|| {
+                (
+                    Ok::<_, std::convert::Infallible>(chunk.slice(..len as usize)),
+                    sent + len,
+                )
+            })
+        }
+    });
+    axum::body::Body::from_stream(chunks)
 }
 
 impl IntoResponse for Answer {
     fn into_response(self) -> Response {
+        if let Some((total, declare_length)) = self.streamed {
+            let mut response = (
+                self.status,
+                [(header::CONTENT_TYPE, self.content_type)],
+                generated_body(total),
+            )
+                .into_response();
+            if declare_length {
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_LENGTH, total.into());
+            }
+            return response;
+        }
         (
             self.status,
             [(header::CONTENT_TYPE, self.content_type)],
@@ -68,20 +127,40 @@ struct Misbehaving {
     api_requests: Arc<AtomicUsize>,
 }
 
+/// A handler answering `answer` and counting its requests in `count`.
+fn counting(
+    answer: Answer,
+    count: &Arc<AtomicUsize>,
+) -> impl Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = Answer> + Send>>
+       + Clone
+       + Send
+       + Sync
+       + 'static {
+    let count = Arc::clone(count);
+    move || {
+        let answer = answer.clone();
+        let count = Arc::clone(&count);
+        Box::pin(async move {
+            count.fetch_add(1, Ordering::SeqCst);
+            answer
+        })
+    }
+}
+
+/// An empty page of orders: what the look-up by key finds when the order is not there.
+const EMPTY_ORDER_PAGE: &str = r#"{"items": [], "pageIndex": 1, "totalPages": 0, "totalCount": 0,
+    "hasPreviousPage": false, "hasNextPage": false}"#;
+
 impl Misbehaving {
     async fn start(answer: Answer) -> Self {
+        Self::start_with(answer.clone(), answer).await
+    }
+
+    /// `answer` everywhere but on `GET /v1/orders`, which answers `orders_get`.
+    async fn start_with(answer: Answer, orders_get: Answer) -> Self {
         let api_requests = Arc::new(AtomicUsize::new(0));
-        let api = {
-            let count = Arc::clone(&api_requests);
-            move || {
-                let answer = answer.clone();
-                let count = Arc::clone(&count);
-                async move {
-                    count.fetch_add(1, Ordering::SeqCst);
-                    answer
-                }
-            }
-        };
+        let api = counting(answer, &api_requests);
+        let list = counting(orders_get, &api_requests);
         let app = Router::new()
             .route(
                 TOKEN_PATH,
@@ -94,7 +173,7 @@ impl Misbehaving {
                 }),
             )
             .route("/v1/prices", get(api.clone()))
-            .route("/v1/orders", get(api.clone()).post(api));
+            .route("/v1/orders", get(list).post(api));
         let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
             .await
             .expect("bind 127.0.0.1");
@@ -104,8 +183,16 @@ impl Misbehaving {
     }
 
     fn connect(&self) -> Carbonext {
+        self.connect_with(|builder| builder)
+    }
+
+    /// [`Misbehaving::connect`] with more builder settings.
+    fn connect_with(
+        &self,
+        more: impl FnOnce(carbonext_domain::CarbonextBuilder) -> carbonext_domain::CarbonextBuilder,
+    ) -> Carbonext {
         let base = format!("http://{}", self.addr);
-        Carbonext::builder()
+        let builder = Carbonext::builder()
             .environment(Environment::custom(
                 base.clone(),
                 format!("{base}{TOKEN_PATH}"),
@@ -117,9 +204,8 @@ impl Misbehaving {
                 max_backoff: Duration::from_millis(5),
                 max_elapsed: Duration::from_secs(5),
             })
-            .timeout(Duration::from_secs(20))
-            .build()
-            .expect("facade")
+            .timeout(Duration::from_secs(20));
+        more(builder).build().expect("facade")
     }
 
     fn api_requests(&self) -> usize {
@@ -170,7 +256,9 @@ fn decode_parts(err: &Error) -> (Option<u16>, &str, &str) {
 async fn truncated_json_is_a_decode_error_with_an_excerpt() {
     let (err, requests) = quote_error(Answer::json(200, r#"{"vcuPrice": 110.00, "curr"#)).await;
     let (status, _, excerpt) = decode_parts(&err);
-    assert_eq!(status, None, "a successful status carries no error status");
+    assert_eq!(status, Some(200), "the status of the undecodable answer");
+    assert_eq!(err.status(), Some(200));
+    assert!(err.to_string().contains("(HTTP 200)"), "{err}");
     assert_eq!(excerpt, r#"{"vcuPrice": 110.00, "curr"#);
     assert_eq!(requests, 1, "an undecodable success is not retried");
 }
@@ -195,7 +283,7 @@ async fn html_502_page_is_an_api_error_with_status_and_excerpt() {
 async fn empty_200_is_a_decode_error() {
     let (err, _) = quote_error(Answer::json(200, "")).await;
     let (status, message, excerpt) = decode_parts(&err);
-    assert_eq!(status, None);
+    assert_eq!(status, Some(200));
     assert_eq!(excerpt, "");
     assert!(message.contains("schema"), "{message}");
 }
@@ -207,14 +295,16 @@ async fn wrong_types_are_a_decode_error_naming_the_value() {
         r#"{"vcuPrice": "abc", "currency": "BRL"}"#,
     ))
     .await;
-    let (_, _, excerpt) = decode_parts(&err);
+    let (status, _, excerpt) = decode_parts(&err);
+    assert_eq!(status, Some(200));
     assert!(excerpt.contains(r#""vcuPrice": "abc""#), "{excerpt}");
 }
 
 #[tokio::test]
 async fn html_with_a_200_status_is_a_decode_error() {
     let (err, _) = quote_error(Answer::new(200, "text/html", HTML_502)).await;
-    let (_, _, excerpt) = decode_parts(&err);
+    let (status, _, excerpt) = decode_parts(&err);
+    assert_eq!(status, Some(200));
     assert!(excerpt.starts_with("<!DOCTYPE html>"), "{excerpt}");
 }
 
@@ -224,7 +314,8 @@ async fn huge_200_body_ends_in_a_short_decode_error() {
     body.extend_from_slice(br#"{"vcuPrice": 110.00, "currency": "BRL", "padding": ""#);
     body.resize(HUGE, b'x');
     let (err, _) = quote_error(Answer::json(200, body)).await;
-    let (_, _, excerpt) = decode_parts(&err);
+    let (status, _, excerpt) = decode_parts(&err);
+    assert_eq!(status, Some(200));
     assert!(
         excerpt.chars().count() <= 200,
         "excerpt of {} chars",
@@ -274,7 +365,7 @@ async fn truncated_order_page_fails_the_stream_once_and_ends_it() {
         .expect("one item")
         .expect_err("an error");
     assert_bounded(&err);
-    decode_parts(&err);
+    assert_eq!(decode_parts(&err).0, Some(200));
 }
 
 #[tokio::test]
@@ -291,7 +382,113 @@ async fn order_page_with_wrong_item_types_is_a_decode_error() {
         .await
         .expect_err("wrong types");
     assert_bounded(&err);
-    decode_parts(&err);
+    assert_eq!(decode_parts(&err).0, Some(200));
+}
+
+#[tokio::test]
+async fn chunked_200_over_the_limit_is_a_decode_error_with_status() {
+    // 64 MiB, chunked: read up to the 32 MiB limit, then refused.
+    let (err, requests) = quote_error(Answer::streamed_200(2 * LIMIT, false)).await;
+    let (status, message, excerpt) = decode_parts(&err);
+    assert_eq!(status, Some(200));
+    assert_eq!(
+        message,
+        "the response body exceeds the 32 MiB limit (chunked)"
+    );
+    assert!(excerpt.starts_with(r#"{"vcuPrice": 110.00"#), "{excerpt}");
+    assert_eq!(requests, 1, "an oversized success is not retried");
+}
+
+#[tokio::test]
+async fn content_length_200_over_the_limit_fails_without_downloading() {
+    // 1 GiB declared: refused on the headers, long before a gigabyte could arrive.
+    let started = Instant::now();
+    let (err, requests) = quote_error(Answer::streamed_200(1 << 30, true)).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    let (status, message, excerpt) = decode_parts(&err);
+    assert_eq!(status, Some(200));
+    assert_eq!(
+        message,
+        "the response body exceeds the 32 MiB limit (Content-Length 1073741824)"
+    );
+    assert_eq!(excerpt, "");
+    assert_eq!(requests, 1, "an oversized success is not retried");
+}
+
+#[tokio::test]
+async fn the_body_limit_is_configurable_on_the_builder() {
+    let server = Misbehaving::start(Answer::json(200, vec![b' '; 4096])).await;
+    let err = server
+        .connect_with(|builder| builder.body_limit(1024))
+        .quote(one(), Currency::Brl)
+        .await
+        .expect_err("over the limit");
+    let (status, message, _) = decode_parts(&err);
+    assert_eq!(status, Some(200));
+    assert_eq!(
+        message,
+        "the response body exceeds the 1 KiB limit (Content-Length 4096)"
+    );
+}
+
+/// Places an order against a server answering `created` to the POST and an empty page to the
+/// look-up by key; returns the error and the number of API requests.
+async fn place_order_error(created: Answer) -> (Error, carbonext_domain::OrderKey, usize) {
+    let server = Misbehaving::start_with(created, Answer::json(200, EMPTY_ORDER_PAGE)).await;
+    let order = NewOrder::builder(one()).build().expect("valid order");
+    let key = order.key().clone();
+    let err = server
+        .connect()
+        .place_order(order)
+        .await
+        .expect_err("no usable answer");
+    assert_bounded(&err);
+    (err, key, server.api_requests())
+}
+
+#[tokio::test]
+async fn order_answered_by_an_oversized_200_is_never_placed_twice() {
+    for created in [
+        Answer::streamed_200(2 * LIMIT, false),
+        Answer::streamed_200(1 << 30, true),
+    ] {
+        let (err, key, requests) = place_order_error(created).await;
+        match &err {
+            // The 200 means the order was placed; the look-up did not find it, so the outcome
+            // is unknown — and the order is not sent again.
+            Error::OutcomeUnknown {
+                key: reported,
+                message,
+            } => {
+                assert_eq!(reported, &key);
+                assert!(message.contains("HTTP 200"), "{message}");
+                assert!(message.contains("limit"), "{message}");
+            }
+            other => panic!("expected Error::OutcomeUnknown, got {other:?}"),
+        }
+        assert_eq!(requests, 2, "one POST, one look-up, no second POST");
+    }
+}
+
+#[tokio::test]
+async fn order_answered_by_a_truncated_200_is_never_placed_twice() {
+    let (err, key, requests) =
+        place_order_error(Answer::json(200, r#"{"id": "7c3e1a52-4b0b"#)).await;
+    match &err {
+        Error::OutcomeUnknown {
+            key: reported,
+            message,
+        } => {
+            assert_eq!(reported, &key);
+            assert!(message.contains("HTTP 200"), "{message}");
+        }
+        other => panic!("expected Error::OutcomeUnknown, got {other:?}"),
+    }
+    assert_eq!(requests, 2, "one POST, one look-up, no second POST");
 }
 
 #[tokio::test]

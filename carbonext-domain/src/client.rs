@@ -61,6 +61,7 @@ pub struct CarbonextBuilder {
     connect_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
     prefetch: Option<usize>,
+    body_limit: Option<u64>,
 }
 
 impl CarbonextBuilder {
@@ -100,6 +101,14 @@ impl CarbonextBuilder {
         self
     }
 
+    /// Most bytes of a successful response body read (default 32 MiB,
+    /// [`carbonext_api::DEFAULT_BODY_LIMIT`]); a larger answer ends the call with
+    /// [`Error::Decode`] without being read whole.
+    pub fn body_limit(mut self, bytes: u64) -> Self {
+        self.body_limit = Some(bytes);
+        self
+    }
+
     /// Builds the facade. Nothing is sent until the first call.
     pub fn build(self) -> Result<Carbonext> {
         let environment = match self.environment {
@@ -126,6 +135,7 @@ impl CarbonextBuilder {
             .build();
         let api = carbonext_auth::ClientBuilder::new(environment.api_url(), tokens.clone())
             .http_client(http)
+            .body_limit(self.body_limit.unwrap_or(carbonext_api::DEFAULT_BODY_LIMIT))
             .build();
         let carbonext = Carbonext::from_client(api)
             .with_retry_policy(self.retry.unwrap_or_default())
@@ -231,7 +241,7 @@ impl Carbonext {
             let out_of_budget =
                 tries >= policy.max_attempts || started.elapsed() + wait > policy.max_elapsed;
             if !failure.retryable() || out_of_budget {
-                return Err(error_from_api(err));
+                return Err(error_from_api(operation, err));
             }
             tracing::debug!(
                 operation,
@@ -272,16 +282,13 @@ impl Carbonext {
                 }
                 Err(err) => err,
             };
-            let failure = match &err {
-                // A 2xx whose body could not be decoded: the order exists.
-                carbonext_api::Error::InvalidResponsePayload(..) => Failure::Ambiguous,
-                other => classify(other),
-            };
+            // `Processed`: a 2xx whose body was undecodable or too large, so the order exists.
+            let failure = classify(&err);
             tracing::debug!(attempt = tries, ?failure, order_key = %key, "placing the order failed");
             match failure {
-                Failure::Final => return Err(error_from_api(err)),
+                Failure::Final => return Err(error_from_api("create_order", err)),
                 Failure::NotSent | Failure::Throttled(_) => {}
-                Failure::Ambiguous => match self.find_by_key(&key).await {
+                Failure::Ambiguous | Failure::Processed => match self.find_by_key(&key).await {
                     Ok(Some(existing)) => {
                         tracing::debug!(order_key = %key, order_id = %existing.id, "the order was placed after all");
                         return Ok(PlacedOrder {
@@ -289,13 +296,23 @@ impl Carbonext {
                             already_existed: false,
                         });
                     }
+                    // Never sent again after a success status: that could place it twice.
+                    Ok(None) if failure == Failure::Processed => {
+                        return Err(Error::OutcomeUnknown {
+                            key,
+                            message: format!(
+                                "{}; no order with this key was found",
+                                error_from_api("create_order", err)
+                            ),
+                        })
+                    }
                     Ok(None) => {}
                     Err(lookup) => {
                         return Err(Error::OutcomeUnknown {
                             key,
                             message: format!(
                                 "{}; looking the order up failed: {lookup}",
-                                error_from_api(err)
+                                error_from_api("create_order", err)
                             ),
                         })
                     }
@@ -307,7 +324,7 @@ impl Carbonext {
             };
             if tries >= policy.max_attempts || started.elapsed() + wait > policy.max_elapsed {
                 // Every ambiguous failure was checked: the order provably does not exist.
-                return Err(error_from_api(err));
+                return Err(error_from_api("create_order", err));
             }
             tokio::time::sleep(wait).await;
         }
@@ -643,7 +660,7 @@ impl Accounts for Carbonext {
             .body(user)
             .send()
             .await
-            .map_err(error_from_api)?;
+            .map_err(|e| error_from_api("create_user", e))?;
         Ok(created.into_inner())
     }
 
@@ -697,7 +714,7 @@ impl Accounts for Carbonext {
             .body(key)
             .send()
             .await
-            .map_err(error_from_api)?;
+            .map_err(|e| error_from_api("create_application", e))?;
         Ok(created.into_inner())
     }
 

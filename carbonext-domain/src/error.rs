@@ -45,10 +45,18 @@ pub enum Error {
         source: Option<reqwest::Error>,
     },
 
-    /// The server answered, but not with something this SDK understands.
+    /// The server answered, but not with something this SDK understands: a success body that
+    /// does not match the API's schema (truncated JSON, an empty body, wrong types, HTML), a
+    /// success body larger than the client's limit (32 MiB by default, see
+    /// [`CarbonextBuilder::body_limit`](crate::CarbonextBuilder::body_limit)), or a status the
+    /// API does not document.
+    ///
+    /// For a call that places something (an order), the request was processed all the same.
     #[error("unexpected response{}: {message}; body starts with: {excerpt:?}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
     Decode {
-        /// HTTP status, when known (`None` for a successful status with an undecodable body).
+        /// HTTP status of the answer (`Some(200)` for a malformed or oversized success body).
+        /// `None` only when the raw client reported no status and the operation's documented
+        /// success status is not unique.
         status: Option<u16>,
         /// What could not be decoded.
         message: String,

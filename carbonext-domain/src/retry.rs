@@ -66,13 +66,17 @@ pub(crate) enum Failure {
     Throttled(Option<u64>),
     /// The request may have been processed (timeout, dropped connection, 5xx).
     Ambiguous,
-    /// Retrying cannot help (4xx, undecodable answer, authentication).
+    /// The server answered with a success status, but its body is unusable (undecodable, or
+    /// over the client's size limit): the request was processed, and sending it again would
+    /// process it twice and get the same answer. Not retried.
+    Processed,
+    /// Retrying cannot help (4xx, authentication).
     Final,
 }
 
 impl Failure {
     pub(crate) fn retryable(self) -> bool {
-        !matches!(self, Failure::Final)
+        !matches!(self, Failure::Final | Failure::Processed)
     }
 }
 
@@ -80,6 +84,12 @@ pub(crate) fn classify(err: &carbonext_api::Error<ProblemDetails>) -> Failure {
     use carbonext_api::Error as E;
     match err {
         E::CommunicationError(e) if e.is_connect() => Failure::NotSent,
+        E::ResponseBodyError(e)
+            if crate::wire::body_too_large(e).is_some_and(|b| b.status().is_success()) =>
+        {
+            Failure::Processed
+        }
+        E::InvalidResponsePayload(..) => Failure::Processed,
         E::CommunicationError(_) | E::ResponseBodyError(_) => Failure::Ambiguous,
         E::ErrorResponse(rv) => match rv.status().as_u16() {
             429 => Failure::Throttled(retry_after(rv.headers())),

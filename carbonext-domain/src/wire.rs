@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use carbonext_api::types::ProblemDetails;
+use carbonext_api::BodyTooLarge;
 
 use crate::error::{ApiRejection, Error, ValidationError};
 use crate::retry::retry_after;
@@ -18,9 +19,32 @@ pub(crate) fn excerpt(bytes: &[u8]) -> String {
         .collect()
 }
 
-pub(crate) fn error_from_api(err: carbonext_api::Error<ProblemDetails>) -> Error {
+/// The [`BodyTooLarge`] behind a body error, if the client's size limit caused it.
+pub(crate) fn body_too_large(err: &reqwest::Error) -> Option<&BodyTooLarge> {
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        if let Some(found) = cause.downcast_ref::<BodyTooLarge>() {
+            return Some(found);
+        }
+        source = cause.source();
+    }
+    None
+}
+
+/// Maps an error of the raw client's operation `operation` (its operation id, e.g.
+/// `"create_order"`, which gives the status of an undecodable success).
+pub(crate) fn error_from_api(operation: &str, err: carbonext_api::Error<ProblemDetails>) -> Error {
     use carbonext_api::Error as E;
     match err {
+        E::ResponseBodyError(source) if body_too_large(&source).is_some() => {
+            let too_large = body_too_large(&source).expect("checked just above");
+            Error::Decode {
+                status: Some(too_large.status().as_u16()),
+                // "the response body exceeds the 32 MiB limit (chunked)"
+                message: format!("the {too_large}"),
+                excerpt: excerpt(too_large.excerpt()),
+            }
+        }
         E::InvalidRequest(message) => Error::Validation(ValidationError::Request(message)),
         // The only hook that fails a call before sending is the auth hook.
         E::Custom(message) => Error::Auth {
@@ -58,8 +82,10 @@ pub(crate) fn error_from_api(err: carbonext_api::Error<ProblemDetails>) -> Error
                 Error::Api(Box::new(rejection))
             }
         }
+        // Only a documented success status decodes a typed body (every error body is made
+        // decodable by the client's hook), so the status is the operation's success status.
         E::InvalidResponsePayload(bytes, err) => Error::Decode {
-            status: None,
+            status: carbonext_api::success_status(operation),
             message: format!("a successful response did not match the API's schema: {err}"),
             excerpt: excerpt(&bytes),
         },
