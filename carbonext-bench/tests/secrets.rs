@@ -1,14 +1,11 @@
 //! The client secret and every issued access token stay out of logs and errors of the SDK
 //! (`carbonext_domain::Carbonext`), through success, a refresh after revocation, a persistent
 //! 401 and rejected credentials, with every `tracing` event (and `log` record) at TRACE
-//! captured. The tokens are known exactly: the token endpoint is reached through a recording
-//! proxy (`common/token_proxy.rs`) that keeps every `access_token` handed out. The CLI half of
-//! this check is `carbonext-cli/tests/token_secrets.rs`.
+//! captured. The tokens are known exactly: the sandbox records every access token it hands
+//! out (`Sandbox::issued_tokens`), and its `revoke_on_issue` fault makes tokens the API
+//! refuses. The CLI half of this check is `carbonext-cli/tests/token_secrets.rs`.
 //!
 //! Its own test binary because it installs a global subscriber.
-
-#[path = "common/token_proxy.rs"]
-mod token_proxy;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -20,7 +17,6 @@ use carbonext_domain::{
 };
 use carbonext_sandbox::Sandbox;
 use futures::TryStreamExt;
-use token_proxy::{Mode, TokenProxy};
 
 const WRONG_SECRET: &str = "wrong-secret-8c1f2e9a";
 
@@ -47,9 +43,9 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
     }
 }
 
-fn connect(sandbox: &Sandbox, proxy: &TokenProxy, secret: &str) -> Carbonext {
+fn connect(sandbox: &Sandbox, secret: &str) -> Carbonext {
     Carbonext::builder()
-        .environment(Environment::custom(sandbox.api_url(), proxy.url()))
+        .environment(Environment::custom(sandbox.api_url(), sandbox.token_url()))
         .credentials(Credentials::new(sandbox.client_id(), secret))
         .retry_policy(RetryPolicy {
             max_attempts: 2,
@@ -77,13 +73,11 @@ async fn sdk_never_shows_the_secret_or_any_issued_token() {
 
     let sandbox = Sandbox::builder().start().await.expect("sandbox");
     let secret = sandbox.client_secret();
-    let faults = sandbox.faults().clone();
-    let proxy = TokenProxy::start(sandbox.token_url(), move || faults.revoke_all_tokens()).await;
     // Display and Debug of everything the calls returned.
     let mut shown: Vec<String> = Vec::new();
 
     // Success.
-    let sdk = connect(&sandbox, &proxy, &secret);
+    let sdk = connect(&sandbox, &secret);
     let quote = sdk.quote(one(), Currency::Brl).await.expect("quote");
     let order = sdk
         .place_order(NewOrder::builder(one()).build().expect("order"))
@@ -98,7 +92,7 @@ async fn sdk_never_shows_the_secret_or_any_issued_token() {
     shown.push(format!(
         "{sdk:?} {quote:?} {order:?} {orders:?} {balance:?}"
     ));
-    assert_eq!(proxy.tokens().len(), 1);
+    assert_eq!(sandbox.issued_tokens().len(), 1);
 
     // Refresh after revocation: the warm token is revoked, the API answers 401, the SDK
     // fetches a second token and the call succeeds.
@@ -107,16 +101,16 @@ async fn sdk_never_shows_the_secret_or_any_issued_token() {
         .await
         .expect("refreshed after revocation");
     // And a cold client whose first token is revoked as soon as it is issued.
-    proxy.set_mode(Mode::RevokeAfterNextIssue);
-    connect(&sandbox, &proxy, &secret)
+    sandbox.faults().revoke_on_issue(1);
+    connect(&sandbox, &secret)
         .balance(None)
         .await
         .expect("refreshed after revocation");
-    assert_eq!(proxy.tokens().len(), 4, "two refreshes");
+    assert_eq!(sandbox.issued_tokens().len(), 4, "two refreshes");
 
     // Persistent 401: every token the client gets is refused by the API.
-    proxy.set_mode(Mode::Bogus);
-    let err = connect(&sandbox, &proxy, &secret)
+    sandbox.faults().revoke_on_issue(u64::MAX);
+    let err = connect(&sandbox, &secret)
         .quote(one(), Currency::Brl)
         .await
         .expect_err("bogus tokens are refused");
@@ -124,8 +118,8 @@ async fn sdk_never_shows_the_secret_or_any_issued_token() {
     shown.push(format!("{err} {err:?}"));
 
     // Rejected credentials.
-    proxy.set_mode(Mode::Forward);
-    let err = connect(&sandbox, &proxy, WRONG_SECRET)
+    sandbox.faults().revoke_on_issue(0);
+    let err = connect(&sandbox, WRONG_SECRET)
         .place_order(NewOrder::builder(one()).build().expect("order"))
         .await
         .expect_err("invalid_client");
@@ -137,7 +131,7 @@ async fn sdk_never_shows_the_secret_or_any_issued_token() {
         log.contains("TRACE") && log.contains("carbonext_auth"),
         "the capture holds the TRACE events"
     );
-    let tokens = proxy.tokens();
+    let tokens = sandbox.issued_tokens();
     assert!(tokens.len() >= 5, "tokens issued: {}", tokens.len());
     let mut needles = vec![secret.clone(), WRONG_SECRET.to_owned()];
     needles.extend(tokens);

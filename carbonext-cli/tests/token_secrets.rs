@@ -1,21 +1,17 @@
 //! The `carbonext` binary never prints the client secret nor any access token it was issued,
 //! with `-vv` (TRACE) logs, through success, a refresh after revocation, a persistent 401 and
-//! rejected credentials. The tokens are known exactly: `--auth-url` points at a recording proxy
-//! (`token_secrets/token_proxy.rs`) in front of the sandbox's token endpoint. The SDK half of
-//! this check is `carbonext-bench/tests/secrets.rs`.
-
-#[path = "token_secrets/token_proxy.rs"]
-mod token_proxy;
+//! rejected credentials. The tokens are known exactly: the in-process sandbox records every
+//! access token it hands out (`Sandbox::issued_tokens`), and its `revoke_on_issue` fault makes
+//! tokens the API refuses. The SDK half of this check is `carbonext-bench/tests/secrets.rs`.
 
 use std::process::{Command, Output};
 
 use carbonext_sandbox::Sandbox;
-use token_proxy::{Mode, TokenProxy};
 
 const WRONG_SECRET: &str = "wrong-secret-5d0b7a31";
 
-/// The binary against the sandbox's API and the proxy's token endpoint, `-vv`.
-fn carbonext(sandbox: &Sandbox, proxy: &TokenProxy, secret: &str) -> Command {
+/// The binary against the sandbox, `-vv`.
+fn carbonext(sandbox: &Sandbox, secret: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_carbonext"));
     for var in [
         "CARBONEXT_ENV",
@@ -31,7 +27,7 @@ fn carbonext(sandbox: &Sandbox, proxy: &TokenProxy, secret: &str) -> Command {
             "--api-url",
             &sandbox.api_url(),
             "--auth-url",
-            &proxy.url(),
+            &sandbox.token_url(),
         ])
         .env("CARBONEXT_CLIENT_ID", sandbox.client_id())
         .env("CARBONEXT_CLIENT_SECRET", secret)
@@ -59,8 +55,6 @@ fn text(output: &Output) -> String {
 async fn no_secret_nor_issued_token_in_any_output_with_trace_logs() {
     let sandbox = Sandbox::builder().start().await.expect("sandbox");
     let secret = sandbox.client_secret();
-    let faults = sandbox.faults().clone();
-    let proxy = TokenProxy::start(sandbox.token_url(), move || faults.revoke_all_tokens()).await;
     let mut outputs = Vec::new();
 
     // Success.
@@ -70,33 +64,37 @@ async fn no_secret_nor_issued_token_in_any_output_with_trace_logs() {
         &["orders", "export", "--format", "jsonl"],
         &["balance", "-o", "json"],
     ] {
-        let output = run(carbonext(&sandbox, &proxy, &secret), args).await;
+        let output = run(carbonext(&sandbox, &secret), args).await;
         assert!(output.status.success(), "{args:?}: {}", text(&output));
         outputs.push(output);
     }
-    assert_eq!(proxy.tokens().len(), 4, "one token per process");
+    assert_eq!(sandbox.issued_tokens().len(), 4, "one token per process");
 
     // Refresh after revocation: the first token is revoked as soon as it is issued; the API
     // answers 401 and the CLI fetches a second one.
-    proxy.set_mode(Mode::RevokeAfterNextIssue);
-    let output = run(carbonext(&sandbox, &proxy, &secret), &["balance"]).await;
+    sandbox.faults().revoke_on_issue(1);
+    let output = run(carbonext(&sandbox, &secret), &["balance"]).await;
     assert!(output.status.success(), "{}", text(&output));
-    assert_eq!(proxy.tokens().len(), 6, "the revoked token was replaced");
+    assert_eq!(
+        sandbox.issued_tokens().len(),
+        6,
+        "the revoked token was replaced"
+    );
     outputs.push(output);
 
     // Persistent 401.
-    proxy.set_mode(Mode::Bogus);
-    let output = run(carbonext(&sandbox, &proxy, &secret), &["price"]).await;
+    sandbox.faults().revoke_on_issue(u64::MAX);
+    let output = run(carbonext(&sandbox, &secret), &["price"]).await;
     assert!(!output.status.success(), "{}", text(&output));
     outputs.push(output);
 
     // Rejected credentials.
-    proxy.set_mode(Mode::Forward);
-    let output = run(carbonext(&sandbox, &proxy, WRONG_SECRET), &["balance"]).await;
+    sandbox.faults().revoke_on_issue(0);
+    let output = run(carbonext(&sandbox, WRONG_SECRET), &["balance"]).await;
     assert_eq!(output.status.code(), Some(3), "{}", text(&output));
     outputs.push(output);
 
-    let tokens = proxy.tokens();
+    let tokens = sandbox.issued_tokens();
     assert!(tokens.len() >= 7, "tokens issued: {}", tokens.len());
     let mut needles = vec![secret, WRONG_SECRET.to_owned()];
     needles.extend(tokens);
