@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for SECONDS seconds each (default 600), one after another, on the
-# seed corpora in corpus/<target> (regenerated from the documented examples first).
+# seed corpora in corpus/<target> (regenerated from the documented examples first) and the
+# inputs of earlier crashes in regressions/<target> (read only; new finds go to corpus/<target>).
+# The targets' checks live in carbonext-fuzz-checks; `cargo test -p carbonext-fuzz-checks`
+# replays the committed inputs on stable in seconds (see README.md).
 # Needs cargo-fuzz (`cargo install cargo-fuzz`); the stable toolchain works with RUSTC_BOOTSTRAP=1.
 # Usage: fuzz/run.sh [SECONDS] [TARGET...]
 set -uo pipefail
@@ -16,7 +19,9 @@ status=0
 for target in "${targets[@]}"; do
   echo "==> $target for ${seconds}s"
   mkdir -p "corpus/$target"
-  if cargo fuzz run -O "$target" "corpus/$target" -- \
+  dirs=("corpus/$target")
+  [ -d "regressions/$target" ] && dirs+=("regressions/$target")
+  if cargo fuzz run -O "$target" "${dirs[@]}" -- \
       -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=2048 2>&1 \
       | grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|Done)|panicked|SUMMARY|artifact"; then
     :
