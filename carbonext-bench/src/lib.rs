@@ -10,7 +10,7 @@
 //! let sandbox = carbonext_bench::sandbox().await;
 //! let sdk = carbonext_bench::connect(&sandbox, 4);
 //! let raw = carbonext_bench::RawPrices::new(&sandbox).await;
-//! let price = raw.quote().await;
+//! let price = raw.quote(rust_decimal::Decimal::ONE, "BRL").await;
 //! carbonext_bench::record("example", serde_json::json!({ "price": price.vcu_price.to_string() }));
 //! # }
 //! ```
