@@ -114,7 +114,9 @@ pub fn success_status(operation_id: &str) -> Option<u16> {
 /// [`std::error::Error::source`] and downcast). Its `Display` names the limit, e.g.
 /// `response body exceeds the 32 MiB limit (Content-Length 1073741824)`; the status is
 /// [`BodyTooLarge::status`].
-#[derive(Debug, Clone)]
+///
+/// Its `Debug` shows the excerpt's length, not its bytes (a body may carry a token or a secret).
+#[derive(Clone)]
 pub struct BodyTooLarge {
     status: reqwest::StatusCode,
     limit: u64,
@@ -142,6 +144,17 @@ impl BodyTooLarge {
     /// `Content-Length` was already above the limit).
     pub fn excerpt(&self) -> &[u8] {
         &self.excerpt
+    }
+}
+
+impl fmt::Debug for BodyTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BodyTooLarge")
+            .field("status", &self.status)
+            .field("limit", &self.limit)
+            .field("content_length", &self.content_length)
+            .field("excerpt_len", &self.excerpt.len())
+            .finish()
     }
 }
 
@@ -343,11 +356,21 @@ impl progenitor_client::ClientHooks<Hooks> for Client {
             status = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
-        let started = Instant::now();
         let next = Next {
             http: self.client(),
             rest: &self.inner().chain,
         };
+        if span.is_disabled() {
+            // Nobody listens for the span: no instrumented future, no clock reads.
+            return match next.run(request, info).await {
+                Ok(response) => Ok(self.checked(response, info).await),
+                Err(err) => {
+                    tracing::debug!(error = %err, "request failed");
+                    Err(err)
+                }
+            };
+        }
+        let started = Instant::now();
         async move {
             let result = next.run(request, info).await;
             let span = tracing::Span::current();
@@ -356,11 +379,7 @@ impl progenitor_client::ClientHooks<Hooks> for Client {
                 Ok(response) => {
                     span.record("status", response.status().as_u16());
                     tracing::debug!("response received");
-                    if response.status().is_client_error() || response.status().is_server_error() {
-                        Ok(problem_or_synthesized(response, info).await)
-                    } else {
-                        Ok(limit_body(response, self.inner().body_limit))
-                    }
+                    Ok(self.checked(response, info).await)
                 }
                 Err(err) => {
                     tracing::debug!(error = %err, "request failed");
@@ -370,6 +389,21 @@ impl progenitor_client::ClientHooks<Hooks> for Client {
         }
         .instrument(span)
         .await
+    }
+}
+
+impl Client {
+    /// Step 4 or 5 of the module docs: error bodies made decodable, other bodies capped.
+    async fn checked(
+        &self,
+        response: reqwest::Response,
+        info: &OperationInfo,
+    ) -> reqwest::Response {
+        if response.status().is_client_error() || response.status().is_server_error() {
+            problem_or_synthesized(response, info).await
+        } else {
+            limit_body(response, self.inner().body_limit)
+        }
     }
 }
 
