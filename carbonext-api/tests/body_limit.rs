@@ -213,6 +213,9 @@ async fn chunked_body_fails_once_past_the_limit() {
         String::from_utf8_lossy(cause.excerpt())
     );
     assert_eq!(cause.excerpt().len(), 512);
+    let debug = format!("{cause:?}");
+    assert!(!debug.contains("vcuPrice"), "Debug shows no body: {debug}");
+    assert!(debug.contains("excerpt_len: 512"), "{debug}");
     assert_eq!(
         cause.to_string(),
         "response body exceeds the 1 MiB limit (chunked)"
