@@ -2,10 +2,12 @@
 //!
 //! Everything emitted at TRACE level (this crate's events, the API client's spans, reqwest's
 //! and hyper's `log` records) during a full run (authenticated calls, an early refresh, a
-//! refresh after revocation, a retried transient failure, rejected credentials) is captured
-//! into a buffer. The tokens are known exactly: the token endpoint is reached through a
-//! recording proxy that keeps every `access_token` the sandbox issued, and a hook inside the
-//! auth hook keeps every `Authorization` value that was sent. Then neither the secret nor any
+//! refresh after revocation, a cold client whose first token is revoked as it is issued, a
+//! persistent 401, a retried transient failure, rejected credentials) is captured into a
+//! buffer. The tokens are known exactly: the sandbox records every access token its token
+//! endpoint hands out (`Sandbox::issued_tokens`, revoked ones included), the scripted token
+//! server every one it answers, and a hook inside the auth hook keeps every `Authorization`
+//! value that was sent (each must be one of the issued tokens). Then neither the secret nor any
 //! token may occur in the buffer, nor in any error's `Display`/`Debug`, nor in the `Debug` of
 //! the public types.
 //!
@@ -17,12 +19,6 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::Router;
 use carbonext_api::{HookError, OperationInfo, RequestHook};
 use carbonext_auth::{AuthError, ClientBuilder, Credentials, Environment, RetryPolicy, TokenCache};
 use carbonext_sandbox::Sandbox;
@@ -58,7 +54,7 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
     }
 }
 
-/// Every token value seen on the wire.
+/// Every `Authorization` token value the client sent.
 #[derive(Clone, Default)]
 struct Tokens(Arc<Mutex<Vec<String>>>);
 
@@ -70,45 +66,6 @@ impl Tokens {
     fn all(&self) -> Vec<String> {
         self.0.lock().unwrap().clone()
     }
-}
-
-/// Forwards token requests to the sandbox and records the tokens it issues.
-async fn start_recording_proxy(token_url: String, tokens: Tokens) -> String {
-    #[derive(Clone)]
-    struct Proxy {
-        http: reqwest::Client,
-        token_url: String,
-        tokens: Tokens,
-    }
-    async fn forward(State(proxy): State<Proxy>, body: Bytes) -> Response {
-        let answer = proxy
-            .http
-            .post(&proxy.token_url)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = StatusCode::from_u16(answer.status().as_u16()).unwrap();
-        let bytes = answer.bytes().await.unwrap();
-        if let Ok(json) = serde_json::from_slice::<serde_json::Value>(&bytes) {
-            if let Some(token) = json.get("access_token").and_then(|t| t.as_str()) {
-                proxy.tokens.add(token.to_owned());
-            }
-        }
-        (status, [("content-type", "application/json")], bytes).into_response()
-    }
-    let app = Router::new()
-        .route("/token", post(forward))
-        .with_state(Proxy {
-            http: reqwest::Client::new(),
-            token_url,
-            tokens,
-        });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}/token")
 }
 
 /// Records the `Authorization` value of every request actually sent (retries included).
@@ -156,10 +113,8 @@ async fn secrets_and_tokens_never_reach_logs_errors_or_debug() {
         .await
         .expect("sandbox starts");
     let secret = sandbox.client_secret();
-    let issued = Tokens::default();
     let sent = Tokens::default();
-    let proxy_url = start_recording_proxy(sandbox.token_url(), issued.clone()).await;
-    let environment = Environment::custom(sandbox.api_url(), proxy_url);
+    let environment = Environment::custom(sandbox.api_url(), sandbox.token_url());
     let mut texts: Vec<String> = Vec::new();
 
     // A full authenticated call.
@@ -187,6 +142,40 @@ async fn secrets_and_tokens_never_reach_logs_errors_or_debug() {
     // A refresh after revocation: 401, new token, retried once.
     sandbox.faults().revoke_all_tokens();
     client.get_price().send().await.expect("price");
+    assert_eq!(sandbox.issued_tokens().len(), 4);
+
+    // A cold client whose first token is revoked as it is issued: 401, new token, success.
+    let cold = |sent: &Tokens| {
+        let cache = TokenCache::builder(
+            Credentials::new(sandbox.client_id(), secret.clone()),
+            environment.token_url(),
+        )
+        .build();
+        ClientBuilder::new(environment.api_url(), cache)
+            .hook(RecordBearer(sent.clone()))
+            .build()
+    };
+    sandbox.faults().revoke_on_issue(1);
+    let price = cold(&sent).get_price().send().await.expect("price");
+    texts.push(format!("{price:?}"));
+    assert_eq!(
+        sandbox.issued_tokens().len(),
+        6,
+        "the revoked token was replaced"
+    );
+
+    // A persistent 401: every token handed out is refused by the API; the retry gives up.
+    sandbox.faults().revoke_on_issue(u64::MAX);
+    let refused = cold(&sent);
+    let error = refused.get_price().send().await.unwrap_err();
+    texts.push(format!("{error} {error:?}"));
+    texts.push(format!("{refused:?}"));
+    sandbox.faults().revoke_on_issue(0);
+    assert_eq!(
+        sandbox.issued_tokens().len(),
+        8,
+        "a token and its one replacement"
+    );
 
     texts.push(format!("{cache:?}"));
     texts.push(format!("{:?}", cache.token().await.unwrap()));
@@ -233,9 +222,6 @@ async fn secrets_and_tokens_never_reach_logs_errors_or_debug() {
     .build();
     let token = flaky.token().await.expect("retried");
     texts.push(format!("{token:?}"));
-    for value in scripted.issued() {
-        issued.add(value);
-    }
     let echo = Scripted::start(
         vec![],
         Answer::Json(
@@ -266,24 +252,31 @@ async fn secrets_and_tokens_never_reach_logs_errors_or_debug() {
 
     // What was exercised.
     let counters = sandbox.counters();
-    let issued = issued.all();
+    let from_sandbox = sandbox.issued_tokens();
+    let from_scripted = scripted.issued();
     let sent = sent.all();
     assert_eq!(
-        issued.len(),
-        4 + 1,
-        "sandbox tokens: first, 2 s, its refresh, after revocation; one scripted"
+        from_sandbox.len(),
+        4 + 2 + 2,
+        "first, 2 s, its refresh, after revocation; revoked on issue and its replacement; \
+         the persistent 401's two"
     );
+    assert_eq!(from_scripted.len(), 1, "one scripted");
     assert_eq!(
         counters.token_requests(),
-        4 + 2,
+        8 + 2,
         "plus two rejected requests"
     );
-    assert!(counters.expired_token_rejections() >= 1, "the revocation");
+    assert!(
+        counters.expired_token_rejections() >= 1 + 1 + 2,
+        "the revocation, the one revoked on issue, the persistent 401's two"
+    );
+    let issued: Vec<String> = from_sandbox.into_iter().chain(from_scripted).collect();
     assert!(
         sent.iter().all(|token| issued.contains(token)),
         "every token sent was recorded as issued"
     );
-    assert!(sent.len() >= 5);
+    assert!(sent.len() >= 9);
 
     let logs = capture.text();
     assert!(
