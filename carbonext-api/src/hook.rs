@@ -400,7 +400,8 @@ impl Client {
         info: &OperationInfo,
     ) -> reqwest::Response {
         if response.status().is_client_error() || response.status().is_server_error() {
-            problem_or_synthesized(response, info).await
+            // Boxed: the rare path's large future would otherwise be part of every call's.
+            Box::pin(problem_or_synthesized(response, info)).await
         } else {
             limit_body(response, self.inner().body_limit)
         }

@@ -315,11 +315,12 @@ impl TokenCache {
         let state = self.read();
         let now = Instant::now();
         let mut usable = None;
+        // One clock read per lookup: this runs twice per request.
         let reason = match (&state.current, state.refresh_at) {
-            (Some(token), Some(refresh_at)) if now < refresh_at && !token.is_expired() => {
+            (Some(token), Some(refresh_at)) if now < refresh_at && now < token.expires_at() => {
                 return Lookup::Fresh(token.clone())
             }
-            (Some(token), _) if token.is_expired() => Reason::Expired,
+            (Some(token), _) if now >= token.expires_at() => Reason::Expired,
             (Some(token), refresh_at) => {
                 // The first half of the window between `refresh_at` and expiry.
                 let refresh_at = refresh_at.unwrap_or(now);

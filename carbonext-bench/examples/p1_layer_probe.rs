@@ -1,4 +1,5 @@
-//! P1 layer probe: `N` sequential price requests through one layer, in a process of its own,
+//! P1 layer probe: `N` price requests through one layer (sequential, or `IN_FLIGHT` at a time
+//! with a third argument), in a process of its own,
 //! for `perf stat` / `perf record` (the criterion benches mix every layer in one process).
 //!
 //! ```text
@@ -26,6 +27,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let layer = args.next().unwrap_or_else(|| "sdk".to_owned());
     let calls: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(20_000);
+    let in_flight: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(1);
     let rt = runtime();
     let sandbox = rt.block_on(sandbox());
     let http = || {
@@ -137,9 +139,7 @@ fn main() {
         };
         once().await;
         let started = Instant::now();
-        for _ in 0..calls {
-            once().await;
-        }
+        carbonext_bench::run_concurrently(calls, in_flight, |_| once()).await;
         eprintln!(
             "{layer}: {:.1} µs per call",
             started.elapsed().as_secs_f64() * 1e6 / calls as f64
