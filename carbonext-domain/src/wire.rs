@@ -12,6 +12,19 @@ use crate::retry::retry_after;
 /// Characters of an undecodable body kept in an error.
 const EXCERPT_CHARS: usize = 200;
 
+/// Operations whose success body carries a secret (`createApplication` answers with the new
+/// key's `clientSecret`): an error keeps no excerpt of it.
+const SECRET_BEARING: &[&str] = &["create_application"];
+
+/// The excerpt of a success body of `operation`, withheld when that body carries a secret.
+fn success_excerpt(operation: &str, bytes: &[u8]) -> String {
+    if SECRET_BEARING.contains(&operation) {
+        "<withheld: this answer carries a secret>".to_owned()
+    } else {
+        excerpt(bytes)
+    }
+}
+
 pub(crate) fn excerpt(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes)
         .chars()
@@ -42,7 +55,7 @@ pub(crate) fn error_from_api(operation: &str, err: carbonext_api::Error<ProblemD
                 status: Some(too_large.status().as_u16()),
                 // "the response body exceeds the 32 MiB limit (chunked)"
                 message: format!("the {too_large}"),
-                excerpt: excerpt(too_large.excerpt()),
+                excerpt: success_excerpt(operation, too_large.excerpt()),
             }
         }
         E::InvalidRequest(message) => Error::Validation(ValidationError::Request(message)),
@@ -86,8 +99,18 @@ pub(crate) fn error_from_api(operation: &str, err: carbonext_api::Error<ProblemD
         // decodable by the client's hook), so the status is the operation's success status.
         E::InvalidResponsePayload(bytes, err) => Error::Decode {
             status: carbonext_api::success_status(operation),
-            message: format!("a successful response did not match the API's schema: {err}"),
-            excerpt: excerpt(&bytes),
+            message: if SECRET_BEARING.contains(&operation) {
+                // serde's message can quote a value, and the value can be the secret.
+                format!(
+                    "a successful response did not match the API's schema ({:?} error at line {} column {})",
+                    err.classify(),
+                    err.line(),
+                    err.column()
+                )
+            } else {
+                format!("a successful response did not match the API's schema: {err}")
+            },
+            excerpt: success_excerpt(operation, &bytes),
         },
         E::UnexpectedResponse(response) => Error::Decode {
             status: Some(response.status().as_u16()),
@@ -115,4 +138,47 @@ fn describe_transport(err: &reqwest::Error) -> String {
         source = cause.source();
     }
     message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn undecodable(body: &'static [u8]) -> carbonext_api::Error<ProblemDetails> {
+        let err = serde_json::from_slice::<ProblemDetails>(body).expect_err("truncated");
+        carbonext_api::Error::InvalidResponsePayload(body.into(), err)
+    }
+
+    #[test]
+    fn an_undecodable_success_has_the_operation_s_status_and_an_excerpt() {
+        let err = error_from_api("get_price", undecodable(br#"{"vcuPrice": 1"#));
+        match err {
+            Error::Decode {
+                status, excerpt, ..
+            } => {
+                assert_eq!(status, Some(200));
+                assert_eq!(excerpt, r#"{"vcuPrice": 1"#);
+            }
+            other => panic!("expected Error::Decode, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_undecodable_new_api_key_keeps_no_excerpt_of_its_secret() {
+        let body = br#"{"id": "a", "clientId": "cbx_b2b_x", "clientSecret": "s3cr3t-value", "#;
+        let wrong_type = br#"{"id": "a", "clientId": "cbx_b2b_x", "clientSecret": 12345678}"#;
+        let err = error_from_api("create_application", undecodable(body));
+        assert_eq!(err.status(), Some(200));
+        assert!(!err.to_string().contains("s3cr3t-value"), "{err}");
+        assert!(!format!("{err:?}").contains("s3cr3t-value"), "{err:?}");
+        let typed =
+            serde_json::from_slice::<carbonext_api::types::ApplicationCredentials>(wrong_type)
+                .expect_err("a number is no secret");
+        let err = error_from_api(
+            "create_application",
+            carbonext_api::Error::InvalidResponsePayload(wrong_type.as_slice().into(), typed),
+        );
+        assert!(!err.to_string().contains("12345678"), "{err}");
+        assert!(!format!("{err:?}").contains("12345678"), "{err:?}");
+    }
 }
