@@ -18,9 +18,11 @@
 //! operation accepts gets 403.
 //!
 //! Every token issued is recorded for tests ([`crate::Sandbox::issued_tokens`], `GET
-//! /__sandbox/tokens`), including those revoked on issue by
-//! [`Faults::revoke_on_issue`](crate::Faults::revoke_on_issue). Tokens are never logged and
-//! never appear in the sandbox's `Debug` output.
+//! /__sandbox/tokens`; the most recent
+//! [`DEFAULT_ISSUED_TOKENS_KEPT`](crate::DEFAULT_ISSUED_TOKENS_KEPT) by default), including
+//! those revoked on issue by [`Faults::revoke_on_issue`](crate::Faults::revoke_on_issue).
+//! Tokens are never logged and never appear in the sandbox's `Debug` output, nor do client
+//! secrets.
 
 use axum::body::Bytes;
 use axum::extract::State;

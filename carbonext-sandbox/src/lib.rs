@@ -64,6 +64,7 @@ pub mod seed;
 pub mod server;
 pub mod store;
 
+use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -78,12 +79,13 @@ use uuid::Uuid;
 
 pub use counters::Counters;
 pub use faults::Faults;
+pub use store::DEFAULT_ISSUED_TOKENS_KEPT;
 
 use crate::app::AppState;
 use crate::clock::SandboxClock;
 use crate::counters::CounterSet;
 use crate::ids::IdSource;
-use crate::store::Store;
+use crate::store::{IssuedTokens, Redacted, Store};
 
 /// Default token lifetime (the docs' `expires_in`).
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(36_000);
@@ -99,8 +101,8 @@ pub fn default_prices() -> Vec<(Currency, Decimal)> {
 /// Default VCUs of the seeded paid invoice.
 pub const DEFAULT_INITIAL_VCU_CREDIT: Decimal = Decimal::from_parts(1000, 0, 0, false, 0);
 
-/// Credentials of a customer's API key.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Credentials of a customer's API key. Its `Debug` redacts the secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CustomerCredentials {
     /// The customer.
@@ -112,8 +114,9 @@ pub struct CustomerCredentials {
 }
 
 /// What a running sandbox tells its users (also `GET /__sandbox/credentials` and the
-/// binary's `--print-credentials-json`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// binary's `--print-credentials-json`). Its `Debug` redacts the secret (so does the
+/// [`Sandbox`]'s).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SandboxInfo {
     /// API base URL, no trailing slash.
@@ -130,6 +133,29 @@ pub struct SandboxInfo {
     pub initial_vcu_credit: Decimal,
 }
 
+impl fmt::Debug for CustomerCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CustomerCredentials")
+            .field("customer_id", &self.customer_id)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &Redacted)
+            .finish()
+    }
+}
+
+impl fmt::Debug for SandboxInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SandboxInfo")
+            .field("api_url", &self.api_url)
+            .field("token_url", &self.token_url)
+            .field("customer_id", &self.customer_id)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &Redacted)
+            .field("initial_vcu_credit", &self.initial_vcu_credit)
+            .finish()
+    }
+}
+
 /// Settings of a sandbox; finish with [`SandboxBuilder::start`].
 #[derive(Clone, Debug)]
 pub struct SandboxBuilder {
@@ -138,6 +164,7 @@ pub struct SandboxBuilder {
     prices: Vec<(Currency, Decimal)>,
     initial_vcu_credit: Decimal,
     port: u16,
+    issued_tokens_kept: usize,
 }
 
 impl Default for SandboxBuilder {
@@ -148,6 +175,7 @@ impl Default for SandboxBuilder {
             prices: default_prices(),
             initial_vcu_credit: DEFAULT_INITIAL_VCU_CREDIT,
             port: 0,
+            issued_tokens_kept: DEFAULT_ISSUED_TOKENS_KEPT,
         }
     }
 }
@@ -186,6 +214,14 @@ impl SandboxBuilder {
         self
     }
 
+    /// How many of the most recent access tokens [`Sandbox::issued_tokens`] remembers; older
+    /// ones are forgotten, so the record stays bounded however long the sandbox runs. Default
+    /// [`DEFAULT_ISSUED_TOKENS_KEPT`] (65,536).
+    pub fn issued_tokens_kept(mut self, kept: usize) -> Self {
+        self.issued_tokens_kept = kept;
+        self
+    }
+
     /// Binds 127.0.0.1, seeds the data and serves in the background.
     pub async fn start(self) -> std::io::Result<Sandbox> {
         let listener =
@@ -200,6 +236,7 @@ impl SandboxBuilder {
             IdSource::new(self.deterministic),
             self.prices,
         ));
+        store.lock().issued_tokens = IssuedTokens::keeping(self.issued_tokens_kept);
         let seeded = seed::customer(&store, self.initial_vcu_credit);
         let api_url = format!("http://{addr}");
         let info = Arc::new(SandboxInfo {
@@ -301,13 +338,16 @@ impl Sandbox {
     }
 
     /// Every access token the token endpoint has issued so far, oldest first: live, expired,
-    /// revoked and revoked-on-issue ones alike (also `GET /__sandbox/tokens`).
+    /// revoked and revoked-on-issue ones alike (also `GET /__sandbox/tokens`). Only the most
+    /// recent [`SandboxBuilder::issued_tokens_kept`] (default [`DEFAULT_ISSUED_TOKENS_KEPT`],
+    /// 65,536) are remembered, so the record does not grow forever in a long-running sandbox;
+    /// a test that issues fewer sees every one.
     ///
     /// A test aid: with it a test knows exactly which tokens its client was given, and can
     /// check that none of them shows up in the client's logs, errors or output. The sandbox
     /// itself never logs a token, and its `Debug` output only counts them.
     pub fn issued_tokens(&self) -> Vec<String> {
-        self.state.store.lock().issued_tokens.as_slice().to_vec()
+        self.state.store.lock().issued_tokens.to_vec()
     }
 
     /// Moves the sandbox clock forward (token expiry, cancellation window, `createdAt`).

@@ -5,7 +5,7 @@
 //! sees and leaves a consistent state. Records are kept in creation order; that order breaks
 //! ties when sorting.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -27,8 +27,9 @@ pub struct Customer {
     pub name: String,
 }
 
-/// An API key: the client id and secret of the `client_credentials` grant.
-#[derive(Clone, Debug)]
+/// An API key: the client id and secret of the `client_credentials` grant. Its `Debug`
+/// redacts the secret.
+#[derive(Clone)]
 pub struct ApiKey {
     /// Application id.
     pub id: Uuid,
@@ -46,6 +47,30 @@ pub struct ApiKey {
     pub created_at: DateTime<Utc>,
 }
 
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiKey")
+            .field("id", &self.id)
+            .field("customer_id", &self.customer_id)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &Redacted)
+            .field("display_name", &self.display_name)
+            .field("permissions", &self.permissions)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
+/// What `Debug` shows in place of a client secret: `[REDACTED]`, as
+/// `carbonext_api::Secret` does.
+pub(crate) struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[REDACTED]")
+    }
+}
+
 /// An access token handed out by the token endpoint.
 #[derive(Clone, Debug)]
 pub struct TokenGrant {
@@ -55,27 +80,70 @@ pub struct TokenGrant {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Every access token the token endpoint has issued, in issue order, expired and revoked ones
-/// included: the record behind [`crate::Sandbox::issued_tokens`], a test aid. Its `Debug`
-/// shows only how many there are, never a token.
-#[derive(Clone, Default)]
-pub struct IssuedTokens(Vec<String>);
+/// How many issued access tokens a sandbox remembers by default
+/// ([`crate::SandboxBuilder::issued_tokens_kept`]): the most recent 65,536, a few MiB at
+/// most. Far more than any test run issues (the P2 benchmark, the busiest, takes a few dozen),
+/// while a long-running sandbox binary serving many clients does not grow without bound.
+pub const DEFAULT_ISSUED_TOKENS_KEPT: usize = 65_536;
+
+/// The most recent access tokens the token endpoint has issued (up to a limit, by default
+/// [`DEFAULT_ISSUED_TOKENS_KEPT`]), in issue order, expired and revoked ones included: the
+/// record behind [`crate::Sandbox::issued_tokens`], a test aid. When full, recording a token
+/// forgets the oldest. Its `Debug` shows only how many there are, never a token.
+#[derive(Clone)]
+pub struct IssuedTokens {
+    recent: VecDeque<String>,
+    kept: usize,
+    forgotten: u64,
+}
+
+impl Default for IssuedTokens {
+    fn default() -> Self {
+        Self::keeping(DEFAULT_ISSUED_TOKENS_KEPT)
+    }
+}
 
 impl IssuedTokens {
-    /// Records a token just issued.
-    pub fn record(&mut self, token: &str) {
-        self.0.push(token.to_owned());
+    /// An empty record that keeps the `kept` most recent tokens (`0`: none).
+    pub fn keeping(kept: usize) -> Self {
+        Self {
+            recent: VecDeque::new(),
+            kept,
+            forgotten: 0,
+        }
     }
 
-    /// The tokens, oldest first.
-    pub fn as_slice(&self) -> &[String] {
-        &self.0
+    /// Records a token just issued, forgetting the oldest one if the record is full.
+    pub fn record(&mut self, token: &str) {
+        if self.kept == 0 {
+            self.forgotten += 1;
+            return;
+        }
+        if self.recent.len() == self.kept {
+            self.recent.pop_front();
+            self.forgotten += 1;
+        }
+        self.recent.push_back(token.to_owned());
+    }
+
+    /// The tokens kept, oldest first.
+    pub fn to_vec(&self) -> Vec<String> {
+        self.recent.iter().cloned().collect()
+    }
+
+    /// How many tokens were recorded and then forgotten to respect the limit.
+    pub fn forgotten(&self) -> u64 {
+        self.forgotten
     }
 }
 
 impl fmt::Debug for IssuedTokens {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "IssuedTokens({} redacted)", self.0.len())
+        write!(f, "IssuedTokens({} redacted", self.recent.len())?;
+        if self.forgotten > 0 {
+            write!(f, ", {} forgotten", self.forgotten)?;
+        }
+        f.write_str(")")
     }
 }
 
@@ -246,7 +314,7 @@ pub struct State {
     pub keys: HashMap<String, ApiKey>,
     /// Live access tokens.
     pub tokens: HashMap<String, TokenGrant>,
-    /// Every access token ever issued (live, expired, revoked).
+    /// The most recent access tokens issued (live, expired, revoked), up to a limit.
     pub issued_tokens: IssuedTokens,
     /// Orders, in creation order.
     pub orders: Vec<StoredOrder>,

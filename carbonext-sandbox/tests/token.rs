@@ -332,3 +332,45 @@ async fn revoke_on_issue_answers_tokens_the_api_refuses() {
     assert_eq!(sandbox.issued_tokens().len(), 6);
     assert_eq!(sandbox.counters().expired_token_rejections(), 4);
 }
+
+#[tokio::test]
+async fn issued_tokens_keeps_only_the_most_recent() {
+    let sandbox = carbonext_sandbox::Sandbox::builder()
+        .issued_tokens_kept(3)
+        .start()
+        .await
+        .expect("sandbox starts");
+    let mut all = Vec::new();
+    for _ in 0..5 {
+        all.push(common::token(&sandbox).await);
+    }
+    assert_eq!(sandbox.issued_tokens(), all[2..], "the 3 most recent");
+    assert_eq!(tokens_over_http(&sandbox).await, all[2..]);
+    assert_eq!(sandbox.counters().token_requests(), 5);
+    let debug = format!("{sandbox:?}");
+    assert!(
+        debug.contains("IssuedTokens(3 redacted, 2 forgotten)"),
+        "{debug}"
+    );
+    for token in &all {
+        assert!(!debug.contains(token.as_str()), "a token is in {debug}");
+    }
+    // Forgetting a token only shortens the record: the token still works.
+    let forgotten = Caller {
+        base: sandbox.api_url(),
+        token: all[0].clone(),
+        http: http(),
+    };
+    assert_eq!(forgotten.get("/v1/orders").await.status, 200);
+
+    // Keeping none records nothing and still issues working tokens.
+    let none = carbonext_sandbox::Sandbox::builder()
+        .issued_tokens_kept(0)
+        .start()
+        .await
+        .expect("sandbox starts");
+    let caller = Caller::seeded(&none).await;
+    assert_eq!(caller.get("/v1/orders").await.status, 200);
+    assert!(none.issued_tokens().is_empty());
+    assert!(format!("{none:?}").contains("IssuedTokens(0 redacted, 1 forgotten)"));
+}

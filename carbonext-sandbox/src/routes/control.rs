@@ -10,7 +10,7 @@
 //! | `POST /__sandbox/clock/advance` | `{"seconds": 864000}` | `{"now": "..."}` |
 //! | `GET /__sandbox/clock` | | `{"now": "..."}` |
 //! | `GET /__sandbox/orders` | | every stored order of every customer |
-//! | `GET /__sandbox/tokens` | | every access token issued so far, oldest first ([`Sandbox::issued_tokens`](crate::Sandbox::issued_tokens)) |
+//! | `GET /__sandbox/tokens` | | the access tokens issued so far (the most recent 65,536 by default), oldest first ([`Sandbox::issued_tokens`](crate::Sandbox::issued_tokens)) |
 //! | `POST /__sandbox/customers` | | a new customer's credentials |
 //! | `POST /__sandbox/api-keys` | `{"permissions": ["orders_read"]}` | a new key of the seeded customer |
 
@@ -98,7 +98,7 @@ async fn orders(State(app): State<AppState>) -> Json<Vec<carbonext_api::types::O
 }
 
 async fn issued_tokens(State(app): State<AppState>) -> Json<Vec<String>> {
-    Json(app.store.lock().issued_tokens.as_slice().to_vec())
+    Json(app.store.lock().issued_tokens.to_vec())
 }
 
 async fn add_customer(State(app): State<AppState>) -> Json<CustomerCredentials> {
