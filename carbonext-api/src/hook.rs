@@ -371,23 +371,26 @@ impl progenitor_client::ClientHooks<Hooks> for Client {
             };
         }
         let started = Instant::now();
-        async move {
-            let result = next.run(request, info).await;
-            let span = tracing::Span::current();
-            span.record("duration_ms", started.elapsed().as_millis() as u64);
-            match result {
-                Ok(response) => {
-                    span.record("status", response.status().as_u16());
-                    tracing::debug!("response received");
-                    Ok(self.checked(response, info).await)
-                }
-                Err(err) => {
-                    tracing::debug!(error = %err, "request failed");
-                    Err(err)
+        // Boxed, like the error path: only calls someone traces pay for the larger future.
+        Box::pin(
+            async move {
+                let result = next.run(request, info).await;
+                let span = tracing::Span::current();
+                span.record("duration_ms", started.elapsed().as_millis() as u64);
+                match result {
+                    Ok(response) => {
+                        span.record("status", response.status().as_u16());
+                        tracing::debug!("response received");
+                        Ok(self.checked(response, info).await)
+                    }
+                    Err(err) => {
+                        tracing::debug!(error = %err, "request failed");
+                        Err(err)
+                    }
                 }
             }
-        }
-        .instrument(span)
+            .instrument(span),
+        )
         .await
     }
 }

@@ -221,12 +221,23 @@ impl TokenCache {
     /// A valid token: the cached one, or a new one when the cache is cold, expiring or
     /// invalidated. Concurrent callers share one token request.
     pub async fn token(&self) -> Result<AccessToken, AuthError> {
-        let (seen, usable) = match self.lookup() {
-            Lookup::Fresh(token) => return Ok(token),
+        match self.lookup() {
+            Lookup::Fresh(token) => Ok(token),
+            // Boxed: the refresh (a whole token request) would otherwise make every caller's
+            // future kilobytes larger, warm reads included.
             Lookup::Stale {
                 finished, usable, ..
-            } => (finished, usable),
-        };
+            } => Box::pin(self.wait_or_refresh(finished, usable)).await,
+        }
+    }
+
+    /// The slow path of [`TokenCache::token`]: `seen` is the number of finished token
+    /// requests at the caller's lookup, `usable` the token it may keep using meanwhile.
+    async fn wait_or_refresh(
+        &self,
+        seen: u64,
+        usable: Option<AccessToken>,
+    ) -> Result<AccessToken, AuthError> {
         let _refreshing = match usable {
             // Early in the refresh window: one caller refreshes, the others keep using the
             // current token instead of waiting for it.
