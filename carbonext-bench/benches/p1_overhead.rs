@@ -10,7 +10,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use carbonext_bench::{connect, one_vcu, run_concurrently, runtime, sandbox, RawPrices};
+use carbonext_bench::{
+    connect, connect_with, one_vcu, run_concurrently, runtime, sandbox, RawPrices,
+};
 use carbonext_domain::{Currency, VcuMarket};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rust_decimal::Decimal;
@@ -35,8 +37,10 @@ fn median(values: &mut [f64]) -> f64 {
 fn overhead(c: &mut Criterion) {
     let rt = runtime();
     let sandbox = rt.block_on(sandbox());
-    let sdk = connect(&sandbox, 4);
     let raw = rt.block_on(RawPrices::new(&sandbox));
+    // The facade as a user gets it: its own default HTTP client (30 s timeout, 10 s to
+    // connect). The layer table also runs it on the raw baseline's client.
+    let sdk = connect(&sandbox, 4);
     // Warm both: token cached, connections open.
     rt.block_on(async {
         sdk.quote(one_vcu(), Currency::Brl).await.expect("quote");
@@ -128,6 +132,22 @@ fn overhead(c: &mut Criterion) {
     rt.block_on(sandbox.shutdown());
 }
 
+/// Sets a fixed `Authorization` header: the generated client's layer, without `carbonext-auth`.
+struct StaticBearer(reqwest::header::HeaderValue);
+
+impl carbonext_api::RequestHook for StaticBearer {
+    fn prepare<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+        _info: &'a carbonext_api::OperationInfo,
+    ) -> futures::future::BoxFuture<'a, Result<(), carbonext_api::HookError>> {
+        request
+            .headers_mut()
+            .insert(reqwest::header::AUTHORIZATION, self.0.clone());
+        Box::pin(async { Ok(()) })
+    }
+}
+
 /// Every layer between the raw request and the facade, to see where the SDK's time goes.
 struct Layers {
     raw: RawPrices,
@@ -136,16 +156,18 @@ struct Layers {
     bearer: String,
     generated: carbonext_api::Client,
     authenticated: carbonext_api::Client,
+    sdk_on_raw_http: carbonext_domain::Carbonext,
     sdk: carbonext_domain::Carbonext,
 }
 
-const LAYERS: [&str; 6] = [
+const LAYERS: [&str; 7] = [
     "0_raw_constant_url",
     "1_raw",
     "2_raw_with_timeouts",
     "3_generated_client",
     "4_authenticated_client",
-    "5_sdk",
+    "5_sdk_on_the_raw_client",
+    "6_sdk",
 ];
 
 /// Index in [`LAYERS`] of P1's baseline, `1_raw`, the layer the others are compared with.
@@ -191,6 +213,12 @@ impl Layers {
                     .await
                     .expect("price");
             }
+            "5_sdk_on_the_raw_client" => {
+                self.sdk_on_raw_http
+                    .quote(one_vcu(), Currency::Brl)
+                    .await
+                    .expect("quote");
+            }
             _ => {
                 self.sdk
                     .quote(one_vcu(), Currency::Brl)
@@ -210,32 +238,31 @@ fn layers(
     sdk: &carbonext_domain::Carbonext,
 ) {
     // The HTTP settings the facade uses by default: 30 s per attempt, 10 s to connect.
-    let http = || {
-        reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .connect_timeout(Duration::from_secs(10))
-    };
+    let with_timeouts = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .connect_timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
     let bearer = raw.authorization().to_owned();
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::AUTHORIZATION,
-        bearer.parse().expect("header value"),
-    );
+    // Layers 0, 1 and 3–5 share the raw baseline's `reqwest::Client` (same pooled
+    // connections, no timeouts), so their steps are the SDK's code alone; layer 2 adds the
+    // facade's timeouts to the raw request and layer 6 is the facade as shipped.
     let layers = Arc::new(Layers {
         raw: raw.clone(),
-        timed: http().build().expect("client"),
+        timed: with_timeouts,
         api_url: sandbox.api_url(),
-        bearer,
+        bearer: bearer.clone(),
         generated: carbonext_api::Client::new_with_client(
             &sandbox.api_url(),
-            http().default_headers(headers).build().expect("client"),
-            carbonext_api::Hooks::none(),
+            raw.http().clone(),
+            carbonext_api::Hooks::none().with(StaticBearer(bearer.parse().expect("header value"))),
         ),
         authenticated: carbonext_auth::authenticated_client(
             carbonext_auth::Credentials::new(sandbox.client_id(), sandbox.client_secret()),
             &carbonext_auth::Environment::custom(sandbox.api_url(), sandbox.token_url()),
-            Some(http().build().expect("client")),
+            Some(raw.http().clone()),
         ),
+        sdk_on_raw_http: connect_with(sandbox, 4, raw.http().clone()),
         sdk: sdk.clone(),
     });
     rt.block_on(async {

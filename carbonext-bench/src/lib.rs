@@ -50,8 +50,23 @@ pub async fn sandbox() -> Sandbox {
 }
 
 /// The SDK facade, authenticated with the sandbox's seeded key, streams fetching `prefetch`
-/// pages ahead.
+/// pages ahead, on its default HTTP client.
 pub fn connect(sandbox: &Sandbox, prefetch: usize) -> Carbonext {
+    builder(sandbox, prefetch)
+        .build()
+        .expect("the facade builds")
+}
+
+/// [`connect`] on the HTTP client `http` (shared with another client under test, so both
+/// send over the same pooled connections).
+pub fn connect_with(sandbox: &Sandbox, prefetch: usize, http: reqwest::Client) -> Carbonext {
+    builder(sandbox, prefetch)
+        .http_client(http)
+        .build()
+        .expect("the facade builds")
+}
+
+fn builder(sandbox: &Sandbox, prefetch: usize) -> carbonext_domain::CarbonextBuilder {
     Carbonext::builder()
         .environment(Environment::custom(sandbox.api_url(), sandbox.token_url()))
         .credentials(Credentials::new(
@@ -59,8 +74,6 @@ pub fn connect(sandbox: &Sandbox, prefetch: usize) -> Carbonext {
             sandbox.client_secret(),
         ))
         .prefetch(prefetch)
-        .build()
-        .expect("the facade builds")
 }
 
 /// `GET /v1/prices` decoded by hand: what a service without the SDK would write.
@@ -114,6 +127,12 @@ impl RawPrices {
             constant_url: format!("{}{PRICE_PATH}", sandbox.api_url()),
             authorization: format!("Bearer {}", token.access_token),
         }
+    }
+
+    /// The HTTP client (`reqwest::Client::new()`: no timeouts), to share with the client
+    /// compared against this one.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     /// The authorization header value (for load generators hitting other servers).
