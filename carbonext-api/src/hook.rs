@@ -421,12 +421,11 @@ impl Client {
 /// RFC 6749 error object); otherwise replaces the body by one built from the status and an
 /// excerpt of what the server sent.
 async fn problem_or_synthesized(
-    response: reqwest::Response,
+    mut response: reqwest::Response,
     info: &OperationInfo,
 ) -> reqwest::Response {
-    let status = response.status();
-    let mut headers = response.headers().clone();
-    let version = response.version();
+    let mut parts = take_parts(&mut response);
+    let status = parts.status;
     let body = read_prefix(response, ERROR_BODY_LIMIT).await;
     let is_oauth = info.operation_id == "request_token";
     let well_formed = body.complete
@@ -461,20 +460,16 @@ async fn problem_or_synthesized(
                 "detail": excerpt,
             })
         };
-        headers.insert(
+        parts.headers.insert(
             reqwest::header::CONTENT_TYPE,
             reqwest::header::HeaderValue::from_static("application/json"),
         );
         serde_json::to_vec(&synthesized).expect("a JSON value serialises")
     };
-    headers.remove(reqwest::header::CONTENT_LENGTH);
-    headers.remove(reqwest::header::TRANSFER_ENCODING);
-    headers.remove(reqwest::header::CONTENT_ENCODING);
-    let mut rebuilt = http::Response::new(reqwest::Body::from(bytes));
-    *rebuilt.status_mut() = status;
-    *rebuilt.headers_mut() = headers;
-    *rebuilt.version_mut() = version;
-    reqwest::Response::from(rebuilt)
+    parts.headers.remove(reqwest::header::CONTENT_LENGTH);
+    parts.headers.remove(reqwest::header::TRANSFER_ENCODING);
+    parts.headers.remove(reqwest::header::CONTENT_ENCODING);
+    parts.into_response(reqwest::Body::from(bytes))
 }
 
 /// Caps a non-error body at `limit` bytes: passed through untouched when `Content-Length` is
