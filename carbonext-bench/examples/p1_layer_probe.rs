@@ -9,13 +9,13 @@
 //!
 //! Layers: `raw_constant_url` (hand-written reqwest, the URL written once), `raw` (the same,
 //! URL written per call: P1's baseline), `raw_with_one_timer` (the same inside one
-//! `tokio::time::timeout`), `raw_with_timeouts` (the same with the facade's reqwest timeouts,
-//! 30 s and 10 s to connect), `raw_with_query` (query built with
-//! `.query()` per parameter, decoded into the generated `Price`), `raw_like_generated` (that plus
-//! the generated client's `accept` and `api-version` headers), `generated` (the generated client with
-//! the facade's timeouts and the bearer as a default header, no hooks), `authenticated`
-//! (`carbonext-auth`'s client), `sdk` (`Carbonext::quote`), `sdk_no_timeout` (the same facade on
-//! a `reqwest::Client` without timeouts).
+//! `tokio::time::timeout`, as the facade bounds each attempt), `raw_with_timeouts` (the same
+//! with reqwest's own 30 s timeout instead, which arms two timers per request: what the
+//! facade used to set), `raw_with_query` (query built with `.query()` per parameter, decoded
+//! into the generated `Price`), `raw_like_generated` (that plus the generated client's
+//! `accept` and `api-version` headers), `generated` (the generated client with the bearer as
+//! a default header, no hooks), `authenticated` (`carbonext-auth`'s client), `sdk`
+//! (`Carbonext::quote`). Every client but `raw`'s connects within 10 s, as the facade's does.
 
 use std::time::{Duration, Instant};
 
@@ -30,11 +30,7 @@ fn main() {
     let in_flight: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(1);
     let rt = runtime();
     let sandbox = rt.block_on(sandbox());
-    let http = || {
-        reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .connect_timeout(Duration::from_secs(10))
-    };
+    let http = || reqwest::Client::builder().connect_timeout(Duration::from_secs(10));
     let raw = rt.block_on(RawPrices::new(&sandbox));
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(
@@ -51,21 +47,13 @@ fn main() {
         &carbonext_auth::Environment::custom(sandbox.api_url(), sandbox.token_url()),
         Some(http().build().expect("client")),
     );
-    let timed = http().build().expect("client");
+    let plain = http().build().expect("client");
+    let timed = http()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
     let sdk = connect(&sandbox, 4);
     let api_url = sandbox.api_url();
-    let sdk_no_timeout = carbonext_domain::Carbonext::builder()
-        .environment(carbonext_auth::Environment::custom(
-            sandbox.api_url(),
-            sandbox.token_url(),
-        ))
-        .credentials(carbonext_auth::Credentials::new(
-            sandbox.client_id(),
-            sandbox.client_secret(),
-        ))
-        .http_client(reqwest::Client::new())
-        .build()
-        .expect("facade");
     let amount: carbonext_api::DecimalText = "1".parse().expect("decimal");
     let price = |client: carbonext_api::Client| async move {
         client
@@ -107,7 +95,7 @@ fn main() {
                         .expect("decoded");
                 }
                 "raw_with_query" | "raw_like_generated" => {
-                    let mut request = timed
+                    let mut request = plain
                         .get(format!("{}/v1/prices", sandbox.api_url()))
                         .header(reqwest::header::AUTHORIZATION, raw.authorization());
                     if layer == "raw_like_generated" {
@@ -126,12 +114,6 @@ fn main() {
                 }
                 "generated" => price(generated.clone()).await,
                 "authenticated" => price(authenticated.clone()).await,
-                "sdk_no_timeout" => {
-                    sdk_no_timeout
-                        .quote(one_vcu(), Currency::Brl)
-                        .await
-                        .expect("quote");
-                }
                 _ => {
                     sdk.quote(one_vcu(), Currency::Brl).await.expect("quote");
                 }

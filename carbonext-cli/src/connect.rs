@@ -199,8 +199,8 @@ impl Session {
             .timeout_secs
             .map_or(DEFAULT_TIMEOUT, Duration::from_secs);
         let attempts = global.retry_attempts.map(|a| a.max(1));
+        // The facade bounds each attempt (`with_timeout` below); the client only connecting.
         let http = reqwest::Client::builder()
-            .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .build()
             .map_err(|e| CliError::unavailable(format!("could not build the HTTP client: {e}")))?;
@@ -221,7 +221,9 @@ impl Session {
         if let Some(attempts) = attempts {
             retry.max_attempts = attempts;
         }
-        let carbonext = Carbonext::from_client(api).with_retry_policy(retry);
+        let carbonext = Carbonext::from_client(api)
+            .with_retry_policy(retry)
+            .with_timeout(timeout);
         Ok(Self {
             carbonext,
             tokens,

@@ -20,12 +20,18 @@ use crate::error::{Error, Result, ValidationError};
 use crate::ledger::{Balance, Invoice, InvoiceId, Period};
 use crate::order::{NewOrder, Order, OrderId, OrderKey, Quote};
 use crate::query::{InvoiceQuery, OrderQuery, MAX_PAGE_SIZE};
-use crate::retry::{classify, Failure, RetryPolicy};
-use crate::wire::error_from_api;
+use crate::retry::{Failure, RetryPolicy};
+use crate::wire::AttemptError;
 use crate::{Accounts, Calculator, Currency, Ledger, VcuAmount, VcuMarket};
 
 /// Page size the streams ask for when the query sets none.
 const STREAM_PAGE_SIZE: u32 = 100;
+
+/// Time limit of one attempt unless [`CarbonextBuilder::timeout`] says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Time limit to connect unless [`CarbonextBuilder::connect_timeout`] says otherwise.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The Carbonext API, authenticated, with retries. Cheap to clone; clones share the HTTP
 /// connection pool and the token cache.
@@ -40,6 +46,8 @@ struct Inner {
     tokens: Option<carbonext_auth::TokenCache>,
     retry: RetryPolicy,
     prefetch: usize,
+    /// Time limit of one attempt (request sent, answer read whole).
+    timeout: Duration,
 }
 
 /// What [`Carbonext::place_order_once`] did.
@@ -75,17 +83,26 @@ impl CarbonextBuilder {
         self.credentials = Some(credentials);
         self
     }
-    /// An HTTP client to share (its timeouts apply; `timeout`/`connect_timeout` are ignored).
+    /// An HTTP client to share. Its own settings apply (so `connect_timeout` is ignored);
+    /// the facade's [`timeout`](Self::timeout) bounds every attempt all the same.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
     }
-    /// Time limit of one HTTP attempt (default 30 s).
+    /// Time limit of one attempt: getting a token if none is cached, sending the request and
+    /// reading its whole answer (default 30 s, [`DEFAULT_TIMEOUT`]). An attempt that runs out
+    /// of time is dropped and ends with [`Error::Transport`] ("timed out"); calls that are
+    /// safe to repeat are then retried, and an order is looked up by its key before anything
+    /// is sent again, as for any answer that was lost.
+    ///
+    /// The facade enforces this limit itself, with one timer per attempt, rather than
+    /// through `reqwest`'s per-request timeout (which arms two).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
-    /// Time limit to connect (default 10 s).
+    /// Time limit to connect, set on the HTTP client the builder makes (default 10 s,
+    /// [`DEFAULT_CONNECT_TIMEOUT`]).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
         self
@@ -121,9 +138,9 @@ impl CarbonextBuilder {
         };
         let http = match self.http {
             Some(http) => http,
+            // No `reqwest` timeout: the facade bounds each attempt (see `timeout`).
             None => reqwest::Client::builder()
-                .timeout(self.timeout.unwrap_or(Duration::from_secs(30)))
-                .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                 .build()
                 .map_err(|e| Error::Transport {
                     message: format!("could not build the HTTP client: {e}"),
@@ -139,7 +156,8 @@ impl CarbonextBuilder {
             .build();
         let carbonext = Carbonext::from_client(api)
             .with_retry_policy(self.retry.unwrap_or_default())
-            .with_prefetch(self.prefetch.unwrap_or(4));
+            .with_prefetch(self.prefetch.unwrap_or(4))
+            .with_timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT));
         Ok(carbonext.rebuild(|inner| inner.tokens = Some(tokens)))
     }
 }
@@ -168,6 +186,7 @@ impl Carbonext {
                 tokens: None,
                 retry: RetryPolicy::default(),
                 prefetch: 4,
+                timeout: DEFAULT_TIMEOUT,
             }),
         }
     }
@@ -175,6 +194,12 @@ impl Carbonext {
     /// The same client with another retry policy.
     pub fn with_retry_policy(self, retry: RetryPolicy) -> Self {
         self.rebuild(|inner| inner.retry = retry)
+    }
+
+    /// The same client with another time limit per attempt (see
+    /// [`CarbonextBuilder::timeout`]; default 30 s).
+    pub fn with_timeout(self, timeout: Duration) -> Self {
+        self.rebuild(|inner| inner.timeout = timeout)
     }
 
     /// The same client with another prefetch depth for the streams.
@@ -188,6 +213,7 @@ impl Carbonext {
             tokens: self.inner.tokens.clone(),
             retry: self.inner.retry.clone(),
             prefetch: self.inner.prefetch,
+            timeout: self.inner.timeout,
         };
         change(&mut inner);
         Self {
@@ -218,6 +244,29 @@ impl Carbonext {
         &self.inner.api
     }
 
+    /// Runs one attempt within the facade's time limit.
+    async fn attempt<T, Fut>(&self, attempt: Fut) -> std::result::Result<T, AttemptError>
+    where
+        Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
+    {
+        match tokio::time::timeout(self.inner.timeout, attempt).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(err)) => Err(AttemptError::Api(err)),
+            Err(_) => Err(AttemptError::TimedOut(self.inner.timeout)),
+        }
+    }
+
+    /// One attempt of a call that is never repeated (it creates something whose answer
+    /// cannot be recovered).
+    async fn once<T, Fut>(&self, operation: &'static str, attempt: Fut) -> Result<T>
+    where
+        Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
+    {
+        self.attempt(attempt)
+            .await
+            .map_err(|err| err.into_error(operation))
+    }
+
     /// Runs `attempt` under the retry policy; for calls that are safe to repeat.
     async fn retrying<T, F, Fut>(&self, operation: &'static str, mut attempt: F) -> Result<T>
     where
@@ -229,11 +278,11 @@ impl Carbonext {
         let mut tries = 0;
         loop {
             tries += 1;
-            let err = match attempt().await {
+            let err = match self.attempt(attempt()).await {
                 Ok(value) => return Ok(value),
                 Err(err) => err,
             };
-            let failure = classify(&err);
+            let failure = err.failure();
             let wait = match failure {
                 Failure::Throttled(Some(secs)) => Duration::from_secs(secs),
                 _ => policy.backoff(tries),
@@ -241,7 +290,7 @@ impl Carbonext {
             let out_of_budget =
                 tries >= policy.max_attempts || started.elapsed() + wait > policy.max_elapsed;
             if !failure.retryable() || out_of_budget {
-                return Err(error_from_api(operation, err));
+                return Err(err.into_error(operation));
             }
             tracing::debug!(
                 operation,
@@ -273,7 +322,8 @@ impl Carbonext {
         let mut tries = 0;
         loop {
             tries += 1;
-            let err = match self.api().create_order().body(body.clone()).send().await {
+            let sent = self.api().create_order().body(body.clone()).send();
+            let err = match self.attempt(sent).await {
                 Ok(created) => {
                     return Ok(PlacedOrder {
                         order: Order::from(created.into_inner()),
@@ -283,10 +333,10 @@ impl Carbonext {
                 Err(err) => err,
             };
             // `Processed`: a 2xx whose body was undecodable or too large, so the order exists.
-            let failure = classify(&err);
+            let failure = err.failure();
             tracing::debug!(attempt = tries, ?failure, order_key = %key, "placing the order failed");
             match failure {
-                Failure::Final => return Err(error_from_api("create_order", err)),
+                Failure::Final => return Err(err.into_error("create_order")),
                 Failure::NotSent | Failure::Throttled(_) => {}
                 Failure::Ambiguous | Failure::Processed => match self.find_by_key(&key).await {
                     Ok(Some(existing)) => {
@@ -302,7 +352,7 @@ impl Carbonext {
                             key,
                             message: format!(
                                 "{}; no order with this key was found",
-                                error_from_api("create_order", err)
+                                err.into_error("create_order")
                             ),
                         })
                     }
@@ -312,7 +362,7 @@ impl Carbonext {
                             key,
                             message: format!(
                                 "{}; looking the order up failed: {lookup}",
-                                error_from_api("create_order", err)
+                                err.into_error("create_order")
                             ),
                         })
                     }
@@ -324,7 +374,7 @@ impl Carbonext {
             };
             if tries >= policy.max_attempts || started.elapsed() + wait > policy.max_elapsed {
                 // Every ambiguous failure was checked: the order provably does not exist.
-                return Err(error_from_api("create_order", err));
+                return Err(err.into_error("create_order"));
             }
             tokio::time::sleep(wait).await;
         }
@@ -655,12 +705,8 @@ impl Accounts for Carbonext {
     async fn create_user(&self, user: NewUser) -> Result<User> {
         // Not retried: a lost answer could otherwise create the user twice.
         let created = self
-            .api()
-            .create_user()
-            .body(user)
-            .send()
-            .await
-            .map_err(|e| error_from_api("create_user", e))?;
+            .once("create_user", self.api().create_user().body(user).send())
+            .await?;
         Ok(created.into_inner())
     }
 
@@ -709,12 +755,11 @@ impl Accounts for Carbonext {
     async fn create_api_key(&self, key: NewApiKey) -> Result<NewApiKeySecret> {
         // Not retried: a lost answer would lose the secret, and a retry would create a second key.
         let created = self
-            .api()
-            .create_application()
-            .body(key)
-            .send()
-            .await
-            .map_err(|e| error_from_api("create_application", e))?;
+            .once(
+                "create_application",
+                self.api().create_application().body(key).send(),
+            )
+            .await?;
         Ok(created.into_inner())
     }
 

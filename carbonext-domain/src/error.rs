@@ -35,7 +35,10 @@ pub enum Error {
     #[error("{0}")]
     Api(Box<ApiRejection>),
 
-    /// The request could not be sent or its response could not be read, after retries.
+    /// The request could not be sent or its response could not be read, or no complete
+    /// answer came within the time limit ([`CarbonextBuilder::timeout`]), after retries.
+    ///
+    /// [`CarbonextBuilder::timeout`]: crate::CarbonextBuilder::timeout
     #[error("network failure: {message}")]
     Transport {
         /// What failed.

@@ -56,6 +56,7 @@
 //!
 //! - Amounts are exact [`rust_decimal::Decimal`]s; [`VcuAmount`] refuses zero, negative and
 //!   non-decimal input, and invalid input never sends a request ([`ValidationError`]).
+//! - Every attempt is bounded in time ([`CarbonextBuilder::timeout`], 30 s by default).
 //! - Reads and cancellations are retried on connect errors, timeouts, 5xx and 429 (honouring
 //!   `Retry-After`) per [`RetryPolicy`]; other 4xx are not.
 //! - [`VcuMarket::place_order`] never places an order twice: see [`order`] for where the client
@@ -79,7 +80,9 @@ mod traits;
 mod wire;
 
 pub use amount::{Money, VcuAmount};
-pub use client::{Carbonext, CarbonextBuilder, PlacedOrder};
+pub use client::{
+    Carbonext, CarbonextBuilder, PlacedOrder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+};
 pub use error::{ApiRejection, Error, Result, ValidationError};
 pub use ledger::{Balance, CurrencyBalance, Invoice, InvoiceId, Period};
 pub use order::{MetaData, NewOrder, NewOrderBuilder, Order, OrderId, OrderKey, Quote, Recipient};

@@ -2,12 +2,13 @@
 //! excerpts kept, secrets never included.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use carbonext_api::types::ProblemDetails;
 use carbonext_api::BodyTooLarge;
 
 use crate::error::{ApiRejection, Error, ValidationError};
-use crate::retry::retry_after;
+use crate::retry::{classify, retry_after, Failure};
 
 /// Characters of an undecodable body kept in an error.
 const EXCERPT_CHARS: usize = 200;
@@ -42,6 +43,37 @@ pub(crate) fn body_too_large(err: &reqwest::Error) -> Option<&BodyTooLarge> {
         source = cause.source();
     }
     None
+}
+
+/// How one attempt of a call failed: the raw client's error, or the facade's time limit.
+#[derive(Debug)]
+pub(crate) enum AttemptError {
+    /// The raw client's error.
+    Api(carbonext_api::Error<ProblemDetails>),
+    /// No complete answer within the facade's time limit; the attempt was dropped.
+    TimedOut(Duration),
+}
+
+impl AttemptError {
+    /// What the failure means for the next attempt.
+    pub(crate) fn failure(&self) -> Failure {
+        match self {
+            AttemptError::Api(err) => classify(err),
+            // The request may have been sent, and processed, before the time ran out.
+            AttemptError::TimedOut(_) => Failure::Ambiguous,
+        }
+    }
+
+    /// The caller's error, for operation `operation` (see [`error_from_api`]).
+    pub(crate) fn into_error(self, operation: &str) -> Error {
+        match self {
+            AttemptError::Api(err) => error_from_api(operation, err),
+            AttemptError::TimedOut(limit) => Error::Transport {
+                message: format!("timed out: no complete answer within {limit:?}"),
+                source: None,
+            },
+        }
+    }
 }
 
 /// Maps an error of the raw client's operation `operation` (its operation id, e.g.

@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use carbonext_domain::{
-    Currency, Error, Ledger, NewOrder, OrderQuery, OrderSort, SortDirection, VcuAmount, VcuMarket,
+    Accounts, Currency, Error, Ledger, NewOrder, OrderQuery, OrderSort, SortDirection, VcuAmount,
+    VcuMarket,
 };
 use futures::{StreamExt, TryStreamExt};
 
@@ -201,6 +202,55 @@ async fn timeouts_are_retried_a_bounded_number_of_times() {
     let order = NewOrder::builder(vcu("1")).build().unwrap();
     let err = carbonext.place_order(order).await.unwrap_err();
     assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn the_time_limit_bounds_attempts_on_a_shared_client_and_unrepeated_calls() {
+    let sandbox = common::sandbox().await;
+    // A client with no timeout of its own: the facade's limit is what ends the attempts.
+    let carbonext = carbonext_domain::Carbonext::builder()
+        .environment(carbonext_domain::Environment::custom(
+            sandbox.api_url(),
+            sandbox.token_url(),
+        ))
+        .credentials(carbonext_domain::Credentials::new(
+            sandbox.client_id(),
+            sandbox.client_secret(),
+        ))
+        .http_client(reqwest::Client::new())
+        .retry_policy(carbonext_domain::RetryPolicy {
+            max_attempts: 2,
+            ..common::quick_retries()
+        })
+        .timeout(Duration::from_millis(250))
+        .build()
+        .unwrap();
+    carbonext.quote(vcu("1"), Currency::Brl).await.unwrap();
+    sandbox.faults().set_latency(Duration::from_secs(5));
+
+    let started = std::time::Instant::now();
+    let err = carbonext.quote(vcu("1"), Currency::Brl).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(err.to_string().contains("timed out"), "{err}");
+    assert!(err.to_string().contains("250ms"), "{err}");
+    assert_eq!(sandbox.counters().operation("get_price"), 1 + 2);
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // Creating a user is never repeated: one attempt, then the time-out error.
+    let err = carbonext
+        .create_user(carbonext_domain::accounts::NewUser {
+            email: "slow@acme.example".into(),
+            name: "Slow".into(),
+            permissions: vec![],
+        })
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("timed out"), "{err}");
+    assert_eq!(sandbox.counters().operation("create_user"), 1);
 }
 
 #[tokio::test]
