@@ -3,8 +3,7 @@
 //! The generated [`Client`] holds a [`Hooks`] value. Every operation goes through this crate's
 //! implementation of progenitor's `ClientHooks` for `Client`, which
 //!
-//! 1. takes out the `api-version` header progenitor adds to every request (the Carbonext API
-//!    documents none), then lets each hook [`prepare`](RequestHook::prepare) the request
+//! 1. lets each hook [`prepare`](RequestHook::prepare) the request
 //!    (authentication adds its `Authorization` header here; a failure ends the call with
 //!    `Error::Custom` before anything is sent);
 //! 2. passes the request down the chain of [`send`](RequestHook::send)s, the last of which is
@@ -77,8 +76,6 @@ pub type HookError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Most bytes of an error body read to build an excerpt; the rest is not downloaded.
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
-/// The header progenitor adds to every request and this client takes out again.
-const API_VERSION_HEADER: &str = "api-version";
 /// Most characters of a non-JSON error body kept in `detail`.
 const EXCERPT_CHARS: usize = 512;
 /// Most bytes of an oversized successful body kept in [`BodyTooLarge::excerpt`].
@@ -338,9 +335,6 @@ impl progenitor_client::ClientHooks<Hooks> for Client {
         request: &mut reqwest::Request,
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        // progenitor adds `api-version: <info.version>` to every request (a convention of
-        // Dropshot APIs). The Carbonext API documents no such header: it is not sent.
-        request.headers_mut().remove(API_VERSION_HEADER);
         for hook in self.inner().chain.iter() {
             hook.prepare(request, info)
                 .await

@@ -267,6 +267,22 @@ impl TokenCache {
         self.refresh(reason).await
     }
 
+    /// Runs `f` on the cached token if it is fresh (not yet due for refresh), under the read
+    /// lock and without cloning it: the per-request fast path of [`AuthHook`](crate::AuthHook).
+    /// `None` when the token is missing or due: call [`TokenCache::token`] then.
+    ///
+    /// `f` must not use this cache (it runs under its lock).
+    pub(crate) fn with_fresh<R>(&self, f: impl FnOnce(&AccessToken) -> R) -> Option<R> {
+        let state = self.read();
+        let now = Instant::now();
+        match (&state.current, state.refresh_at) {
+            (Some(token), Some(refresh_at)) if now < refresh_at && now < token.expires_at() => {
+                Some(f(token))
+            }
+            _ => None,
+        }
+    }
+
     /// The cached token while it may be used (fresh, or early in its refresh window), without
     /// requesting one.
     pub fn cached(&self) -> Option<AccessToken> {

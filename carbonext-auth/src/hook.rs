@@ -56,19 +56,30 @@ impl AuthHook {
         info: &OperationInfo,
         next: Next<'_>,
     ) -> reqwest::Result<reqwest::Response> {
-        let current = if is_public(info) {
-            self.cache.cached()
+        // The current token, unless the request already carries it (the usual case: `prepare`
+        // set it just before); the fast path reads the cache without cloning the token.
+        let refreshed = if is_public(info) {
+            None
         } else {
-            self.cache.token().await.ok()
+            self.cache.with_fresh(|token| {
+                if !carries(&request, token) {
+                    set_bearer(&mut request, token);
+                }
+            })
         };
-        if let Some(token) = &current {
-            if !carries(&request, token) {
-                set_bearer(&mut request, token);
+        if refreshed.is_none() {
+            let current = if is_public(info) {
+                self.cache.cached()
+            } else {
+                self.cache.token().await.ok()
+            };
+            if let Some(token) = &current {
+                if !carries(&request, token) {
+                    set_bearer(&mut request, token);
+                }
             }
         }
-        // The header value is reference-counted: keeping it costs no copy of the token.
-        let sent_with = request.headers().get(AUTHORIZATION).cloned();
-        let replay = request.try_clone();
+        let replay = replay_copy(&request);
         let response = next.run(request, info).await?;
         if response.status() != StatusCode::UNAUTHORIZED {
             return Ok(response);
@@ -80,6 +91,8 @@ impl AuthHook {
             );
             return Ok(response);
         };
+        // The replay is a copy of the request sent: it carries the rejected header.
+        let sent_with = replay.headers().get(AUTHORIZATION).cloned();
         if let Some(value) = &sent_with {
             self.cache.invalidate_if_authorization(value);
         }
@@ -115,13 +128,21 @@ impl RequestHook for AuthHook {
         request: &'a mut reqwest::Request,
         info: &'a OperationInfo,
     ) -> BoxFuture<'a, Result<(), HookError>> {
-        Box::pin(async move {
-            if is_public(info) {
-                if let Some(token) = self.cache.cached() {
-                    set_bearer(request, &token);
-                }
-                return Ok(());
+        if is_public(info) {
+            if let Some(token) = self.cache.cached() {
+                set_bearer(request, &token);
             }
+            return Box::pin(Prepared);
+        }
+        // A fresh token in the cache (the usual case): no future to allocate.
+        if self
+            .cache
+            .with_fresh(|token| set_bearer(request, token))
+            .is_some()
+        {
+            return Box::pin(Prepared);
+        }
+        Box::pin(async move {
             let token = self
                 .cache
                 .token()
@@ -139,6 +160,21 @@ impl RequestHook for AuthHook {
         next: Next<'a>,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
         Box::pin(self.send_with_retry(request, info, next))
+    }
+}
+
+/// What `prepare` returns when it is done without waiting: a zero-sized future, which
+/// `Box::pin` does not allocate.
+struct Prepared;
+
+impl std::future::Future for Prepared {
+    type Output = Result<(), HookError>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::task::Poll::Ready(Ok(()))
     }
 }
 
@@ -162,6 +198,25 @@ fn set_bearer(request: &mut reqwest::Request, token: &AccessToken) {
     if let Some(value) = token.authorization() {
         request.headers_mut().insert(AUTHORIZATION, value.clone());
     }
+}
+
+/// A copy of `request` to send again after a 401, `None` when its body cannot be replayed.
+///
+/// A request without a body (every read) is copied field by field: `Request::try_clone`
+/// also rebuilds reqwest's per-request extension map even when it holds nothing, an
+/// allocation and a hash per request that this copy skips. The extensions of a request
+/// built with `reqwest`'s builder hold only its per-request timeout, which is copied.
+fn replay_copy(request: &reqwest::Request) -> Option<reqwest::Request> {
+    if request.body().is_some() {
+        return request.try_clone();
+    }
+    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    if let Some(timeout) = request.timeout() {
+        *copy.timeout_mut() = Some(*timeout);
+    }
+    Some(copy)
 }
 
 /// Whether the request already carries `token` (same header bytes).
@@ -227,6 +282,46 @@ mod tests {
         assert_eq!(value, "Bearer abc");
         assert!(value.is_sensitive());
         assert!(!format!("{:?}", request.headers()).contains("abc"));
+    }
+
+    #[test]
+    fn the_replay_copy_keeps_method_url_headers_timeout_and_body() {
+        let mut get = reqwest::Request::new(
+            reqwest::Method::GET,
+            "http://127.0.0.1/v1/prices?vcu-amount=1".parse().unwrap(),
+        );
+        get.headers_mut()
+            .insert(AUTHORIZATION, "Bearer abc".parse().unwrap());
+        get.headers_mut()
+            .insert("x-correlation-id", "42".parse().unwrap());
+        *get.timeout_mut() = Some(std::time::Duration::from_secs(3));
+        let copy = replay_copy(&get).expect("a bodiless request is always replayable");
+        assert_eq!(copy.method(), get.method());
+        assert_eq!(copy.url(), get.url());
+        assert_eq!(copy.headers(), get.headers());
+        assert_eq!(copy.version(), get.version());
+        assert_eq!(copy.timeout(), Some(&std::time::Duration::from_secs(3)));
+        assert!(copy.body().is_none());
+
+        let mut post = reqwest::Request::new(
+            reqwest::Method::POST,
+            "http://127.0.0.1/v1/orders".parse().unwrap(),
+        );
+        *post.body_mut() = Some(reqwest::Body::from(r#"{"vcuAmount":"1"}"#));
+        let copy = replay_copy(&post).expect("a byte body is replayable");
+        assert_eq!(copy.method(), reqwest::Method::POST);
+        assert_eq!(
+            copy.body().and_then(reqwest::Body::as_bytes),
+            Some(&br#"{"vcuAmount":"1"}"#[..])
+        );
+        let mut streamed = post;
+        *streamed.body_mut() = Some(reqwest::Body::wrap_stream(futures::stream::iter(vec![
+            Ok::<_, std::io::Error>(b"{}".to_vec()),
+        ])));
+        assert!(
+            replay_copy(&streamed).is_none(),
+            "a stream cannot be sent twice"
+        );
     }
 
     #[test]

@@ -278,7 +278,10 @@ impl Carbonext {
         let mut tries = 0;
         loop {
             tries += 1;
-            let err = match self.attempt(attempt()).await {
+            // Boxed where it is made: the generated client's futures are kilobytes, and every
+            // layer above (time limit, retry loop, the trait's boxed future) would otherwise
+            // copy them whole as they move.
+            let err = match self.attempt(Box::pin(attempt())).await {
                 Ok(value) => return Ok(value),
                 Err(err) => err,
             };
@@ -322,7 +325,7 @@ impl Carbonext {
         let mut tries = 0;
         loop {
             tries += 1;
-            let sent = self.api().create_order().body(body.clone()).send();
+            let sent = Box::pin(self.api().create_order().body(body.clone()).send());
             let err = match self.attempt(sent).await {
                 Ok(created) => {
                     return Ok(PlacedOrder {

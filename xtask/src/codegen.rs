@@ -6,6 +6,11 @@
 //!
 //! Besides progenitor's output, `generated.rs` ends with `SUCCESS_STATUSES`, the documented
 //! success status of each operation (read from the spec), so `--check` covers it too.
+//!
+//! Two passes edit progenitor's syntax tree before it is printed: multi-line doc attributes
+//! are split into one per line ([`LineDocs`]), and the `api-version` header progenitor adds
+//! to every request is not built ([`NoApiVersion`]): the Carbonext API documents no such
+//! header, and building, merging and dropping a header map per request is measurable work.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -122,6 +127,9 @@ pub fn generate(path: &Path) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("progenitor: {e}"))?;
     let mut file: syn::File = syn::parse2(tokens).context("progenitor produced unparsable Rust")?;
     LineDocs.visit_file_mut(&mut file);
+    let mut no_api_version = NoApiVersion::default();
+    no_api_version.visit_file_mut(&mut file);
+    no_api_version.verify()?;
     file.items.push(success_statuses_item(&spec, &file)?);
     let pretty = prettyplease::unparse(&file);
     let formatted = rustfmt(&format!("{HEADER}\n{pretty}"))?;
@@ -210,6 +218,123 @@ fn snake_case(id: &str) -> String {
         }
     }
     out
+}
+
+/// Takes progenitor's `api-version` header out of every operation.
+///
+/// progenitor (0.15) writes, in each operation's `send`:
+///
+/// ```text
+/// let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+/// header_map.append(HeaderName::from_static("api-version"), HeaderValue::from_static(..));
+/// let mut request = client.client.get(url) ... .headers(header_map).build()?;
+/// ```
+///
+/// This pass removes the `api-version` append; when the map then has nothing else to carry
+/// (no operation of this spec has header parameters), it also removes the map and the
+/// `.headers(header_map)` call. [`NoApiVersion::verify`] fails the generation when the shape
+/// was not found where expected, so a progenitor upgrade cannot silently bring it back.
+#[derive(Default)]
+struct NoApiVersion {
+    /// Operations (`send` bodies) that declared a header map.
+    maps: usize,
+    /// `api-version` appends removed.
+    removed: usize,
+    /// Maps removed whole whose `.headers(header_map)` call was not found exactly once.
+    unmatched_calls: usize,
+}
+
+const HEADER_MAP: &str = "header_map";
+
+impl NoApiVersion {
+    fn verify(&self) -> anyhow::Result<()> {
+        if self.maps == 0 || self.removed != self.maps || self.unmatched_calls != 0 {
+            bail!(
+                "the api-version pass found {} header maps and {} api-version headers, and {} \
+                 maps without exactly one `.headers(header_map)` call: progenitor's output \
+                 changed shape; update NoApiVersion in xtask/src/codegen.rs",
+                self.maps,
+                self.removed,
+                self.unmatched_calls
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Whether `stmt` is `let mut header_map = ...;`.
+fn declares_header_map(stmt: &syn::Stmt) -> bool {
+    matches!(stmt, syn::Stmt::Local(local)
+        if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == HEADER_MAP))
+}
+
+/// Whether `stmt` is `header_map.append(..)`; `Some(true)` when it appends `api-version`.
+fn header_map_append(stmt: &syn::Stmt) -> Option<bool> {
+    let syn::Stmt::Expr(syn::Expr::MethodCall(call), _) = stmt else {
+        return None;
+    };
+    let receiver_is_map =
+        matches!(&*call.receiver, syn::Expr::Path(p) if p.path.is_ident(HEADER_MAP));
+    if !receiver_is_map || call.method != "append" {
+        return None;
+    }
+    // `HeaderName::from_static("api-version")`
+    let names_api_version = match call.args.first() {
+        Some(syn::Expr::Call(name)) => matches!(
+            name.args.first(),
+            Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }))
+                if text.value() == "api-version"
+        ),
+        _ => false,
+    };
+    Some(names_api_version)
+}
+
+/// Removes `.headers(header_map)` from the method chains of `expr`; counts the removals.
+struct DropHeadersCall<'a>(&'a mut usize);
+
+impl VisitMut for DropHeadersCall<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        syn::visit_mut::visit_expr_mut(self, expr);
+        if let syn::Expr::MethodCall(call) = expr {
+            let passes_map = call.method == "headers"
+                && call.args.len() == 1
+                && matches!(&call.args[0], syn::Expr::Path(p) if p.path.is_ident(HEADER_MAP));
+            if passes_map {
+                *expr = (*call.receiver).clone();
+                *self.0 += 1;
+            }
+        }
+    }
+}
+
+impl VisitMut for NoApiVersion {
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        syn::visit_mut::visit_block_mut(self, block);
+        if !block.stmts.iter().any(declares_header_map) {
+            return;
+        }
+        self.maps += 1;
+        let before = block.stmts.len();
+        block
+            .stmts
+            .retain(|stmt| header_map_append(stmt) != Some(true));
+        self.removed += before - block.stmts.len();
+        let still_used = block
+            .stmts
+            .iter()
+            .any(|stmt| header_map_append(stmt).is_some());
+        if !still_used {
+            block.stmts.retain(|stmt| !declares_header_map(stmt));
+            let mut calls = 0;
+            for stmt in &mut block.stmts {
+                DropHeadersCall(&mut calls).visit_stmt_mut(stmt);
+            }
+            if calls != 1 {
+                self.unmatched_calls += 1;
+            }
+        }
+    }
 }
 
 /// Rewrites every multi-line `#[doc = "..."]` into one attribute per line.
@@ -361,4 +486,74 @@ fn rel(path: &Path) -> String {
         .unwrap_or(path)
         .display()
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shape progenitor 0.15 writes in every operation's `send`, with and without another
+    /// header in the map.
+    fn send_body(extra_header: bool) -> syn::File {
+        let extra = if extra_header {
+            "header_map.append(HeaderName::from_static(\"x-key\"), key);".to_owned()
+        } else {
+            String::new()
+        };
+        let text = format!(
+            "fn send() {{
+                let url = format!(\"{{}}/v1/prices\", client.baseurl);
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static(\"api-version\"),
+                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                );
+                {extra}
+                let mut request = client.client.get(url).query(&q).headers(header_map).build()?;
+            }}"
+        );
+        syn::parse_str(&text).expect("valid Rust")
+    }
+
+    fn print(file: &syn::File) -> String {
+        prettyplease::unparse(file)
+    }
+
+    #[test]
+    fn the_api_version_header_and_its_map_are_removed() {
+        let mut file = send_body(false);
+        let mut pass = NoApiVersion::default();
+        pass.visit_file_mut(&mut file);
+        pass.verify().expect("the expected shape");
+        let printed = print(&file);
+        assert!(!printed.contains("api-version"), "{printed}");
+        assert!(!printed.contains("header_map"), "{printed}");
+        assert!(
+            printed.contains("client.client.get(url).query(&q).build()?"),
+            "{printed}"
+        );
+    }
+
+    #[test]
+    fn a_map_with_other_headers_keeps_them() {
+        let mut file = send_body(true);
+        let mut pass = NoApiVersion::default();
+        pass.visit_file_mut(&mut file);
+        pass.verify().expect("the expected shape");
+        let printed = print(&file);
+        assert!(!printed.contains("api-version"), "{printed}");
+        assert!(printed.contains("x-key"), "{printed}");
+        assert!(printed.contains(".headers(header_map)"), "{printed}");
+    }
+
+    #[test]
+    fn a_changed_shape_fails_the_generation() {
+        let mut file: syn::File =
+            syn::parse_str("fn send() { let mut request = client.client.get(url).build()?; }")
+                .unwrap();
+        let mut pass = NoApiVersion::default();
+        pass.visit_file_mut(&mut file);
+        let err = pass.verify().expect_err("no header map at all");
+        assert!(err.to_string().contains("changed shape"), "{err}");
+    }
 }
