@@ -251,7 +251,7 @@ impl Carbonext {
     {
         match tokio::time::timeout(self.inner.timeout, attempt).await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(err)) => Err(AttemptError::Api(err)),
+            Ok(Err(err)) => Err(AttemptError::Api(Box::new(err))),
             Err(_) => Err(AttemptError::TimedOut(self.inner.timeout)),
         }
     }

@@ -48,8 +48,8 @@ pub(crate) fn body_too_large(err: &reqwest::Error) -> Option<&BodyTooLarge> {
 /// How one attempt of a call failed: the raw client's error, or the facade's time limit.
 #[derive(Debug)]
 pub(crate) enum AttemptError {
-    /// The raw client's error.
-    Api(carbonext_api::Error<ProblemDetails>),
+    /// The raw client's error (boxed: it is large, and the success path moves the `Result`).
+    Api(Box<carbonext_api::Error<ProblemDetails>>),
     /// No complete answer within the facade's time limit; the attempt was dropped.
     TimedOut(Duration),
 }
@@ -67,7 +67,7 @@ impl AttemptError {
     /// The caller's error, for operation `operation` (see [`error_from_api`]).
     pub(crate) fn into_error(self, operation: &str) -> Error {
         match self {
-            AttemptError::Api(err) => error_from_api(operation, err),
+            AttemptError::Api(err) => error_from_api(operation, *err),
             AttemptError::TimedOut(limit) => Error::Transport {
                 message: format!("timed out: no complete answer within {limit:?}"),
                 source: None,
