@@ -343,72 +343,110 @@ impl progenitor_client::ClientHooks<Hooks> for Client {
         Ok(())
     }
 
-    async fn exec(
-        &self,
+    // A plain `fn` returning an `async move` block rather than an `async fn` (which keeps its
+    // arguments twice, rust-lang/rust#62958), with every local that is not needed across an
+    // `.await` scoped out of the way: this future is part of every operation's, and the
+    // facade boxes that per call.
+    fn exec<'s, 'i>(
+        &'s self,
         request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        let span = tracing::debug_span!(
-            "carbonext.request",
-            operation_id = info.operation_id,
-            method = %request.method(),
-            path = request.url().path(),
-            status = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-        );
-        let next = Next {
-            http: self.client(),
-            rest: &self.inner().chain,
-        };
-        if span.is_disabled() {
-            // Nobody listens for the span: no instrumented future, no clock reads.
-            return match next.run(request, info).await {
-                Ok(response) => Ok(self.checked(response, info).await),
-                Err(err) => {
-                    tracing::debug!(error = %err, "request failed");
-                    Err(err)
+        info: &'i OperationInfo,
+    ) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + use<'s, 'i> {
+        // Boxed until the hooks take it: a request held by value would keep its room in this
+        // future for the whole call.
+        let request = Box::new(request);
+        async move {
+            let sent = {
+                let span = tracing::debug_span!(
+                    "carbonext.request",
+                    operation_id = info.operation_id,
+                    method = %request.method(),
+                    path = request.url().path(),
+                    status = tracing::field::Empty,
+                    duration_ms = tracing::field::Empty,
+                );
+                // Nobody listens for the span: no instrumented future, no clock reads.
+                let traced = !span.is_disabled();
+                let started = traced.then(Instant::now);
+                let sent = Next {
+                    http: self.client(),
+                    rest: &self.inner().chain,
+                }
+                .run(*request, info);
+                match started {
+                    None => Ok(sent),
+                    // Boxed, like the error path: only calls someone traces pay for it.
+                    Some(started) => Err(Box::pin(self.traced(sent, info, span, started))),
                 }
             };
-        }
-        let started = Instant::now();
-        // Boxed, like the error path: only calls someone traces pay for the larger future.
-        Box::pin(
-            async move {
-                let result = next.run(request, info).await;
-                let span = tracing::Span::current();
-                span.record("duration_ms", started.elapsed().as_millis() as u64);
-                match result {
-                    Ok(response) => {
-                        span.record("status", response.status().as_u16());
-                        tracing::debug!("response received");
-                        Ok(self.checked(response, info).await)
-                    }
-                    Err(err) => {
-                        tracing::debug!(error = %err, "request failed");
-                        Err(err)
-                    }
+            let sent = match sent {
+                Ok(sent) => sent,
+                Err(traced) => return traced.await,
+            };
+            let reading = match sent.await {
+                Ok(response) => match self.checked(response, info) {
+                    Checked::Ready(response) => return Ok(response),
+                    Checked::Pending(reading) => reading,
+                },
+                Err(err) => {
+                    tracing::debug!(error = %err, "request failed");
+                    return Err(err);
                 }
-            }
-            .instrument(span),
-        )
-        .await
+            };
+            Ok(reading.await)
+        }
     }
 }
 
 impl Client {
-    /// Step 4 or 5 of the module docs: error bodies made decodable, other bodies capped.
-    async fn checked(
+    /// `exec` for a request someone traces: the request's span records its status and
+    /// duration.
+    async fn traced(
         &self,
-        response: reqwest::Response,
+        sent: BoxFuture<'_, reqwest::Result<reqwest::Response>>,
         info: &OperationInfo,
-    ) -> reqwest::Response {
+        span: tracing::Span,
+        started: Instant,
+    ) -> reqwest::Result<reqwest::Response> {
+        async move {
+            let result = sent.await;
+            let span = tracing::Span::current();
+            span.record("duration_ms", started.elapsed().as_millis() as u64);
+            match result {
+                Ok(response) => {
+                    span.record("status", response.status().as_u16());
+                    tracing::debug!("response received");
+                    Ok(match self.checked(response, info) {
+                        Checked::Ready(response) => response,
+                        Checked::Pending(reading) => reading.await,
+                    })
+                }
+                Err(err) => {
+                    tracing::debug!(error = %err, "request failed");
+                    Err(err)
+                }
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Step 4 or 5 of the module docs: error bodies made decodable, other bodies capped.
+    /// Only an error status has anything to wait for.
+    fn checked<'a>(&self, response: reqwest::Response, info: &'a OperationInfo) -> Checked<'a> {
         if response.status().is_client_error() || response.status().is_server_error() {
             // Boxed: the rare path's large future would otherwise be part of every call's.
-            Box::pin(problem_or_synthesized(response, info)).await
+            Checked::Pending(Box::pin(problem_or_synthesized(response, info)))
         } else {
-            limit_body(response, self.inner().body_limit)
+            Checked::Ready(limit_body(response, self.inner().body_limit))
         }
     }
+}
+
+/// What [`Client::checked`] made of a response: ready, or to be read first (error bodies).
+enum Checked<'a> {
+    Ready(reqwest::Response),
+    Pending(BoxFuture<'a, reqwest::Response>),
 }
 
 /// Keeps an error response whose body is problem details (or, for the token endpoint, an

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use carbonext_bench::{
-    connect, connect_with, one_vcu, run_concurrently, runtime, sandbox, RawPrices,
+    connect, connect_with, one_vcu, run_concurrently, run_spawned, runtime, sandbox, RawPrices,
 };
 use carbonext_domain::{Currency, VcuMarket};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -86,26 +86,48 @@ fn overhead(c: &mut Criterion) {
     });
     group.finish();
 
-    // The same comparison, interleaved round by round (raw, SDK, raw, SDK...), so that a
-    // burst of load from elsewhere on the machine hits both sides alike.
+    // The same comparison, interleaved round by round, so that a burst of load from elsewhere
+    // on the machine hits every side alike; the order of the sides rotates every round.
+    // Two SDK sides: the facade on the raw baseline's `reqwest::Client` (same pooled
+    // connections, so the difference is the SDK's code alone: the P1 figure), and the facade
+    // on its own default client (a second set of connections, whose placement on the
+    // runtime's two workers differs from the baseline's from run to run).
+    let shared = Arc::new(connect_with(&sandbox, 4, raw.http().clone()));
+    rt.block_on(async { shared.quote(one_vcu(), Currency::Brl).await.expect("quote") });
     let mut figures = serde_json::Map::new();
     for (in_flight, calls) in [(1usize, 200usize), (64, BATCH)] {
-        let (mut raw_times, mut sdk_times) = (Vec::new(), Vec::new());
-        for _ in 0..INTERLEAVED_ROUNDS {
-            raw_times.push(rt.block_on(timed(run_concurrently(calls, in_flight, |_| {
-                let raw = Arc::clone(&raw);
-                async move {
-                    raw.quote(Decimal::ONE, "BRL").await;
-                }
-            }))));
-            sdk_times.push(rt.block_on(timed(run_concurrently(calls, in_flight, |_| {
-                let sdk = Arc::clone(&sdk);
-                async move {
-                    sdk.quote(one_vcu(), Currency::Brl).await.expect("quote");
-                }
-            }))));
+        // raw, SDK on the shared client, SDK on its own client
+        let mut times: [Vec<f64>; 3] = Default::default();
+        for round in 0..INTERLEAVED_ROUNDS {
+            for step in 0..3 {
+                let side = (round + step) % 3;
+                let (raw, shared, sdk) = (Arc::clone(&raw), Arc::clone(&shared), Arc::clone(&sdk));
+                let elapsed = rt
+                    .block_on(run_spawned(calls, in_flight, move || {
+                        let (raw, shared, sdk) =
+                            (Arc::clone(&raw), Arc::clone(&shared), Arc::clone(&sdk));
+                        async move {
+                            match side {
+                                0 => {
+                                    raw.quote(Decimal::ONE, "BRL").await;
+                                }
+                                1 => {
+                                    shared.quote(one_vcu(), Currency::Brl).await.expect("quote");
+                                }
+                                _ => {
+                                    sdk.quote(one_vcu(), Currency::Brl).await.expect("quote");
+                                }
+                            }
+                        }
+                    }))
+                    .as_secs_f64();
+                times[side].push(elapsed);
+            }
         }
-        let (raw_median, sdk_median) = (median(&mut raw_times), median(&mut sdk_times));
+        let [raw_times, shared_times, own_times] = &mut times;
+        let raw_median = median(raw_times);
+        let sdk_median = median(shared_times);
+        let own_median = median(own_times);
         figures.insert(
             format!("c{in_flight}"),
             serde_json::json!({
@@ -113,9 +135,12 @@ fn overhead(c: &mut Criterion) {
                 "calls_per_round": calls,
                 "raw_median_secs": raw_median,
                 "sdk_median_secs": sdk_median,
+                "sdk_own_client_median_secs": own_median,
                 "raw_req_per_sec": calls as f64 / raw_median,
                 "sdk_req_per_sec": calls as f64 / sdk_median,
+                "sdk_own_client_req_per_sec": calls as f64 / own_median,
                 "ratio": raw_median / sdk_median,
+                "ratio_own_client": raw_median / own_median,
             }),
         );
     }

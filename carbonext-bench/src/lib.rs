@@ -191,6 +191,39 @@ where
         .await;
 }
 
+/// Runs `total` calls of `call` from `callers` tasks spawned on the current runtime, each
+/// making its share of the calls one after the other (so `callers` calls are in flight), as
+/// a service's request handlers would; returns the wall time from the first spawn to the last
+/// call's end.
+///
+/// Unlike [`run_concurrently`] inside `Runtime::block_on`, the callers run on the runtime's
+/// worker threads, next to the server and the connections, instead of on a third thread that
+/// competes with them for the machine's cores.
+pub async fn run_spawned<F, Fut>(total: usize, callers: usize, call: F) -> std::time::Duration
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let call = std::sync::Arc::new(call);
+    let started = std::time::Instant::now();
+    let tasks: Vec<_> = (0..callers)
+        .map(|i| {
+            let call = std::sync::Arc::clone(&call);
+            // The first `total % callers` callers make one call more.
+            let share = total / callers + usize::from(i < total % callers);
+            tokio::spawn(async move {
+                for _ in 0..share {
+                    call().await;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("a caller panicked");
+    }
+    started.elapsed()
+}
+
 /// Places `count` orders of 0.01 VCU (billed later), 32 in flight.
 pub async fn seed_orders(carbonext: &Carbonext, count: usize) {
     let amount = VcuAmount::new(Decimal::new(1, 2)).expect("positive");
