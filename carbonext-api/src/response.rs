@@ -14,6 +14,8 @@ use bytes::{Bytes, BytesMut};
 use progenitor_client::{Error, ResponseValue};
 
 /// Reads `response`'s whole body and decodes it as JSON into `T`.
+// Not an `async fn`: that would keep the response twice in its future (rust-lang/rust#62958).
+#[allow(clippy::manual_async_fn)]
 pub(crate) fn decode<T, E>(
     mut response: reqwest::Response,
 ) -> impl Future<Output = Result<ResponseValue<T>, Error<E>>>
