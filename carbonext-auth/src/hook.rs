@@ -50,37 +50,66 @@ impl AuthHook {
         &self.cache
     }
 
-    async fn send_with_retry(
-        &self,
+    /// Sends `request` with the current token; on 401, [`AuthHook::after_unauthorized`].
+    ///
+    /// On a warm cache everything up to sending happens here, synchronously, so the future
+    /// holds only what it needs across the exchange (the pending send and the replay copy),
+    /// not the request as well.
+    fn send_current<'a>(
+        &'a self,
         mut request: reqwest::Request,
+        info: &'a OperationInfo,
+        next: Next<'a>,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        // The current token, unless the request already carries it (the usual case: `prepare`
+        // set it just before); read without cloning the token.
+        let current = !is_public(info)
+            && self
+                .cache
+                .with_fresh(|token| {
+                    if !carries(&request, token) {
+                        set_bearer(&mut request, token);
+                    }
+                })
+                .is_some();
+        if !current {
+            return Box::pin(async move {
+                let token = if is_public(info) {
+                    self.cache.cached()
+                } else {
+                    self.cache.token().await.ok()
+                };
+                if let Some(token) = &token {
+                    if !carries(&request, token) {
+                        set_bearer(&mut request, token);
+                    }
+                }
+                let replay = replay_copy(&request);
+                let response = next.run(request, info).await?;
+                self.after_unauthorized(response, replay, info, next).await
+            });
+        }
+        let replay = replay_copy(&request);
+        let sent = next.run(request, info);
+        Box::pin(async move {
+            let response = sent.await?;
+            if response.status() != StatusCode::UNAUTHORIZED {
+                return Ok(response);
+            }
+            // Boxed: only a 401 pays for the retry's future.
+            Box::pin(self.after_unauthorized(response, replay, info, next)).await
+        })
+    }
+
+    /// `response` unless it is a 401 that a new token may fix: then drops the token the
+    /// request carried, gets a new one and sends `replay` once.
+    async fn after_unauthorized(
+        &self,
+        response: reqwest::Response,
+        replay: Option<reqwest::Request>,
         info: &OperationInfo,
         next: Next<'_>,
     ) -> reqwest::Result<reqwest::Response> {
-        // The current token, unless the request already carries it (the usual case: `prepare`
-        // set it just before); the fast path reads the cache without cloning the token.
-        let refreshed = if is_public(info) {
-            None
-        } else {
-            self.cache.with_fresh(|token| {
-                if !carries(&request, token) {
-                    set_bearer(&mut request, token);
-                }
-            })
-        };
-        if refreshed.is_none() {
-            let current = if is_public(info) {
-                self.cache.cached()
-            } else {
-                self.cache.token().await.ok()
-            };
-            if let Some(token) = &current {
-                if !carries(&request, token) {
-                    set_bearer(&mut request, token);
-                }
-            }
-        }
-        let replay = replay_copy(&request);
-        let response = next.run(request, info).await?;
         if response.status() != StatusCode::UNAUTHORIZED {
             return Ok(response);
         }
@@ -159,7 +188,7 @@ impl RequestHook for AuthHook {
         info: &'a OperationInfo,
         next: Next<'a>,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
-        Box::pin(self.send_with_retry(request, info, next))
+        self.send_current(request, info, next)
     }
 }
 
