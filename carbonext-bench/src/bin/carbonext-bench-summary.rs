@@ -106,12 +106,12 @@ fn main() {
         for (key, figure, own_figure) in [
             (
                 "c1",
-                "P1 interleaved rounds, 1 in flight (median SDK / raw throughput, one client)",
+                "P1 interleaved rounds, 1 in flight (median of per-round SDK / raw throughput, one client)",
                 "P1 interleaved rounds, 1 in flight, SDK on its own default client",
             ),
             (
                 "c64",
-                "P1 interleaved rounds, 64 in flight (median SDK / raw throughput, one client)",
+                "P1 interleaved rounds, 64 in flight (median of per-round SDK / raw throughput, one client)",
                 "P1 interleaved rounds, 64 in flight, SDK on its own default client",
             ),
         ] {
