@@ -23,12 +23,6 @@ const BATCH: usize = 512;
 /// Rounds of the interleaved comparison.
 const INTERLEAVED_ROUNDS: usize = 61;
 
-async fn timed(work: impl std::future::Future<Output = ()>) -> f64 {
-    let started = std::time::Instant::now();
-    work.await;
-    started.elapsed().as_secs_f64()
-}
-
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
