@@ -8,11 +8,11 @@
 //! success status of each operation (read from the spec), so `--check` covers it too.
 //!
 //! Three passes edit progenitor's syntax tree before it is printed: multi-line doc
-//! attributes are split into one per line ([`LineDocs`]); the `api-version` header progenitor
-//! adds to every request is not built ([`NoApiVersion`]): the Carbonext API documents no such
+//! attributes are split into one per line (`LineDocs`); the `api-version` header progenitor
+//! adds to every request is not built (`NoApiVersion`): the Carbonext API documents no such
 //! header, and building, merging and dropping a header map per request is measurable work;
 //! and responses are read by `carbonext_api`'s own `response::decode` instead of
-//! `ResponseValue::from_response` ([`OwnDecode`]): same result and errors, without copying
+//! `ResponseValue::from_response` (`OwnDecode`): same result and errors, without copying
 //! the headers and with a future a third the size, which every call carries.
 
 use std::io::Write;
