@@ -36,25 +36,27 @@ where
     }
 }
 
-/// The whole body: the one chunk as it came when there is one (the usual case), the chunks
-/// joined otherwise.
+/// The whole body: the one chunk as it came when there is one (the usual case), otherwise the
+/// chunks joined once at the end into a buffer of the exact size (growing a buffer chunk by
+/// chunk would briefly hold up to three times the body while it doubles).
 async fn read_body(response: &mut reqwest::Response) -> reqwest::Result<Bytes> {
     let mut only: Option<Bytes> = None;
-    let mut joined = BytesMut::new();
+    let mut chunks: Vec<Bytes> = Vec::new();
     while let Some(chunk) = response.chunk().await? {
         match only.take() {
-            None if joined.is_empty() => only = Some(chunk),
-            Some(first) => {
-                joined.extend_from_slice(&first);
-                joined.extend_from_slice(&chunk);
-            }
-            None => joined.extend_from_slice(&chunk),
+            Some(first) => chunks.extend([first, chunk]),
+            None if chunks.is_empty() => only = Some(chunk),
+            None => chunks.push(chunk),
         }
     }
-    Ok(match only {
-        Some(only) => only,
-        None => joined.freeze(),
-    })
+    if let Some(only) = only {
+        return Ok(only);
+    }
+    let mut joined = BytesMut::with_capacity(chunks.iter().map(Bytes::len).sum());
+    for chunk in &chunks {
+        joined.extend_from_slice(chunk);
+    }
+    Ok(joined.freeze())
 }
 
 #[cfg(test)]
