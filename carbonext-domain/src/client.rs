@@ -178,7 +178,9 @@ impl Carbonext {
         Self::builder().build()
     }
 
-    /// Wraps a raw client you configured yourself (its hooks do the authentication).
+    /// Wraps a raw client you configured yourself (its hooks do the authentication). Each
+    /// attempt is bounded by [`DEFAULT_TIMEOUT`] unless [`Carbonext::with_timeout`] says
+    /// otherwise.
     pub fn from_client(api: carbonext_api::Client) -> Self {
         Self {
             inner: Arc::new(Inner {
