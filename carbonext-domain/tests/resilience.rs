@@ -175,15 +175,7 @@ async fn orders_lost_before_the_server_saw_them_are_sent_again_once_proven_absen
 #[tokio::test]
 async fn timeouts_are_retried_a_bounded_number_of_times() {
     let sandbox = common::sandbox().await;
-    let carbonext = carbonext_domain::Carbonext::builder()
-        .environment(carbonext_domain::Environment::custom(
-            sandbox.api_url(),
-            sandbox.token_url(),
-        ))
-        .credentials(carbonext_domain::Credentials::new(
-            sandbox.client_id(),
-            sandbox.client_secret(),
-        ))
+    let carbonext = common::builder(&sandbox)
         .retry_policy(carbonext_domain::RetryPolicy {
             max_attempts: 3,
             ..common::quick_retries()
@@ -208,15 +200,7 @@ async fn timeouts_are_retried_a_bounded_number_of_times() {
 async fn the_time_limit_bounds_attempts_on_a_shared_client_and_unrepeated_calls() {
     let sandbox = common::sandbox().await;
     // A client with no timeout of its own: the facade's limit is what ends the attempts.
-    let carbonext = carbonext_domain::Carbonext::builder()
-        .environment(carbonext_domain::Environment::custom(
-            sandbox.api_url(),
-            sandbox.token_url(),
-        ))
-        .credentials(carbonext_domain::Credentials::new(
-            sandbox.client_id(),
-            sandbox.client_secret(),
-        ))
+    let carbonext = common::builder(&sandbox)
         .http_client(reqwest::Client::new())
         .retry_policy(carbonext_domain::RetryPolicy {
             max_attempts: 2,

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use carbonext_domain::{Carbonext, Credentials, Environment, RetryPolicy};
+use carbonext_domain::{Carbonext, CarbonextBuilder, Credentials, Environment, RetryPolicy};
 use carbonext_sandbox::Sandbox;
 
 /// A fresh sandbox with its seeded customer.
@@ -26,8 +26,9 @@ pub fn quick_retries() -> RetryPolicy {
     }
 }
 
-/// The facade, authenticated with the sandbox's seeded API key.
-pub fn connect(sandbox: &Sandbox) -> Carbonext {
+/// A builder of the facade pointed at `sandbox` with its seeded API key, quick retries and a
+/// 10 s limit per attempt; tests change what they exercise.
+pub fn builder(sandbox: &Sandbox) -> CarbonextBuilder {
     Carbonext::builder()
         .environment(Environment::custom(sandbox.api_url(), sandbox.token_url()))
         .credentials(Credentials::new(
@@ -36,6 +37,9 @@ pub fn connect(sandbox: &Sandbox) -> Carbonext {
         ))
         .retry_policy(quick_retries())
         .timeout(Duration::from_secs(10))
-        .build()
-        .expect("the facade builds")
+}
+
+/// The facade, authenticated with the sandbox's seeded API key.
+pub fn connect(sandbox: &Sandbox) -> Carbonext {
+    builder(sandbox).build().expect("the facade builds")
 }
