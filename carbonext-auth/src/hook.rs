@@ -66,11 +66,7 @@ impl AuthHook {
         let current = !is_public(info)
             && self
                 .cache
-                .with_fresh(|token| {
-                    if !carries(&request, token) {
-                        set_bearer(&mut request, token);
-                    }
-                })
+                .with_fresh(|token| carry(&mut request, token))
                 .is_some();
         if !current {
             return Box::pin(async move {
@@ -80,9 +76,7 @@ impl AuthHook {
                     self.cache.token().await.ok()
                 };
                 if let Some(token) = &token {
-                    if !carries(&request, token) {
-                        set_bearer(&mut request, token);
-                    }
+                    carry(&mut request, token);
                 }
                 let replay = replay_copy(&request);
                 let response = next.run(request, info).await?;
@@ -246,6 +240,13 @@ fn replay_copy(request: &reqwest::Request) -> Option<reqwest::Request> {
         *copy.timeout_mut() = Some(*timeout);
     }
     Some(copy)
+}
+
+/// Makes `request` carry `token`, unless it already does.
+fn carry(request: &mut reqwest::Request, token: &AccessToken) {
+    if !carries(request, token) {
+        set_bearer(request, token);
+    }
 }
 
 /// Whether the request already carries `token` (same header bytes).
