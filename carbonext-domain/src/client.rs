@@ -280,7 +280,7 @@ impl Carbonext {
         let mut tries = 0;
         loop {
             tries += 1;
-            // Boxed where it is made: the generated client's futures are kilobytes, and every
+            // Boxed where it is made: the generated client's futures are nearly a kilobyte, and every
             // layer above (time limit, retry loop, the trait's boxed future) would otherwise
             // copy them whole as they move.
             let err = match self.attempt(Box::pin(attempt())).await {
