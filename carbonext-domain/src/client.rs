@@ -280,9 +280,9 @@ impl Carbonext {
         let mut tries = 0;
         loop {
             tries += 1;
-            // Boxed where it is made: the generated client's futures are nearly a kilobyte, and every
-            // layer above (time limit, retry loop, the trait's boxed future) would otherwise
-            // copy them whole as they move.
+            // Boxed where it is made: the generated client's futures are nearly a kilobyte,
+            // and every layer above (time limit, retry loop, the trait's boxed future) would
+            // otherwise copy them whole as they move.
             let err = match self.attempt(Box::pin(attempt())).await {
                 Ok(value) => return Ok(value),
                 Err(err) => err,
