@@ -439,6 +439,13 @@ async fn the_body_limit_is_configurable_on_the_builder() {
 /// look-up by key; returns the error and the number of API requests.
 async fn place_order_error(created: Answer) -> (Error, carbonext_domain::OrderKey, usize) {
     let server = Misbehaving::start_with(created, Answer::json(200, EMPTY_ORDER_PAGE)).await;
+    let (err, key) = place_order_on(&server).await;
+    (err, key, server.api_requests())
+}
+
+/// Places an order against `server`, which must not let it succeed; returns the error (checked
+/// to be bounded) and the order's key.
+async fn place_order_on(server: &Misbehaving) -> (Error, carbonext_domain::OrderKey) {
     let order = NewOrder::builder(one()).build().expect("valid order");
     let key = order.key().clone();
     let err = server
@@ -447,7 +454,7 @@ async fn place_order_error(created: Answer) -> (Error, carbonext_domain::OrderKe
         .await
         .expect_err("no usable answer");
     assert_bounded(&err);
-    (err, key, server.api_requests())
+    (err, key)
 }
 
 #[tokio::test]
@@ -457,20 +464,26 @@ async fn order_answered_by_an_oversized_200_is_never_placed_twice() {
         Answer::streamed_200(1 << 30, true),
     ] {
         let (err, key, requests) = place_order_error(created).await;
-        match &err {
-            // The 200 means the order was placed; the look-up did not find it, so the outcome
-            // is unknown — and the order is not sent again.
-            Error::OutcomeUnknown {
-                key: reported,
-                message,
-            } => {
-                assert_eq!(reported, &key);
-                assert!(message.contains("HTTP 200"), "{message}");
-                assert!(message.contains("limit"), "{message}");
-            }
-            other => panic!("expected Error::OutcomeUnknown, got {other:?}"),
-        }
+        // The 200 means the order was placed; the look-up did not find it, so the outcome
+        // is unknown — and the order is not sent again.
+        assert_outcome_unknown(&err, &key, &["HTTP 200", "limit"]);
         assert_eq!(requests, 2, "one POST, one look-up, no second POST");
+    }
+}
+
+/// `err` is `Error::OutcomeUnknown` for `key`, its message naming each of `needles`.
+fn assert_outcome_unknown(err: &Error, key: &carbonext_domain::OrderKey, needles: &[&str]) {
+    match err {
+        Error::OutcomeUnknown {
+            key: reported,
+            message,
+        } => {
+            assert_eq!(reported, key);
+            for needle in needles {
+                assert!(message.contains(needle), "{message}");
+            }
+        }
+        other => panic!("expected Error::OutcomeUnknown, got {other:?}"),
     }
 }
 
@@ -478,41 +491,16 @@ async fn order_answered_by_an_oversized_200_is_never_placed_twice() {
 async fn order_answered_by_a_truncated_200_is_never_placed_twice() {
     let (err, key, requests) =
         place_order_error(Answer::json(200, r#"{"id": "7c3e1a52-4b0b"#)).await;
-    match &err {
-        Error::OutcomeUnknown {
-            key: reported,
-            message,
-        } => {
-            assert_eq!(reported, &key);
-            assert!(message.contains("HTTP 200"), "{message}");
-        }
-        other => panic!("expected Error::OutcomeUnknown, got {other:?}"),
-    }
+    assert_outcome_unknown(&err, &key, &["HTTP 200"]);
     assert_eq!(requests, 2, "one POST, one look-up, no second POST");
 }
 
 #[tokio::test]
 async fn order_placed_against_an_html_502_ends_typed_without_a_duplicate() {
     let server = Misbehaving::start(Answer::new(502, "text/html", HTML_502)).await;
-    let order = NewOrder::builder(one()).build().expect("valid order");
-    let key = order.key().clone();
-    let err = server
-        .connect()
-        .place_order(order)
-        .await
-        .expect_err("a 502 is no order");
-    assert_bounded(&err);
-    match &err {
-        // The 502 is ambiguous; the look-up by key fails too (502), so the outcome is unknown.
-        Error::OutcomeUnknown {
-            key: reported,
-            message,
-        } => {
-            assert_eq!(reported, &key);
-            assert!(message.contains("502"), "{message}");
-        }
-        other => panic!("expected Error::OutcomeUnknown, got {other:?}"),
-    }
+    let (err, key) = place_order_on(&server).await;
+    // The 502 is ambiguous; the look-up by key fails too (502), so the outcome is unknown.
+    assert_outcome_unknown(&err, &key, &["502"]);
 }
 
 #[tokio::test]

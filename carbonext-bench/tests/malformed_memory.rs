@@ -53,9 +53,8 @@ const MIB: usize = 1024 * 1024;
 /// The default limit of successful bodies.
 const LIMIT: usize = 32 * MIB;
 
-/// Serves `body` with `status` on `/v1/prices`; the body is allocated once, before measuring.
-async fn serve(status: u16, content_type: &'static str, body: axum::body::Bytes) -> SocketAddr {
-    let status = StatusCode::from_u16(status).expect("status");
+/// Serves `prices` on `/v1/prices`, and a token endpoint granting a token, on 127.0.0.1.
+async fn serve_prices(prices: axum::routing::MethodRouter) -> SocketAddr {
     let app = Router::new()
         .route(
             TOKEN_PATH,
@@ -67,13 +66,7 @@ async fn serve(status: u16, content_type: &'static str, body: axum::body::Bytes)
                 }))
             }),
         )
-        .route(
-            "/v1/prices",
-            get(move || {
-                let body = body.clone();
-                async move { (status, [(header::CONTENT_TYPE, content_type)], body) }
-            }),
-        );
+        .route("/v1/prices", prices);
     let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
         .await
         .expect("bind 127.0.0.1");
@@ -82,59 +75,50 @@ async fn serve(status: u16, content_type: &'static str, body: axum::body::Bytes)
     addr
 }
 
+/// Serves `body` with `status` on `/v1/prices`; the body is allocated once, before measuring.
+async fn serve(status: u16, content_type: &'static str, body: axum::body::Bytes) -> SocketAddr {
+    let status = StatusCode::from_u16(status).expect("status");
+    serve_prices(get(move || {
+        let body = body.clone();
+        async move { (status, [(header::CONTENT_TYPE, content_type)], body) }
+    }))
+    .await
+}
+
 /// Serves on `/v1/prices` a `200` of `total` bytes of unterminated JSON generated 64 KiB at a
 /// time (so the server holds no more than a chunk), with `Content-Length` when
 /// `declare_length`, chunked otherwise.
 async fn serve_streamed(total: u64, declare_length: bool) -> SocketAddr {
     const CHUNK: u64 = 64 * 1024;
     let chunk = axum::body::Bytes::from(vec![b'x'; CHUNK as usize]);
-    let app = Router::new()
-        .route(
-            TOKEN_PATH,
-            post(|| async {
-                axum::Json(serde_json::json!({
-                    "access_token": "memory-test-token",
-                    "expires_in": 300,
-                    "token_type": "Bearer",
-                }))
-            }),
-        )
-        .route(
-            "/v1/prices",
-            get(move || {
+    serve_prices(get(move || {
+        let chunk = chunk.clone();
+        async move {
+            let head = axum::body::Bytes::from_static(br#"{"vcuPrice": "#);
+            let rest = futures::stream::unfold(head.len() as u64, move |sent| {
                 let chunk = chunk.clone();
                 async move {
-                    let head = axum::body::Bytes::from_static(br#"{"vcuPrice": "#);
-                    let rest = futures::stream::unfold(head.len() as u64, move |sent| {
-                        let chunk = chunk.clone();
-                        async move {
-                            let len = CHUNK.min(total.saturating_sub(sent));
-                            (len > 0).then(|| (chunk.slice(..len as usize), sent + len))
-                        }
-                    });
-                    let body = futures::stream::StreamExt::map(
-                        futures::stream::StreamExt::chain(futures::stream::iter([head]), rest),
-                        Ok::<_, std::convert::Infallible>,
-                    );
-                    let mut response = axum::response::IntoResponse::into_response((
-                        [(header::CONTENT_TYPE, "application/json")],
-                        axum::body::Body::from_stream(body),
-                    ));
-                    if declare_length {
-                        response
-                            .headers_mut()
-                            .insert(header::CONTENT_LENGTH, total.into());
-                    }
-                    response
+                    let len = CHUNK.min(total.saturating_sub(sent));
+                    (len > 0).then(|| (chunk.slice(..len as usize), sent + len))
                 }
-            }),
-        );
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-        .await
-        .expect("bind 127.0.0.1");
-    let addr = listener.local_addr().expect("address");
-    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
-    addr
+            });
+            let body = futures::stream::StreamExt::map(
+                futures::stream::StreamExt::chain(futures::stream::iter([head]), rest),
+                Ok::<_, std::convert::Infallible>,
+            );
+            let mut response = axum::response::IntoResponse::into_response((
+                [(header::CONTENT_TYPE, "application/json")],
+                axum::body::Body::from_stream(body),
+            ));
+            if declare_length {
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_LENGTH, total.into());
+            }
+            response
+        }
+    }))
+    .await
 }
 
 /// Peak bytes allocated above the level before the call, and the level after it.

@@ -366,36 +366,21 @@ async fn customers_keys_and_orders_are_reachable_over_the_control_paths() {
     let sandbox = common::sandbox().await;
     let base = sandbox.api_url();
     let client = http();
-    let info: carbonext_sandbox::SandboxInfo = client
-        .get(format!("{base}/__sandbox/credentials"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info: carbonext_sandbox::SandboxInfo =
+        common::control_get(&sandbox, "/__sandbox/credentials").await;
     assert_eq!(&info, sandbox.info());
 
-    let customer: carbonext_sandbox::CustomerCredentials = client
-        .post(format!("{base}/__sandbox/customers"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let customer: carbonext_sandbox::CustomerCredentials =
+        common::control_post(&sandbox, "/__sandbox/customers", None).await;
     let other = Caller::with_key(&sandbox, &customer.client_id, &customer.client_secret).await;
     other.order(json!({"vcuAmount": 1})).await;
 
-    let key: carbonext_sandbox::CustomerCredentials = client
-        .post(format!("{base}/__sandbox/api-keys"))
-        .json(&json!({"permissions": ["financial_read"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let key: carbonext_sandbox::CustomerCredentials = common::control_post(
+        &sandbox,
+        "/__sandbox/api-keys",
+        Some(json!({"permissions": ["financial_read"]})),
+    )
+    .await;
     assert_eq!(key.customer_id, sandbox.customer().customer_id);
     let reader = Caller::with_key(&sandbox, &key.client_id, &key.client_secret).await;
     assert_eq!(reader.get("/v1/invoices").await.status, 200);
@@ -408,14 +393,8 @@ async fn customers_keys_and_orders_are_reachable_over_the_control_paths() {
         .unwrap();
     assert_eq!(unknown.status(), 400);
 
-    let orders: Vec<carbonext_api::types::Order> = client
-        .get(format!("{base}/__sandbox/orders"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let orders: Vec<carbonext_api::types::Order> =
+        common::control_get(&sandbox, "/__sandbox/orders").await;
     assert_eq!(orders.len(), 1);
     assert_eq!(orders, sandbox.orders_snapshot());
 }

@@ -7,7 +7,7 @@
 mod common;
 
 use carbonext_sandbox::{CustomerCredentials, SandboxInfo};
-use common::{http, Caller};
+use common::Caller;
 use serde_json::json;
 
 #[tokio::test]
@@ -32,15 +32,12 @@ async fn debug_redacts_every_client_secret() {
         created.body["clientId"].as_str().unwrap().to_owned(),
         created.body["clientSecret"].as_str().unwrap().to_owned(),
     );
-    let over_control: CustomerCredentials = http()
-        .post(format!("{}/__sandbox/api-keys", sandbox.api_url()))
-        .json(&json!({"permissions": ["financial_read"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let over_control: CustomerCredentials = common::control_post(
+        &sandbox,
+        "/__sandbox/api-keys",
+        Some(json!({"permissions": ["financial_read"]})),
+    )
+    .await;
     let keys = [
         (seeded.client_id.clone(), seeded.client_secret.clone()),
         (other.client_id.clone(), other.client_secret.clone()),
@@ -58,14 +55,7 @@ async fn debug_redacts_every_client_secret() {
     }
 
     // And still served where they are meant to be.
-    let served: SandboxInfo = http()
-        .get(format!("{}/__sandbox/credentials", sandbox.api_url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let served: SandboxInfo = common::control_get(&sandbox, "/__sandbox/credentials").await;
     assert_eq!(served.client_secret, sandbox.client_secret());
     assert_eq!(&served, sandbox.info());
 

@@ -143,15 +143,12 @@ async fn faults_and_counters_are_reachable_over_http() {
     let sandbox = common::long_lived().await;
     let client = http();
     let base = sandbox.api_url();
-    let settings: serde_json::Value = client
-        .post(format!("{base}/__sandbox/faults"))
-        .json(&json!({"failShare": {"status": 502, "share": 1.0}, "latencyMs": 1}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let settings: serde_json::Value = common::control_post(
+        &sandbox,
+        "/__sandbox/faults",
+        Some(json!({"failShare": {"status": 502, "share": 1.0}, "latencyMs": 1})),
+    )
+    .await;
     assert_eq!(settings["failShare"]["status"], 502);
     let caller = Caller::seeded(&sandbox).await;
     caller.get("/v1/orders").await.problem(502);
@@ -164,28 +161,19 @@ async fn faults_and_counters_are_reachable_over_http() {
         .unwrap();
     caller.get("/v1/orders").await.problem(401);
 
-    let counters: carbonext_sandbox::Counters = client
-        .get(format!("{base}/__sandbox/counters"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let counters: carbonext_sandbox::Counters =
+        common::control_get(&sandbox, "/__sandbox/counters").await;
     assert_eq!(counters.operation("list_orders"), 2);
     assert_eq!(counters.expired_token_rejections(), 1);
     assert_eq!(counters, sandbox.counters());
 
     let before = sandbox.now();
-    let now: serde_json::Value = client
-        .post(format!("{base}/__sandbox/clock/advance"))
-        .json(&json!({"seconds": 86_400}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let now: serde_json::Value = common::control_post(
+        &sandbox,
+        "/__sandbox/clock/advance",
+        Some(json!({"seconds": 86_400})),
+    )
+    .await;
     assert!(now["now"].is_string());
     assert!(sandbox.now() - before >= chrono::Duration::days(1));
 

@@ -227,13 +227,7 @@ async fn public_endpoints_need_no_token() {
 
 /// `GET /__sandbox/tokens` as a list of tokens.
 async fn tokens_over_http(sandbox: &carbonext_sandbox::Sandbox) -> Vec<String> {
-    let response = http()
-        .get(format!("{}/__sandbox/tokens", sandbox.api_url()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
+    common::control_get(sandbox, "/__sandbox/tokens").await
 }
 
 #[tokio::test]
@@ -303,15 +297,12 @@ async fn revoke_on_issue_answers_tokens_the_api_refuses() {
     );
 
     // Every token from now on, until turned off; set over the control path.
-    let settings: Value = http()
-        .post(format!("{}/__sandbox/faults", sandbox.api_url()))
-        .json(&serde_json::json!({"revokeOnIssue": u64::MAX}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let settings: Value = common::control_post(
+        &sandbox,
+        "/__sandbox/faults",
+        Some(serde_json::json!({"revokeOnIssue": u64::MAX})),
+    )
+    .await;
     assert_eq!(settings["revokeOnIssue"], u64::MAX);
     for _ in 0..3 {
         Caller::seeded(&sandbox)

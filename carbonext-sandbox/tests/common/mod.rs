@@ -21,6 +21,33 @@ pub async fn long_lived() -> Sandbox {
         .expect("sandbox starts")
 }
 
+/// `GET` of a control path (`/__sandbox/...`): answered 200, the body decoded as `T`.
+pub async fn control_get<T: serde::de::DeserializeOwned>(sandbox: &Sandbox, path: &str) -> T {
+    let response = http()
+        .get(format!("{}{path}", sandbox.api_url()))
+        .send()
+        .await
+        .expect("the sandbox answers");
+    assert_eq!(response.status(), 200, "GET {path}");
+    response.json().await.expect("the answer decodes")
+}
+
+/// `POST` to a control path (`/__sandbox/...`), with `body` as JSON when there is one:
+/// answered 200, the body decoded as `T`.
+pub async fn control_post<T: serde::de::DeserializeOwned>(
+    sandbox: &Sandbox,
+    path: &str,
+    body: Option<Value>,
+) -> T {
+    let mut request = http().post(format!("{}{path}", sandbox.api_url()));
+    if let Some(body) = &body {
+        request = request.json(body);
+    }
+    let response = request.send().await.expect("the sandbox answers");
+    assert_eq!(response.status(), 200, "POST {path}");
+    response.json().await.expect("the answer decodes")
+}
+
 /// A plain HTTP client that never reuses connections (so a dropped connection cannot be
 /// confused with a stale pooled one).
 pub fn http() -> reqwest::Client {
