@@ -13,7 +13,7 @@ target_dir="$(cargo metadata --format-version 1 --no-deps \
 venv="$target_dir/schemathesis-venv"
 if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  "$venv/bin/pip" install --quiet --no-cache-dir --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
 cargo build --quiet -p carbonext-sandbox --bin carbonext-sandbox
