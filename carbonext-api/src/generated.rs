@@ -4143,7 +4143,11 @@ pub mod builder {
             } = self;
             let target_currency = target_currency.map_err(Error::InvalidRequest)?;
             let vcu_amount = vcu_amount.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/prices", client.baseurl,);
+            let mut url = format!("{}/v1/prices", client.baseurl,);
+            crate::query::append(&mut url, "target-currency", &target_currency)
+                .map_err(Error::InvalidRequest)?;
+            crate::query::append(&mut url, "vcu-amount", &vcu_amount)
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4152,14 +4156,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new(
-                    "target-currency",
-                    &target_currency,
-                ))
-                .query(&progenitor_client::QueryParam::new(
-                    "vcu-amount",
-                    &vcu_amount,
-                ))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_price",
@@ -4253,7 +4249,13 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let page_size = page_size.map_err(Error::InvalidRequest)?;
             let sort_by = sort_by.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/orders", client.baseurl,);
+            let mut url = format!("{}/v1/orders", client.baseurl,);
+            crate::query::append(&mut url, "filter-by", &filter_by)
+                .map_err(Error::InvalidRequest)?;
+            crate::query::append(&mut url, "page", &page).map_err(Error::InvalidRequest)?;
+            crate::query::append(&mut url, "page-size", &page_size)
+                .map_err(Error::InvalidRequest)?;
+            crate::query::append(&mut url, "sort-by", &sort_by).map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4262,10 +4264,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("filter-by", &filter_by))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("page-size", &page_size))
-                .query(&progenitor_client::QueryParam::new("sort-by", &sort_by))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_orders",
@@ -4537,7 +4535,10 @@ pub mod builder {
             } = self;
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let start_date = start_date.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/customers/balance", client.baseurl,);
+            let mut url = format!("{}/v1/customers/balance", client.baseurl,);
+            crate::query::append(&mut url, "endDate", &end_date).map_err(Error::InvalidRequest)?;
+            crate::query::append(&mut url, "startDate", &start_date)
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4546,11 +4547,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("endDate", &end_date))
-                .query(&progenitor_client::QueryParam::new(
-                    "startDate",
-                    &start_date,
-                ))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_balance",
@@ -4644,7 +4640,13 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let page_size = page_size.map_err(Error::InvalidRequest)?;
             let sort_by = sort_by.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/invoices", client.baseurl,);
+            let mut url = format!("{}/v1/invoices", client.baseurl,);
+            crate::query::append(&mut url, "filter-by", &filter_by)
+                .map_err(Error::InvalidRequest)?;
+            crate::query::append(&mut url, "page", &page).map_err(Error::InvalidRequest)?;
+            crate::query::append(&mut url, "page-size", &page_size)
+                .map_err(Error::InvalidRequest)?;
+            crate::query::append(&mut url, "sort-by", &sort_by).map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4653,10 +4655,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("filter-by", &filter_by))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("page-size", &page_size))
-                .query(&progenitor_client::QueryParam::new("sort-by", &sort_by))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_invoices",
@@ -4813,7 +4811,13 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let page_size = page_size.map_err(Error::InvalidRequest)?;
             let sort_by = sort_by.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/users", client.baseurl,);
+            let mut url = format!("{}/v1/users", client.baseurl,);
+            crate::query::append(&mut url, "filter-by", &filter_by)
+                .map_err(Error::InvalidRequest)?;
+            crate::query::append(&mut url, "page", &page).map_err(Error::InvalidRequest)?;
+            crate::query::append(&mut url, "page-size", &page_size)
+                .map_err(Error::InvalidRequest)?;
+            crate::query::append(&mut url, "sort-by", &sort_by).map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4822,10 +4826,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("filter-by", &filter_by))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("page-size", &page_size))
-                .query(&progenitor_client::QueryParam::new("sort-by", &sort_by))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_users",
@@ -4978,11 +4978,15 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let force_refresh = force_refresh.map_err(Error::InvalidRequest)?;
             let include_permissions = include_permissions.map_err(Error::InvalidRequest)?;
-            let url = format!(
+            let mut url = format!(
                 "{}/v1/users/{}",
                 client.baseurl,
                 encode_path(&id.to_string()),
             );
+            crate::query::append(&mut url, "force-refresh", &force_refresh)
+                .map_err(Error::InvalidRequest)?;
+            crate::query::append(&mut url, "include-permissions", &include_permissions)
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4991,14 +4995,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new(
-                    "force-refresh",
-                    &force_refresh,
-                ))
-                .query(&progenitor_client::QueryParam::new(
-                    "include-permissions",
-                    &include_permissions,
-                ))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_user",
@@ -5242,7 +5238,13 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let page_size = page_size.map_err(Error::InvalidRequest)?;
             let sort_by = sort_by.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/customers/applications", client.baseurl,);
+            let mut url = format!("{}/v1/customers/applications", client.baseurl,);
+            crate::query::append(&mut url, "filter-by", &filter_by)
+                .map_err(Error::InvalidRequest)?;
+            crate::query::append(&mut url, "page", &page).map_err(Error::InvalidRequest)?;
+            crate::query::append(&mut url, "page-size", &page_size)
+                .map_err(Error::InvalidRequest)?;
+            crate::query::append(&mut url, "sort-by", &sort_by).map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -5251,10 +5253,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("filter-by", &filter_by))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("page-size", &page_size))
-                .query(&progenitor_client::QueryParam::new("sort-by", &sort_by))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_applications",
@@ -5334,7 +5332,9 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::NewApplication::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/customers/applications", client.baseurl,);
+            let mut url = format!("{}/v1/customers/applications", client.baseurl,);
+            crate::query::append(&mut url, "customer-id", &customer_id)
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -5344,10 +5344,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .query(&progenitor_client::QueryParam::new(
-                    "customer-id",
-                    &customer_id,
-                ))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "create_application",
@@ -5477,7 +5473,10 @@ pub mod builder {
             } = self;
             let page = page.map_err(Error::InvalidRequest)?;
             let page_size = page_size.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/permissions", client.baseurl,);
+            let mut url = format!("{}/v1/permissions", client.baseurl,);
+            crate::query::append(&mut url, "page", &page).map_err(Error::InvalidRequest)?;
+            crate::query::append(&mut url, "page-size", &page_size)
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -5486,8 +5485,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("page-size", &page_size))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_permissions",
@@ -5708,7 +5705,10 @@ pub mod builder {
             } = self;
             let page = page.map_err(Error::InvalidRequest)?;
             let page_size = page_size.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/calculators/airports", client.baseurl,);
+            let mut url = format!("{}/v1/calculators/airports", client.baseurl,);
+            crate::query::append(&mut url, "page", &page).map_err(Error::InvalidRequest)?;
+            crate::query::append(&mut url, "page-size", &page_size)
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -5717,8 +5717,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("page-size", &page_size))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_airports",

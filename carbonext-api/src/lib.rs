@@ -39,6 +39,7 @@ mod decimal;
 mod hook;
 mod open_enum;
 mod page;
+mod query;
 mod response;
 mod secret;
 mod timestamp;

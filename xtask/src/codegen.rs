@@ -136,6 +136,9 @@ pub fn generate(path: &Path) -> anyhow::Result<String> {
     let mut own_decode = OwnDecode::default();
     own_decode.visit_file_mut(&mut file);
     own_decode.verify()?;
+    let mut own_query = OwnQuery::default();
+    own_query.visit_file_mut(&mut file);
+    own_query.verify()?;
     file.items.push(success_statuses_item(&spec, &file)?);
     let pretty = prettyplease::unparse(&file);
     let formatted = rustfmt(&format!("{HEADER}\n{pretty}"))?;
@@ -382,6 +385,169 @@ impl VisitMut for OwnDecode {
     }
 }
 
+/// Writes query parameters into the URL text instead of one `RequestBuilder::query` per
+/// parameter.
+///
+/// progenitor (0.15) writes, in each operation's `send`:
+///
+/// ```text
+/// let url = format!("{}/v1/prices", client.baseurl,);
+/// let mut request = client.client.get(url)
+///     .query(&progenitor_client::QueryParam::new("vcu-amount", &vcu_amount))
+///     .build()?;
+/// ```
+///
+/// Each `.query` call runs serde's form serializer and re-serializes the parsed URL. This pass
+/// removes those calls and appends the same parameters, in the same order, to the URL text
+/// before it is parsed:
+///
+/// ```text
+/// let mut url = format!("{}/v1/prices", client.baseurl,);
+/// crate::query::append(&mut url, "vcu-amount", &vcu_amount).map_err(Error::InvalidRequest)?;
+/// let mut request = client.client.get(url).build()?;
+/// ```
+///
+/// `carbonext_api::query` encodes exactly as progenitor's `QueryParam` does for scalar values
+/// (its tests compare the two) and refuses the others. [`OwnQuery::verify`] fails the
+/// generation when a `.query(..)` call has another shape or no `let url` precedes it.
+#[derive(Default)]
+struct OwnQuery {
+    /// Parameters moved into the URL text.
+    moved: usize,
+    /// Blocks with query calls but no `let url = format!(..)` statement before them.
+    unmatched_blocks: usize,
+    /// `.query(..)` calls left because they do not have the expected shape.
+    unexpected_calls: usize,
+}
+
+impl OwnQuery {
+    fn verify(&self) -> anyhow::Result<()> {
+        if self.moved == 0 || self.unmatched_blocks != 0 || self.unexpected_calls != 0 {
+            bail!(
+                "the query pass moved {} parameters and found {} blocks without `let url` and \
+                 {} `.query(..)` calls of another shape: progenitor's output changed shape; \
+                 update OwnQuery in xtask/src/codegen.rs",
+                self.moved,
+                self.unmatched_blocks,
+                self.unexpected_calls
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Whether `stmt` is `let url = ...;` (the operation's URL text).
+fn declares_url(stmt: &syn::Stmt) -> bool {
+    matches!(stmt, syn::Stmt::Local(local)
+        if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "url"))
+}
+
+/// Takes the `.query(&progenitor_client::QueryParam::new("name", &value))` calls out of the
+/// method chains it visits, keeping `(name, value)` in the order the chain applied them.
+#[derive(Default)]
+struct TakeQueryCalls {
+    params: Vec<(syn::LitStr, syn::Ident)>,
+    unexpected: usize,
+}
+
+/// `("name", value)` when `arg` is `&progenitor_client::QueryParam::new("name", &value)`.
+fn query_param(arg: &syn::Expr) -> Option<(syn::LitStr, syn::Ident)> {
+    let syn::Expr::Reference(reference) = arg else {
+        return None;
+    };
+    let syn::Expr::Call(call) = &*reference.expr else {
+        return None;
+    };
+    let syn::Expr::Path(func) = &*call.func else {
+        return None;
+    };
+    let names: Vec<String> = func
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    if names != ["progenitor_client", "QueryParam", "new"] || call.args.len() != 2 {
+        return None;
+    }
+    let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Str(name),
+        ..
+    }) = &call.args[0]
+    else {
+        return None;
+    };
+    let syn::Expr::Reference(value) = &call.args[1] else {
+        return None;
+    };
+    let syn::Expr::Path(value) = &*value.expr else {
+        return None;
+    };
+    Some((name.clone(), value.path.get_ident()?.clone()))
+}
+
+impl VisitMut for TakeQueryCalls {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        syn::visit_mut::visit_expr_mut(self, expr);
+        if let syn::Expr::MethodCall(call) = expr {
+            if call.method != "query" {
+                return;
+            }
+            match (call.args.len(), call.args.first().and_then(query_param)) {
+                (1, Some(param)) => {
+                    self.params.push(param);
+                    *expr = (*call.receiver).clone();
+                }
+                _ => self.unexpected += 1,
+            }
+        }
+    }
+}
+
+impl VisitMut for OwnQuery {
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        syn::visit_mut::visit_block_mut(self, block);
+        let mut url_at = None;
+        let mut index = 0;
+        while index < block.stmts.len() {
+            if declares_url(&block.stmts[index]) {
+                url_at = Some(index);
+            }
+            let mut take = TakeQueryCalls::default();
+            take.visit_stmt_mut(&mut block.stmts[index]);
+            self.unexpected_calls += take.unexpected;
+            if take.params.is_empty() {
+                index += 1;
+                continue;
+            }
+            let Some(at) = url_at.filter(|&at| at < index) else {
+                self.unmatched_blocks += 1;
+                index += 1;
+                continue;
+            };
+            if let syn::Stmt::Local(local) = &mut block.stmts[at] {
+                if let syn::Pat::Ident(pat) = &mut local.pat {
+                    pat.mutability = Some(Default::default());
+                }
+            }
+            let appends: Vec<syn::Stmt> = take
+                .params
+                .iter()
+                .map(|(name, value)| {
+                    syn::parse_quote! {
+                        crate::query::append(&mut url, #name, &#value)
+                            .map_err(Error::InvalidRequest)?;
+                    }
+                })
+                .collect();
+            self.moved += appends.len();
+            let count = appends.len();
+            block.stmts.splice(at + 1..at + 1, appends);
+            index += count + 1;
+        }
+    }
+}
+
 /// Rewrites every multi-line `#[doc = "..."]` into one attribute per line.
 ///
 /// prettyplease prints a multi-line doc attribute as a `/** ... */` block, and rustfmt then
@@ -600,5 +766,49 @@ mod tests {
         pass.visit_file_mut(&mut file);
         let err = pass.verify().expect_err("no header map at all");
         assert!(err.to_string().contains("changed shape"), "{err}");
+    }
+
+    #[test]
+    fn query_calls_become_appends_to_the_url_text_in_order() {
+        let mut file: syn::File = syn::parse_str(
+            "fn send() {
+                let url = format!(\"{}/v1/prices\", client.baseurl,);
+                let mut request = client.client.get(url)
+                    .header(ACCEPT, json)
+                    .query(&progenitor_client::QueryParam::new(\"target-currency\", &target_currency))
+                    .query(&progenitor_client::QueryParam::new(\"vcu-amount\", &vcu_amount))
+                    .build()?;
+            }",
+        )
+        .unwrap();
+        let mut pass = OwnQuery::default();
+        pass.visit_file_mut(&mut file);
+        pass.verify().expect("the expected shape");
+        assert_eq!(pass.moved, 2);
+        let printed = print(&file)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let expected = "let mut url = format!(\"{}/v1/prices\", client.baseurl,); \
+            crate::query::append(&mut url, \"target-currency\", &target_currency) \
+            .map_err(Error::InvalidRequest)?; \
+            crate::query::append(&mut url, \"vcu-amount\", &vcu_amount) \
+            .map_err(Error::InvalidRequest)?; \
+            let mut request = client.client.get(url).header(ACCEPT, json).build()?;";
+        assert!(printed.contains(expected), "{printed}");
+    }
+
+    #[test]
+    fn a_query_call_of_another_shape_fails_the_generation() {
+        for body in [
+            "let url = format!(\"{}/x\", b); let r = c.get(url).query(&[(\"a\", 1)]).build()?;",
+            "let r = c.get(u).query(&progenitor_client::QueryParam::new(\"a\", &a)).build()?;",
+        ] {
+            let mut file: syn::File = syn::parse_str(&format!("fn send() {{ {body} }}")).unwrap();
+            let mut pass = OwnQuery::default();
+            pass.visit_file_mut(&mut file);
+            let err = pass.verify().expect_err("an unexpected shape");
+            assert!(err.to_string().contains("changed shape"), "{err}");
+        }
     }
 }
