@@ -59,6 +59,7 @@ pub struct ClientBuilder {
     outer: Vec<Arc<dyn RequestHook>>,
     inner: Vec<Arc<dyn RequestHook>>,
     body_limit: u64,
+    resend_after_401: bool,
 }
 
 impl ClientBuilder {
@@ -72,6 +73,7 @@ impl ClientBuilder {
             outer: Vec::new(),
             inner: Vec::new(),
             body_limit: carbonext_api::DEFAULT_BODY_LIMIT,
+            resend_after_401: true,
         }
     }
 
@@ -100,10 +102,18 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether the [`AuthHook`] sends a request again itself after a 401 (default `true`);
+    /// see [`AuthHook::resend_after_401`].
+    pub fn resend_after_401(mut self, resend: bool) -> Self {
+        self.resend_after_401 = resend;
+        self
+    }
+
     /// The client.
     pub fn build(self) -> carbonext_api::Client {
         let http = self.http.unwrap_or_else(default_api_http_client);
-        let auth: Arc<dyn RequestHook> = Arc::new(AuthHook::new(self.cache));
+        let auth: Arc<dyn RequestHook> =
+            Arc::new(AuthHook::new(self.cache).resend_after_401(self.resend_after_401));
         let hooks = self
             .outer
             .into_iter()
@@ -123,6 +133,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("outer_hooks", &self.outer.len())
             .field("inner_hooks", &self.inner.len())
             .field("body_limit", &self.body_limit)
+            .field("resend_after_401", &self.resend_after_401)
             .finish_non_exhaustive()
     }
 }

@@ -23,6 +23,9 @@ use crate::{AuthError, TokenCache};
 ///   after a delay carries a current token) and, when the API answers 401, drops the token
 ///   that request carried, gets a new one and sends the request **once** more. A second 401
 ///   is returned as it is; a request whose body cannot be replayed is not retried.
+///   With [`AuthHook::resend_after_401`]`(false)` it drops the rejected token the same way
+///   but returns the 401, for a caller that resends by building the request again (the
+///   `carbonext-domain` facade does): the hook then keeps no copy of the request.
 ///
 /// ```no_run
 /// use carbonext_api::{Client, Hooks};
@@ -37,12 +40,29 @@ use crate::{AuthError, TokenCache};
 #[derive(Clone, Debug)]
 pub struct AuthHook {
     cache: TokenCache,
+    resend_after_401: bool,
 }
 
 impl AuthHook {
     /// A hook using `cache` (which may be shared with other clients and hooks).
     pub fn new(cache: TokenCache) -> Self {
-        Self { cache }
+        Self {
+            cache,
+            resend_after_401: true,
+        }
+    }
+
+    /// Whether the hook itself sends a request again, with a new token, when the API answers
+    /// it 401 (default `true`).
+    ///
+    /// Either way a 401 drops the token the request carried from the cache, so the next
+    /// request gets a new one. With `false` the 401 response is returned, and the hook keeps
+    /// no replay copy of each request (a clone of its URL and headers, made before sending in
+    /// case a 401 comes back): for callers that resend after a 401 by building the request
+    /// again, as the `carbonext-domain` facade does.
+    pub fn resend_after_401(mut self, resend: bool) -> Self {
+        self.resend_after_401 = resend;
+        self
     }
 
     /// The cache this hook reads tokens from.
@@ -78,10 +98,16 @@ impl AuthHook {
                 if let Some(token) = &token {
                     carry(&mut request, token);
                 }
+                if !self.resend_after_401 {
+                    return self.send_without_replay(request, info, next).await;
+                }
                 let replay = replay_copy(&request);
                 let response = next.run(request, info).await?;
                 self.after_unauthorized(response, replay, info, next).await
             });
+        }
+        if !self.resend_after_401 {
+            return self.send_without_replay(request, info, next);
         }
         let replay = replay_copy(&request);
         let sent = next.run(request, info);
@@ -92,6 +118,31 @@ impl AuthHook {
             }
             // Boxed: only a 401 pays for the retry's future.
             Box::pin(self.after_unauthorized(response, replay, info, next)).await
+        })
+    }
+
+    /// Sends `request` as it is; when the API answers 401, drops the token it carried from
+    /// the cache and returns the 401 (see [`AuthHook::resend_after_401`]).
+    fn send_without_replay<'a>(
+        &'a self,
+        request: reqwest::Request,
+        info: &'a OperationInfo,
+        next: Next<'a>,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        let sent_with = request.headers().get(AUTHORIZATION).cloned();
+        let sent = next.run(request, info);
+        Box::pin(async move {
+            let response = sent.await?;
+            if response.status() == StatusCode::UNAUTHORIZED {
+                if let Some(value) = &sent_with {
+                    self.cache.invalidate_if_authorization(value);
+                }
+                tracing::debug!(
+                    operation_id = info.operation_id,
+                    "API answered 401; the access token it carried is dropped, the caller resends"
+                );
+            }
+            Ok(response)
         })
     }
 

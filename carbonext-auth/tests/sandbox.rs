@@ -127,6 +127,41 @@ async fn a_revoked_token_is_refreshed_once_and_the_call_succeeds() {
     );
 }
 
+#[tokio::test]
+async fn without_resend_a_401_is_returned_and_the_next_call_gets_a_new_token() {
+    let sandbox = sandbox().await;
+    let cache = TokenCache::builder(credentials(&sandbox), sandbox.token_url()).build();
+    let client = ClientBuilder::new(sandbox.api_url(), cache)
+        .resend_after_401(false)
+        .build();
+    client.get_price().send().await.expect("price");
+    let before = sandbox.counters();
+
+    sandbox.faults().revoke_all_tokens();
+    let refused = client
+        .get_price()
+        .send()
+        .await
+        .expect_err("the 401 is the caller's to handle");
+    assert_eq!(refused.status().map(|s| s.as_u16()), Some(401));
+    let after_401 = sandbox.counters();
+    assert_eq!(
+        after_401.operation("get_price") - before.operation("get_price"),
+        1,
+        "not resent by the hook"
+    );
+    assert_eq!(after_401.token_requests(), before.token_requests());
+
+    // The refused token was dropped: the caller's resend carries a new one.
+    client.get_price().send().await.expect("a new token");
+    let after = sandbox.counters();
+    assert_eq!(after.token_requests() - before.token_requests(), 1);
+    assert_eq!(
+        after.operation("get_price") - before.operation("get_price"),
+        2
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_calls_after_revocation_share_one_refresh() {
     let sandbox = sandbox().await;

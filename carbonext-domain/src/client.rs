@@ -48,6 +48,11 @@ struct Inner {
     prefetch: usize,
     /// Time limit of one attempt (request sent, answer read whole).
     timeout: Duration,
+    /// Whether an attempt answered 401 is sent again (built anew) once: set when the facade
+    /// built the client, whose auth hook then drops the rejected token and keeps no replay
+    /// copy of each request. A client given to [`Carbonext::from_client`] resends in its own
+    /// hook, if it has one.
+    resend_after_401: bool,
 }
 
 /// What [`Carbonext::place_order_once`] did.
@@ -153,12 +158,17 @@ impl CarbonextBuilder {
         let api = carbonext_auth::ClientBuilder::new(environment.api_url(), tokens.clone())
             .http_client(http)
             .body_limit(self.body_limit.unwrap_or(carbonext_api::DEFAULT_BODY_LIMIT))
+            // The facade resends after a 401 itself, by building the request again.
+            .resend_after_401(false)
             .build();
         let carbonext = Carbonext::from_client(api)
             .with_retry_policy(self.retry.unwrap_or_default())
             .with_prefetch(self.prefetch.unwrap_or(4))
             .with_timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT));
-        Ok(carbonext.rebuild(|inner| inner.tokens = Some(tokens)))
+        Ok(carbonext.rebuild(|inner| {
+            inner.tokens = Some(tokens);
+            inner.resend_after_401 = true;
+        }))
     }
 }
 
@@ -189,6 +199,7 @@ impl Carbonext {
                 retry: RetryPolicy::default(),
                 prefetch: 4,
                 timeout: DEFAULT_TIMEOUT,
+                resend_after_401: false,
             }),
         }
     }
@@ -216,6 +227,7 @@ impl Carbonext {
             retry: self.inner.retry.clone(),
             prefetch: self.inner.prefetch,
             timeout: self.inner.timeout,
+            resend_after_401: self.inner.resend_after_401,
         };
         change(&mut inner);
         Self {
@@ -246,8 +258,27 @@ impl Carbonext {
         &self.inner.api
     }
 
-    /// Runs one attempt within the facade's time limit.
-    async fn attempt<T, Fut>(&self, attempt: Fut) -> std::result::Result<T, AttemptError>
+    /// Runs one attempt (the request `make` builds) within the facade's time limit; when the
+    /// API answers it 401 and the facade built the client, sends a newly built request once
+    /// more (the auth hook has dropped the rejected token, so it carries a new one). A 401
+    /// means the request was not processed, so this holds for orders too.
+    async fn attempt<T, F, Fut>(&self, mut make: F) -> std::result::Result<T, AttemptError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
+    {
+        let first = self.timed(make()).await;
+        match first {
+            Err(AttemptError::Api(err)) if self.inner.resend_after_401 && unauthorized(&err) => {
+                tracing::debug!("API answered 401; sending again with a new access token");
+                self.timed(make()).await
+            }
+            first => first,
+        }
+    }
+
+    /// Runs `attempt` within the facade's time limit.
+    async fn timed<T, Fut>(&self, attempt: Fut) -> std::result::Result<T, AttemptError>
     where
         Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
     {
@@ -260,8 +291,9 @@ impl Carbonext {
 
     /// One attempt of a call that is never repeated (it creates something whose answer
     /// cannot be recovered).
-    async fn once<T, Fut>(&self, operation: &'static str, attempt: Fut) -> Result<T>
+    async fn once<T, F, Fut>(&self, operation: &'static str, attempt: F) -> Result<T>
     where
+        F: FnMut() -> Fut,
         Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
     {
         self.attempt(attempt)
@@ -283,7 +315,7 @@ impl Carbonext {
             // Boxed where it is made: the generated client's futures are nearly a kilobyte,
             // and every layer above (time limit, retry loop, the trait's boxed future) would
             // otherwise copy them whole as they move.
-            let err = match self.attempt(Box::pin(attempt())).await {
+            let err = match self.attempt(|| Box::pin(attempt())).await {
                 Ok(value) => return Ok(value),
                 Err(err) => err,
             };
@@ -327,8 +359,8 @@ impl Carbonext {
         let mut tries = 0;
         loop {
             tries += 1;
-            let sent = Box::pin(self.api().create_order().body(body.clone()).send());
-            let err = match self.attempt(sent).await {
+            let send = || Box::pin(self.api().create_order().body(body.clone()).send());
+            let err = match self.attempt(send).await {
                 Ok(created) => {
                     return Ok(PlacedOrder {
                         order: Order::from(created.into_inner()),
@@ -710,7 +742,9 @@ impl Accounts for Carbonext {
     async fn create_user(&self, user: NewUser) -> Result<User> {
         // Not retried: a lost answer could otherwise create the user twice.
         let created = self
-            .once("create_user", self.api().create_user().body(user).send())
+            .once("create_user", || {
+                self.api().create_user().body(user.clone()).send()
+            })
             .await?;
         Ok(created.into_inner())
     }
@@ -760,10 +794,9 @@ impl Accounts for Carbonext {
     async fn create_api_key(&self, key: NewApiKey) -> Result<NewApiKeySecret> {
         // Not retried: a lost answer would lose the secret, and a retry would create a second key.
         let created = self
-            .once(
-                "create_application",
-                self.api().create_application().body(key).send(),
-            )
+            .once("create_application", || {
+                self.api().create_application().body(key.clone()).send()
+            })
             .await?;
         Ok(created.into_inner())
     }
@@ -825,4 +858,9 @@ impl Accounts for Carbonext {
             .await?;
         Ok(filters.into_inner())
     }
+}
+
+/// Whether the API answered the attempt 401 (its token was refused).
+fn unauthorized(err: &carbonext_api::Error<ProblemDetails>) -> bool {
+    matches!(err, carbonext_api::Error::ErrorResponse(response) if response.status() == 401)
 }
