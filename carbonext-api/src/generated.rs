@@ -4143,11 +4143,13 @@ pub mod builder {
             } = self;
             let target_currency = target_currency.map_err(Error::InvalidRequest)?;
             let vcu_amount = vcu_amount.map_err(Error::InvalidRequest)?;
-            let mut url = format!("{}/v1/prices", client.baseurl,);
-            crate::query::append(&mut url, "target-currency", &target_currency)
+            let mut url =
+                crate::query::QueryUrl::new(format_args!("{}/v1/prices", client.baseurl,));
+            url.append("target-currency", &target_currency)
                 .map_err(Error::InvalidRequest)?;
-            crate::query::append(&mut url, "vcu-amount", &vcu_amount)
+            url.append("vcu-amount", &vcu_amount)
                 .map_err(Error::InvalidRequest)?;
+            let url = url.finish();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4249,13 +4251,16 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let page_size = page_size.map_err(Error::InvalidRequest)?;
             let sort_by = sort_by.map_err(Error::InvalidRequest)?;
-            let mut url = format!("{}/v1/orders", client.baseurl,);
-            crate::query::append(&mut url, "filter-by", &filter_by)
+            let mut url =
+                crate::query::QueryUrl::new(format_args!("{}/v1/orders", client.baseurl,));
+            url.append("filter-by", &filter_by)
                 .map_err(Error::InvalidRequest)?;
-            crate::query::append(&mut url, "page", &page).map_err(Error::InvalidRequest)?;
-            crate::query::append(&mut url, "page-size", &page_size)
+            url.append("page", &page).map_err(Error::InvalidRequest)?;
+            url.append("page-size", &page_size)
                 .map_err(Error::InvalidRequest)?;
-            crate::query::append(&mut url, "sort-by", &sort_by).map_err(Error::InvalidRequest)?;
+            url.append("sort-by", &sort_by)
+                .map_err(Error::InvalidRequest)?;
+            let url = url.finish();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4535,10 +4540,15 @@ pub mod builder {
             } = self;
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let start_date = start_date.map_err(Error::InvalidRequest)?;
-            let mut url = format!("{}/v1/customers/balance", client.baseurl,);
-            crate::query::append(&mut url, "endDate", &end_date).map_err(Error::InvalidRequest)?;
-            crate::query::append(&mut url, "startDate", &start_date)
+            let mut url = crate::query::QueryUrl::new(format_args!(
+                "{}/v1/customers/balance",
+                client.baseurl,
+            ));
+            url.append("endDate", &end_date)
                 .map_err(Error::InvalidRequest)?;
+            url.append("startDate", &start_date)
+                .map_err(Error::InvalidRequest)?;
+            let url = url.finish();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4640,13 +4650,16 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let page_size = page_size.map_err(Error::InvalidRequest)?;
             let sort_by = sort_by.map_err(Error::InvalidRequest)?;
-            let mut url = format!("{}/v1/invoices", client.baseurl,);
-            crate::query::append(&mut url, "filter-by", &filter_by)
+            let mut url =
+                crate::query::QueryUrl::new(format_args!("{}/v1/invoices", client.baseurl,));
+            url.append("filter-by", &filter_by)
                 .map_err(Error::InvalidRequest)?;
-            crate::query::append(&mut url, "page", &page).map_err(Error::InvalidRequest)?;
-            crate::query::append(&mut url, "page-size", &page_size)
+            url.append("page", &page).map_err(Error::InvalidRequest)?;
+            url.append("page-size", &page_size)
                 .map_err(Error::InvalidRequest)?;
-            crate::query::append(&mut url, "sort-by", &sort_by).map_err(Error::InvalidRequest)?;
+            url.append("sort-by", &sort_by)
+                .map_err(Error::InvalidRequest)?;
+            let url = url.finish();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4811,13 +4824,15 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let page_size = page_size.map_err(Error::InvalidRequest)?;
             let sort_by = sort_by.map_err(Error::InvalidRequest)?;
-            let mut url = format!("{}/v1/users", client.baseurl,);
-            crate::query::append(&mut url, "filter-by", &filter_by)
+            let mut url = crate::query::QueryUrl::new(format_args!("{}/v1/users", client.baseurl,));
+            url.append("filter-by", &filter_by)
                 .map_err(Error::InvalidRequest)?;
-            crate::query::append(&mut url, "page", &page).map_err(Error::InvalidRequest)?;
-            crate::query::append(&mut url, "page-size", &page_size)
+            url.append("page", &page).map_err(Error::InvalidRequest)?;
+            url.append("page-size", &page_size)
                 .map_err(Error::InvalidRequest)?;
-            crate::query::append(&mut url, "sort-by", &sort_by).map_err(Error::InvalidRequest)?;
+            url.append("sort-by", &sort_by)
+                .map_err(Error::InvalidRequest)?;
+            let url = url.finish();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4978,15 +4993,16 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let force_refresh = force_refresh.map_err(Error::InvalidRequest)?;
             let include_permissions = include_permissions.map_err(Error::InvalidRequest)?;
-            let mut url = format!(
+            let mut url = crate::query::QueryUrl::new(format_args!(
                 "{}/v1/users/{}",
                 client.baseurl,
                 encode_path(&id.to_string()),
-            );
-            crate::query::append(&mut url, "force-refresh", &force_refresh)
+            ));
+            url.append("force-refresh", &force_refresh)
                 .map_err(Error::InvalidRequest)?;
-            crate::query::append(&mut url, "include-permissions", &include_permissions)
+            url.append("include-permissions", &include_permissions)
                 .map_err(Error::InvalidRequest)?;
+            let url = url.finish();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -5238,13 +5254,18 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let page_size = page_size.map_err(Error::InvalidRequest)?;
             let sort_by = sort_by.map_err(Error::InvalidRequest)?;
-            let mut url = format!("{}/v1/customers/applications", client.baseurl,);
-            crate::query::append(&mut url, "filter-by", &filter_by)
+            let mut url = crate::query::QueryUrl::new(format_args!(
+                "{}/v1/customers/applications",
+                client.baseurl,
+            ));
+            url.append("filter-by", &filter_by)
                 .map_err(Error::InvalidRequest)?;
-            crate::query::append(&mut url, "page", &page).map_err(Error::InvalidRequest)?;
-            crate::query::append(&mut url, "page-size", &page_size)
+            url.append("page", &page).map_err(Error::InvalidRequest)?;
+            url.append("page-size", &page_size)
                 .map_err(Error::InvalidRequest)?;
-            crate::query::append(&mut url, "sort-by", &sort_by).map_err(Error::InvalidRequest)?;
+            url.append("sort-by", &sort_by)
+                .map_err(Error::InvalidRequest)?;
+            let url = url.finish();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -5332,9 +5353,13 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::NewApplication::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let mut url = format!("{}/v1/customers/applications", client.baseurl,);
-            crate::query::append(&mut url, "customer-id", &customer_id)
+            let mut url = crate::query::QueryUrl::new(format_args!(
+                "{}/v1/customers/applications",
+                client.baseurl,
+            ));
+            url.append("customer-id", &customer_id)
                 .map_err(Error::InvalidRequest)?;
+            let url = url.finish();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -5473,10 +5498,12 @@ pub mod builder {
             } = self;
             let page = page.map_err(Error::InvalidRequest)?;
             let page_size = page_size.map_err(Error::InvalidRequest)?;
-            let mut url = format!("{}/v1/permissions", client.baseurl,);
-            crate::query::append(&mut url, "page", &page).map_err(Error::InvalidRequest)?;
-            crate::query::append(&mut url, "page-size", &page_size)
+            let mut url =
+                crate::query::QueryUrl::new(format_args!("{}/v1/permissions", client.baseurl,));
+            url.append("page", &page).map_err(Error::InvalidRequest)?;
+            url.append("page-size", &page_size)
                 .map_err(Error::InvalidRequest)?;
+            let url = url.finish();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -5705,10 +5732,14 @@ pub mod builder {
             } = self;
             let page = page.map_err(Error::InvalidRequest)?;
             let page_size = page_size.map_err(Error::InvalidRequest)?;
-            let mut url = format!("{}/v1/calculators/airports", client.baseurl,);
-            crate::query::append(&mut url, "page", &page).map_err(Error::InvalidRequest)?;
-            crate::query::append(&mut url, "page-size", &page_size)
+            let mut url = crate::query::QueryUrl::new(format_args!(
+                "{}/v1/calculators/airports",
+                client.baseurl,
+            ));
+            url.append("page", &page).map_err(Error::InvalidRequest)?;
+            url.append("page-size", &page_size)
                 .map_err(Error::InvalidRequest)?;
+            let url = url.finish();
             #[allow(unused_mut)]
             let mut request = client
                 .client

@@ -3,8 +3,8 @@
 //! progenitor's generated operations add each query parameter with its own
 //! `RequestBuilder::query(&QueryParam::new(name, &value))` call: every call runs serde's
 //! form serializer over an adaptor and makes the `url::Url` re-serialize its query. `cargo xtask
-//! codegen` replaces those calls by [`append`], which writes `name=value` onto the URL text
-//! before reqwest parses it once. The encoding is the same `application/x-www-form-urlencoded`
+//! codegen` replaces those calls by [`QueryUrl::append`], which writes `name=value` onto the
+//! URL text before reqwest parses it once. The encoding is the same `application/x-www-form-urlencoded`
 //! one (`form_urlencoded::byte_serialize`, spaces as `+`); the tests check it against
 //! progenitor's own path for every kind of value this API's parameters take.
 //!
@@ -18,44 +18,68 @@ use std::fmt;
 
 use serde::ser::{self, Impossible, Serialize};
 
-/// Appends `name=value` to `url`'s query (with `?` before the first parameter and `&` before
-/// the next ones). A `None` value appends nothing.
+/// The URL text of a request being built, with its query.
 ///
-/// # Errors
-///
-/// A message naming the parameter when `value` is not a scalar (see the module's docs); `url`
-/// is then unchanged.
-pub fn append<T>(url: &mut String, name: &str, value: &T) -> Result<(), String>
-where
-    T: Serialize + ?Sized,
-{
-    value
-        .serialize(Param { url, name })
-        .map_err(|Unsupported(kind)| {
-            format!("query parameter `{name}`: {kind} cannot be written into a query string")
-        })
+/// The operation's path (base URL and path, neither of which has a query of its own: a base
+/// URL with a query would have the path written after it) is written once into a buffer with
+/// room for the query; each [`QueryUrl::append`] adds `?name=value` or `&name=value`, and
+/// [`QueryUrl::finish`] gives the text reqwest parses.
+pub(crate) struct QueryUrl {
+    text: String,
+    has_query: bool,
+}
+
+/// Bytes reserved for the URL text, so that most URLs with their query need no reallocation.
+const ROOM: usize = 128;
+
+impl QueryUrl {
+    /// The URL text `path` writes (`format_args!("{}/v1/prices", client.baseurl)`).
+    pub(crate) fn new(path: fmt::Arguments<'_>) -> Self {
+        let mut text = String::with_capacity(ROOM);
+        fmt::Write::write_fmt(&mut text, path).expect("a String accepts any text");
+        Self {
+            text,
+            has_query: false,
+        }
+    }
+
+    /// Appends `name=value` to the query. A `None` value appends nothing.
+    ///
+    /// # Errors
+    ///
+    /// A message naming the parameter when `value` is not a scalar (see the module's docs);
+    /// the URL is then unchanged.
+    pub(crate) fn append<T>(&mut self, name: &str, value: &T) -> Result<(), String>
+    where
+        T: Serialize + ?Sized,
+    {
+        value
+            .serialize(Param { url: self, name })
+            .map_err(|Unsupported(kind)| {
+                format!("query parameter `{name}`: {kind} cannot be written into a query string")
+            })
+    }
+
+    /// The URL text.
+    pub(crate) fn finish(self) -> String {
+        self.text
+    }
 }
 
 /// The one parameter being written.
 struct Param<'a> {
-    url: &'a mut String,
+    url: &'a mut QueryUrl,
     name: &'a str,
 }
 
 impl Param<'_> {
     fn write(self, value: &str) -> Result<(), Unsupported> {
-        let separator = if self.url.contains('?') {
-            '&'
-        } else {
-            // Room for this parameter and a few more: one allocation for the whole query.
-            self.url
-                .reserve(QUERY_ROOM.max(self.name.len() + value.len() + 2));
-            '?'
-        };
-        self.url.push(separator);
-        push_encoded(self.url, self.name);
-        self.url.push('=');
-        push_encoded(self.url, value);
+        let url = self.url;
+        url.text.push(if url.has_query { '&' } else { '?' });
+        url.has_query = true;
+        push_encoded(&mut url.text, self.name);
+        url.text.push('=');
+        push_encoded(&mut url.text, value);
         Ok(())
     }
 
@@ -63,9 +87,6 @@ impl Param<'_> {
         self.write(itoa::Buffer::new().format(value))
     }
 }
-
-/// Bytes reserved when the first parameter is written.
-const QUERY_ROOM: usize = 64;
 
 /// Writes `text` form-urlencoded.
 fn push_encoded(url: &mut String, text: &str) {
@@ -246,13 +267,15 @@ mod tests {
         builder.build().expect("a valid request").url().to_string()
     }
 
-    /// The URL [`append`] gives, as reqwest parses it.
+    /// The URL [`QueryUrl`] gives, as reqwest parses it.
     fn our_url(params: &[(&str, &dyn erased::Param)]) -> String {
-        let mut url = "http://127.0.0.1:1/v1/orders".to_owned();
+        let mut url = QueryUrl::new(format_args!("{}/v1/orders", "http://127.0.0.1:1"));
         for (name, value) in params {
             value.append_to(&mut url, name).expect("a scalar value");
         }
-        reqwest::Url::parse(&url).expect("a valid URL").to_string()
+        reqwest::Url::parse(&url.finish())
+            .expect("a valid URL")
+            .to_string()
     }
 
     /// Object-safe access to both encoders for values of different types.
@@ -265,7 +288,7 @@ mod tests {
                 builder: reqwest::RequestBuilder,
                 name: &str,
             ) -> reqwest::RequestBuilder;
-            fn append_to(&self, url: &mut String, name: &str) -> Result<(), String>;
+            fn append_to(&self, url: &mut super::QueryUrl, name: &str) -> Result<(), String>;
         }
 
         impl<T: Serialize> Param for T {
@@ -276,8 +299,8 @@ mod tests {
             ) -> reqwest::RequestBuilder {
                 builder.query(&progenitor_client::QueryParam::new(name, self))
             }
-            fn append_to(&self, url: &mut String, name: &str) -> Result<(), String> {
-                super::append(url, name, self)
+            fn append_to(&self, url: &mut super::QueryUrl, name: &str) -> Result<(), String> {
+                url.append(name, self)
             }
         }
     }
@@ -325,32 +348,36 @@ mod tests {
 
     #[test]
     fn none_writes_nothing_and_the_first_parameter_gets_the_question_mark() {
-        let mut url = "http://h/v1/x".to_owned();
-        append(&mut url, "a", &None::<u32>).unwrap();
-        assert_eq!(url, "http://h/v1/x");
-        append(&mut url, "b", &Some(1u32)).unwrap();
-        append(&mut url, "c", &Some("x y")).unwrap();
-        assert_eq!(url, "http://h/v1/x?b=1&c=x+y");
+        let mut url = QueryUrl::new(format_args!("{}/v1/x", "http://h"));
+        url.append("a", &None::<u32>).unwrap();
+        url.append("b", &Some(1u32)).unwrap();
+        url.append("c", &Some("x y")).unwrap();
+        assert_eq!(url.finish(), "http://h/v1/x?b=1&c=x+y");
+        let url = QueryUrl::new(format_args!("{}/v1/x", "http://h"));
+        assert_eq!(url.finish(), "http://h/v1/x");
     }
 
     #[test]
     fn non_scalar_values_are_refused_with_the_parameter_name_and_change_nothing() {
-        let mut url = "http://h/v1/x?a=1".to_owned();
-        for (value, kind) in [
-            (append(&mut url, "ids", &vec![1, 2]), "a list"),
+        let mut url = QueryUrl::new(format_args!("http://h/v1/x"));
+        url.append("a", &1).unwrap();
+        let refusals = [
+            (url.append("ids", &vec![1, 2]), "a list"),
             (
-                append(&mut url, "ratio", &Some(0.5f64)),
+                url.append("ratio", &Some(0.5f64)),
                 "a floating-point number",
             ),
             (
-                append(&mut url, "m", &std::collections::BTreeMap::from([(1, 2)])),
+                url.append("m", &std::collections::BTreeMap::from([(1, 2)])),
                 "a map",
             ),
-        ] {
-            let message = value.expect_err("not a scalar");
+            (url.append("big", &1u128), "a 128-bit integer"),
+        ];
+        for (refused, kind) in refusals {
+            let message = refused.expect_err("not a scalar");
             assert!(message.contains(kind), "{message}");
             assert!(message.starts_with("query parameter `"), "{message}");
         }
-        assert_eq!(url, "http://h/v1/x?a=1");
+        assert_eq!(url.finish(), "http://h/v1/x?a=1");
     }
 }

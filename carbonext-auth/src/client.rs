@@ -112,8 +112,11 @@ impl ClientBuilder {
     /// The client.
     pub fn build(self) -> carbonext_api::Client {
         let http = self.http.unwrap_or_else(default_api_http_client);
-        let auth: Arc<dyn RequestHook> =
-            Arc::new(AuthHook::new(self.cache).resend_after_401(self.resend_after_401));
+        let mut auth = AuthHook::new(self.cache).resend_after_401(self.resend_after_401);
+        if self.outer.is_empty() {
+            auth = auth.outermost();
+        }
+        let auth: Arc<dyn RequestHook> = Arc::new(auth);
         let hooks = self
             .outer
             .into_iter()

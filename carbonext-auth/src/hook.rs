@@ -19,8 +19,10 @@ use crate::{AuthError, TokenCache};
 ///   Operations the spec marks public (`security: []`: calculators, airports, resources,
 ///   allowed filters) never wait for a token: they carry the cached one if there is one, and
 ///   go without otherwise (should the API answer 401 after all, the retry below adds one).
-/// - `send` re-reads the cache right before sending (so a request replayed by an outer hook
-///   after a delay carries a current token) and, when the API answers 401, drops the token
+/// - `send` re-reads the cache right before sending, so that a request replayed by an outer
+///   hook after a delay carries a current token (a client from [`crate::ClientBuilder`]
+///   without outer hooks skips this: nothing can replay around its hook), and, when the API
+///   answers 401, drops the token
 ///   that request carried, gets a new one and sends the request **once** more. A second 401
 ///   is returned as it is; a request whose body cannot be replayed is not retried.
 ///   With [`AuthHook::resend_after_401`]`(false)` it drops the rejected token the same way
@@ -41,6 +43,10 @@ use crate::{AuthError, TokenCache};
 pub struct AuthHook {
     cache: TokenCache,
     resend_after_401: bool,
+    /// Whether `send` checks the request still carries the current token: only a hook placed
+    /// outside this one can send a request again later, so [`crate::ClientBuilder`] turns it
+    /// off when it has no outer hooks.
+    recheck_in_send: bool,
 }
 
 impl AuthHook {
@@ -49,7 +55,15 @@ impl AuthHook {
         Self {
             cache,
             resend_after_401: true,
+            recheck_in_send: true,
         }
+    }
+
+    /// For a hook no other hook wraps: `send` then sends the request as `prepare` signed it,
+    /// microseconds before, without reading the cache again.
+    pub(crate) fn outermost(mut self) -> Self {
+        self.recheck_in_send = false;
+        self
     }
 
     /// Whether the hook itself sends a request again, with a new token, when the API answers
@@ -83,11 +97,12 @@ impl AuthHook {
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
         // The current token, unless the request already carries it (the usual case: `prepare`
         // set it just before); read without cloning the token.
-        let current = !is_public(info)
-            && self
-                .cache
-                .with_fresh(|token| carry(&mut request, token))
-                .is_some();
+        let current = !self.recheck_in_send
+            || (!is_public(info)
+                && self
+                    .cache
+                    .with_fresh(|token| carry(&mut request, token))
+                    .is_some());
         if !current {
             return Box::pin(async move {
                 let token = if is_public(info) {

@@ -398,18 +398,20 @@ impl VisitMut for OwnDecode {
 /// ```
 ///
 /// Each `.query` call runs serde's form serializer and re-serializes the parsed URL. This pass
-/// removes those calls and appends the same parameters, in the same order, to the URL text
+/// removes those calls and writes the same parameters, in the same order, into the URL text
 /// before it is parsed:
 ///
 /// ```text
-/// let mut url = format!("{}/v1/prices", client.baseurl,);
-/// crate::query::append(&mut url, "vcu-amount", &vcu_amount).map_err(Error::InvalidRequest)?;
+/// let mut url = crate::query::QueryUrl::new(format_args!("{}/v1/prices", client.baseurl,));
+/// url.append("vcu-amount", &vcu_amount).map_err(Error::InvalidRequest)?;
+/// let url = url.finish();
 /// let mut request = client.client.get(url).build()?;
 /// ```
 ///
-/// `carbonext_api::query` encodes exactly as progenitor's `QueryParam` does for scalar values
-/// (its tests compare the two) and refuses the others. [`OwnQuery::verify`] fails the
-/// generation when a `.query(..)` call has another shape or no `let url` precedes it.
+/// `carbonext_api`'s `query` module encodes exactly as progenitor's `QueryParam` does for
+/// scalar values (its tests compare the two) and refuses the others. [`OwnQuery::verify`]
+/// fails the generation when a `.query(..)` call has another shape or no
+/// `let url = format!(..)` precedes it.
 #[derive(Default)]
 struct OwnQuery {
     /// Parameters moved into the URL text.
@@ -525,24 +527,35 @@ impl VisitMut for OwnQuery {
                 index += 1;
                 continue;
             };
-            if let syn::Stmt::Local(local) = &mut block.stmts[at] {
-                if let syn::Pat::Ident(pat) = &mut local.pat {
-                    pat.mutability = Some(Default::default());
+            let syn::Stmt::Local(local) = &block.stmts[at] else {
+                unreachable!("declares_url matched a `let`");
+            };
+            let format = match local.init.as_ref().map(|init| &*init.expr) {
+                Some(syn::Expr::Macro(call)) if call.mac.path.is_ident("format") => {
+                    call.mac.tokens.clone()
                 }
-            }
-            let appends: Vec<syn::Stmt> = take
+                _ => {
+                    self.unmatched_blocks += 1;
+                    index += 1;
+                    continue;
+                }
+            };
+            block.stmts[at] = syn::parse_quote! {
+                let mut url = crate::query::QueryUrl::new(format_args!(#format));
+            };
+            let mut statements: Vec<syn::Stmt> = take
                 .params
                 .iter()
                 .map(|(name, value)| {
                     syn::parse_quote! {
-                        crate::query::append(&mut url, #name, &#value)
-                            .map_err(Error::InvalidRequest)?;
+                        url.append(#name, &#value).map_err(Error::InvalidRequest)?;
                     }
                 })
                 .collect();
-            self.moved += appends.len();
-            let count = appends.len();
-            block.stmts.splice(at + 1..at + 1, appends);
+            self.moved += statements.len();
+            statements.push(syn::parse_quote! { let url = url.finish(); });
+            let count = statements.len();
+            block.stmts.splice(at + 1..at + 1, statements);
             index += count + 1;
         }
     }
@@ -789,11 +802,11 @@ mod tests {
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
-        let expected = "let mut url = format!(\"{}/v1/prices\", client.baseurl,); \
-            crate::query::append(&mut url, \"target-currency\", &target_currency) \
-            .map_err(Error::InvalidRequest)?; \
-            crate::query::append(&mut url, \"vcu-amount\", &vcu_amount) \
-            .map_err(Error::InvalidRequest)?; \
+        let expected = "let mut url = crate::query::QueryUrl::new( \
+            format_args!(\"{}/v1/prices\", client.baseurl,), ); \
+            url.append(\"target-currency\", &target_currency).map_err(Error::InvalidRequest)?; \
+            url.append(\"vcu-amount\", &vcu_amount).map_err(Error::InvalidRequest)?; \
+            let url = url.finish(); \
             let mut request = client.client.get(url).header(ACCEPT, json).build()?;";
         assert!(printed.contains(expected), "{printed}");
     }
