@@ -117,7 +117,7 @@ impl AuthHook {
                     return self.send_without_replay(request, info, next).await;
                 }
                 let replay = replay_copy(&request);
-                let response = next.run(request, info).await?;
+                let response = next.send(request, info).await?;
                 self.after_unauthorized(response, replay, info, next).await
             });
         }
@@ -125,7 +125,7 @@ impl AuthHook {
             return self.send_without_replay(request, info, next);
         }
         let replay = replay_copy(&request);
-        let sent = next.run(request, info);
+        let sent = next.send(request, info);
         Box::pin(async move {
             let response = sent.await?;
             if response.status() != StatusCode::UNAUTHORIZED {
@@ -145,7 +145,7 @@ impl AuthHook {
         next: Next<'a>,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
         let sent_with = request.headers().get(AUTHORIZATION).cloned();
-        let sent = next.run(request, info);
+        let sent = next.send(request, info);
         Box::pin(async move {
             let response = sent.await?;
             if response.status() == StatusCode::UNAUTHORIZED {
@@ -207,7 +207,7 @@ impl AuthHook {
         );
         set_bearer(&mut replay, &fresh);
         drop(response);
-        next.run(replay, info).await
+        next.send(replay, info).await
     }
 }
 
