@@ -262,27 +262,38 @@ impl Carbonext {
     /// API answers it 401 and the facade built the client, sends a newly built request once
     /// more (the auth hook has dropped the rejected token, so it carries a new one). A 401
     /// means the request was not processed, so this holds for orders too.
-    async fn attempt<T, F, Fut>(&self, mut make: F) -> std::result::Result<T, AttemptError>
+    ///
+    /// `now` is the current time, which the caller has read already.
+    async fn attempt<T, F, Fut>(
+        &self,
+        now: Instant,
+        mut make: F,
+    ) -> std::result::Result<T, AttemptError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
     {
-        let first = self.timed(make()).await;
+        let first = self.timed(now, make()).await;
         match first {
             Err(AttemptError::Api(err)) if self.inner.resend_after_401 && unauthorized(&err) => {
                 tracing::debug!("API answered 401; sending again with a new access token");
-                self.timed(make()).await
+                self.timed(Instant::now(), make()).await
             }
             first => first,
         }
     }
 
-    /// Runs `attempt` within the facade's time limit.
-    async fn timed<T, Fut>(&self, attempt: Fut) -> std::result::Result<T, AttemptError>
+    /// Runs `attempt`, started at `now`, within the facade's time limit.
+    async fn timed<T, Fut>(
+        &self,
+        now: Instant,
+        attempt: Fut,
+    ) -> std::result::Result<T, AttemptError>
     where
         Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
     {
-        match tokio::time::timeout(self.inner.timeout, attempt).await {
+        let deadline = tokio::time::Instant::from_std(now) + self.inner.timeout;
+        match tokio::time::timeout_at(deadline, attempt).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(err)) => Err(AttemptError::Api(Box::new(err))),
             Err(_) => Err(AttemptError::TimedOut(self.inner.timeout)),
@@ -296,7 +307,7 @@ impl Carbonext {
         F: FnMut() -> Fut,
         Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
     {
-        self.attempt(attempt)
+        self.attempt(Instant::now(), attempt)
             .await
             .map_err(|err| err.into_error(operation))
     }
@@ -312,10 +323,11 @@ impl Carbonext {
         let mut tries = 0;
         loop {
             tries += 1;
+            let now = if tries == 1 { started } else { Instant::now() };
             // Boxed where it is made: the generated client's futures are nearly a kilobyte,
             // and every layer above (time limit, retry loop, the trait's boxed future) would
             // otherwise copy them whole as they move.
-            let err = match self.attempt(|| Box::pin(attempt())).await {
+            let err = match self.attempt(now, || Box::pin(attempt())).await {
                 Ok(value) => return Ok(value),
                 Err(err) => err,
             };
@@ -360,7 +372,7 @@ impl Carbonext {
         loop {
             tries += 1;
             let send = || Box::pin(self.api().create_order().body(body.clone()).send());
-            let err = match self.attempt(send).await {
+            let err = match self.attempt(Instant::now(), send).await {
                 Ok(created) => {
                     return Ok(PlacedOrder {
                         order: Order::from(created.into_inner()),
