@@ -350,6 +350,18 @@ impl Sandbox {
         self.state.store.lock().issued_tokens.to_vec()
     }
 
+    /// How many access tokens the API accepts now (issued, not expired, not revoked). Expired
+    /// ones are dropped when they are presented or when a new token is issued.
+    pub fn live_tokens(&self) -> usize {
+        let now = self.state.store.clock.now();
+        let state = self.state.store.lock();
+        state
+            .tokens
+            .values()
+            .filter(|grant| grant.expires_at > now)
+            .count()
+    }
+
     /// Moves the sandbox clock forward (token expiry, cancellation window, `createdAt`).
     pub fn advance_clock(&self, by: Duration) {
         self.state.store.clock.advance(by);

@@ -125,6 +125,27 @@ async fn expired_token_is_401_with_challenge_and_counted() {
 }
 
 #[tokio::test]
+async fn expired_tokens_do_not_accumulate_in_the_live_set() {
+    let sandbox = carbonext_sandbox::Sandbox::builder()
+        .token_lifetime(Duration::from_secs(60))
+        .start()
+        .await
+        .unwrap();
+    for _ in 0..20 {
+        let caller = Caller::seeded(&sandbox).await;
+        assert_eq!(caller.get("/v1/customers/balance").await.status, 200);
+        sandbox.advance_clock(Duration::from_secs(61));
+    }
+    assert_eq!(sandbox.live_tokens(), 0);
+    // What the store holds: the Debug output counts the entries it keeps.
+    let fresh = Caller::seeded(&sandbox).await;
+    assert_eq!(fresh.get("/v1/customers/balance").await.status, 200);
+    assert_eq!(sandbox.live_tokens(), 1);
+    let debug = format!("{sandbox:?}");
+    assert!(debug.contains("1 live, redacted"), "{debug}");
+}
+
+#[tokio::test]
 async fn set_token_lifetime_changes_expires_in_of_new_tokens() {
     let sandbox = common::sandbox().await;
     sandbox.faults().set_token_lifetime(Duration::from_secs(5));
