@@ -273,8 +273,13 @@ impl NoApiVersion {
 
 /// Whether `stmt` is `let mut header_map = ...;`.
 fn declares_header_map(stmt: &syn::Stmt) -> bool {
+    declares(stmt, HEADER_MAP)
+}
+
+/// Whether `stmt` is `let [mut] <name> = ...;`.
+fn declares(stmt: &syn::Stmt, name: &str) -> bool {
     matches!(stmt, syn::Stmt::Local(local)
-        if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == HEADER_MAP))
+        if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == name))
 }
 
 /// Whether `stmt` is `header_map.append(..)`; `Some(true)` when it appends `api-version`.
@@ -440,8 +445,7 @@ impl OwnQuery {
 
 /// Whether `stmt` is `let url = ...;` (the operation's URL text).
 fn declares_url(stmt: &syn::Stmt) -> bool {
-    matches!(stmt, syn::Stmt::Local(local)
-        if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "url"))
+    declares(stmt, "url")
 }
 
 /// Takes the `.query(&progenitor_client::QueryParam::new("name", &value))` calls out of the
