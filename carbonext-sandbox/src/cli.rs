@@ -65,6 +65,10 @@ pub struct ServeArgs {
     /// Store a share of created orders, then close the connection without a response.
     #[arg(long, value_name = "SHARE")]
     pub drop_after_commit: Option<f64>,
+    /// Refuse the next N tokens issued with 401 when they are used, as if revoked (`all`: every
+    /// token from now on). `1` makes a client's first call fail with 401 and its new token work.
+    #[arg(long, value_name = "N|all", value_parser = parse_revoke_on_issue)]
+    pub revoke_on_issue: Option<u64>,
     /// Print one JSON line (apiUrl, tokenUrl, customerId, clientId, clientSecret, ...)
     /// instead of the human-readable banner.
     #[arg(long)]
@@ -104,6 +108,15 @@ fn parse_share(text: &str) -> Result<f64, String> {
     }
 }
 
+/// `N` or `all` (every token from now on: `u64::MAX`).
+fn parse_revoke_on_issue(text: &str) -> Result<u64, String> {
+    if text == "all" {
+        return Ok(u64::MAX);
+    }
+    text.parse()
+        .map_err(|_| format!("`{text}`: expected a number of tokens or `all`"))
+}
+
 impl ServeArgs {
     /// Starts a sandbox with these options (faults applied), without printing anything.
     pub async fn start(&self) -> std::io::Result<Sandbox> {
@@ -122,6 +135,7 @@ impl ServeArgs {
             rate_limit: self.rate_limit,
             drop_before_handler: self.drop_before_handler,
             drop_after_commit: self.drop_after_commit,
+            revoke_on_issue: self.revoke_on_issue,
             ..FaultSettings::default()
         });
         Ok(sandbox)
@@ -177,5 +191,44 @@ pub async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {}
         () = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn serve_args(args: &[&str]) -> Result<ServeArgs, clap::Error> {
+        Cli::try_parse_from(std::iter::once("carbonext-sandbox").chain(args.iter().copied()))
+            .map(|cli| cli.serve)
+    }
+
+    #[tokio::test]
+    async fn revoke_on_issue_is_applied_to_the_started_sandbox() {
+        for (value, expected) in [("1", 1), ("all", u64::MAX)] {
+            let args = serve_args(&["--port", "0", "--revoke-on-issue", value]).unwrap();
+            let sandbox = args.start().await.unwrap();
+            assert_eq!(sandbox.faults().settings().revoke_on_issue, Some(expected));
+        }
+        let sandbox = serve_args(&["--port", "0"]).unwrap().start().await.unwrap();
+        assert_eq!(sandbox.faults().settings().revoke_on_issue, None);
+    }
+
+    #[test]
+    fn revoke_on_issue_refuses_other_words() {
+        let err = serve_args(&["--revoke-on-issue", "some"]).expect_err("not a count");
+        assert!(
+            err.to_string()
+                .contains("expected a number of tokens or `all`"),
+            "{err}"
+        );
     }
 }
