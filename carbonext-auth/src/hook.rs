@@ -84,11 +84,12 @@ impl AuthHook {
         &self.cache
     }
 
-    /// Sends `request` with the current token; on 401, [`AuthHook::after_unauthorized`].
+    /// Sends `request` with the current token; on 401, [`AuthHook::after_unauthorized`] (or,
+    /// without resending, [`AuthHook::send_without_replay`]).
     ///
     /// On a warm cache everything up to sending happens here, synchronously, so the future
-    /// holds only what it needs across the exchange (the pending send and the replay copy),
-    /// not the request as well.
+    /// holds only what it needs across the exchange (the pending send and, when this hook
+    /// resends, the replay copy), not the request as well.
     fn send_current<'a>(
         &'a self,
         mut request: reqwest::Request,
@@ -96,7 +97,8 @@ impl AuthHook {
         next: Next<'a>,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
         // The current token, unless the request already carries it (the usual case: `prepare`
-        // set it just before); read without cloning the token.
+        // set it just before); read without cloning the token. Not read again when nothing
+        // wraps this hook: then nothing can have held the request since `prepare`.
         let current = !self.recheck_in_send
             || (!is_public(info)
                 && self
