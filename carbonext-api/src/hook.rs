@@ -52,6 +52,7 @@
 //! [`types::ProblemDetails`]: crate::types::ProblemDetails
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -63,7 +64,6 @@ use futures::future::{BoxFuture, Either};
 use futures::{Stream, StreamExt};
 use progenitor_client::ClientInfo;
 use reqwest::ResponseBuilderExt;
-use std::future::Future;
 use tracing::Instrument;
 
 pub use progenitor_client::OperationInfo;

@@ -21,13 +21,13 @@ use crate::{AuthError, TokenCache};
 ///   go without otherwise (should the API answer 401 after all, the retry below adds one).
 /// - `send` re-reads the cache right before sending, so that a request replayed by an outer
 ///   hook after a delay carries a current token (a client from [`crate::ClientBuilder`]
-///   without outer hooks skips this: nothing can replay around its hook), and, when the API
-///   answers 401, drops the token
-///   that request carried, gets a new one and sends the request **once** more. A second 401
-///   is returned as it is; a request whose body cannot be replayed is not retried.
-///   With [`AuthHook::resend_after_401`]`(false)` it drops the rejected token the same way
-///   but returns the 401, for a caller that resends by building the request again (the
-///   `carbonext-domain` facade does): the hook then keeps no copy of the request.
+///   without outer hooks skips this: nothing can replay around its hook).
+/// - When the API answers 401, `send` drops the token that request carried, gets a new one
+///   and sends the request **once** more. A second 401 is returned as it is; a request whose
+///   body cannot be replayed is not retried. With [`AuthHook::resend_after_401`]`(false)` it
+///   drops the rejected token the same way but returns the 401, for a caller that resends by
+///   building the request again (the `carbonext-domain` facade does): the hook then keeps no
+///   copy of the request.
 ///
 /// ```no_run
 /// use carbonext_api::{Client, Hooks};

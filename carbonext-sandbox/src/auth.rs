@@ -113,12 +113,11 @@ pub async fn token(State(app): State<AppState>, headers: HeaderMap, body: Bytes)
         );
     }
     let access_token = new_token();
-    let expires_at = app.store.clock.now()
-        + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::MAX);
+    let now = app.store.clock.now();
+    let expires_at = now + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::MAX);
     state.issued_tokens.record(&access_token);
     // Expired tokens leave the live set when a new one is issued (besides when they are
     // presented), so a long-running sandbox keeps no more live tokens than one lifetime issues.
-    let now = app.store.clock.now();
     state.tokens.retain(|_, grant| grant.expires_at > now);
     // A token revoked on issue is answered as usual but never becomes live.
     if !app.faults.revokes_on_issue() {
