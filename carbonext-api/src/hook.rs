@@ -224,6 +224,7 @@ pub struct Next<'a> {
 
 impl<'a> Next<'a> {
     /// Sends `request` through the remaining hooks and then over HTTP.
+    #[inline]
     pub fn run(
         self,
         request: reqwest::Request,
@@ -237,6 +238,7 @@ impl<'a> Next<'a> {
 
     /// Like [`Next::run`], without boxing the HTTP client's future when no hook remains: for
     /// hooks that await the answer themselves (one allocation less per request).
+    #[inline]
     pub fn send(
         self,
         request: reqwest::Request,
@@ -360,42 +362,61 @@ impl progenitor_client::ClientHooks<Hooks> for Client {
         Ok(())
     }
 
-    // A plain `fn` returning an `async move` block rather than an `async fn` (which keeps its
-    // arguments twice, rust-lang/rust#62958), with every local that is not needed across an
-    // `.await` scoped out of the way: this future is part of every operation's, and the
-    // facade boxes that per call.
-    fn exec<'s, 'i>(
-        &'s self,
+    async fn exec(
+        &self,
         request: reqwest::Request,
-        info: &'i OperationInfo,
-    ) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + use<'s, 'i> {
-        // Boxed until the hooks take it: a request held by value would keep its room in this
-        // future for the whole call.
-        let request = Box::new(request);
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.exec_hooked(request, info).await
+    }
+}
+
+impl Client {
+    /// Steps 2 to 5 of the module docs for `request`: what every generated operation runs
+    /// after [`ClientHooks::pre`](progenitor_client::ClientHooks::pre) (`cargo xtask codegen`
+    /// calls this instead of `ClientHooks::exec`, which runs it too).
+    ///
+    /// One lifetime for the client and the operation's info, unlike `ClientHooks::exec`, so
+    /// that the hooks can be called before the returned future is, and the request need not
+    /// be held (or boxed) in it. This future is part of every operation's, and the facade
+    /// boxes that per call: a plain `fn` returning an `async move` block rather than an
+    /// `async fn` (which keeps its arguments twice, rust-lang/rust#62958).
+    pub(crate) fn exec_hooked<'a>(
+        &'a self,
+        request: reqwest::Request,
+        info: &'a OperationInfo,
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a {
+        // The hooks are called here, not in the returned future: the request goes straight
+        // down the chain instead of being kept in this future until its first poll. Every
+        // caller awaits this future at once, so nothing happens earlier than it would inside.
+        //
+        // No span at all unless a subscriber was ever set: a disabled span still costs its
+        // fields' recording (for `log`'s sake) on every request.
+        let span = if tracing::dispatcher::has_been_set() {
+            tracing::debug_span!(
+                "carbonext.request",
+                operation_id = info.operation_id,
+                method = %request.method(),
+                path = request.url().path(),
+                status = tracing::field::Empty,
+                duration_ms = tracing::field::Empty,
+            )
+        } else {
+            tracing::Span::none()
+        };
+        // Nobody listens for the span: no instrumented future, no clock reads.
+        let started = (!span.is_disabled()).then(Instant::now);
+        let sent = Next {
+            http: self.client(),
+            rest: &self.inner().chain,
+        }
+        .send(request, info);
+        let sent = match started {
+            None => Ok(sent),
+            // Boxed, like the error path: only calls someone traces pay for it.
+            Some(started) => Err(Box::pin(self.traced(sent, info, span, started))),
+        };
         async move {
-            let sent = {
-                let span = tracing::debug_span!(
-                    "carbonext.request",
-                    operation_id = info.operation_id,
-                    method = %request.method(),
-                    path = request.url().path(),
-                    status = tracing::field::Empty,
-                    duration_ms = tracing::field::Empty,
-                );
-                // Nobody listens for the span: no instrumented future, no clock reads.
-                let traced = !span.is_disabled();
-                let started = traced.then(Instant::now);
-                let sent = Next {
-                    http: self.client(),
-                    rest: &self.inner().chain,
-                }
-                .send(*request, info);
-                match started {
-                    None => Ok(sent),
-                    // Boxed, like the error path: only calls someone traces pay for it.
-                    Some(started) => Err(Box::pin(self.traced(sent, info, span, started))),
-                }
-            };
             let sent = match sent {
                 Ok(sent) => sent,
                 Err(traced) => return traced.await,
@@ -413,9 +434,7 @@ impl progenitor_client::ClientHooks<Hooks> for Client {
             Ok(reading.await)
         }
     }
-}
 
-impl Client {
     /// `exec` for a request someone traces: the request's span records its status and
     /// duration.
     async fn traced(

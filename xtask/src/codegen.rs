@@ -7,13 +7,21 @@
 //! Besides progenitor's output, `generated.rs` ends with `SUCCESS_STATUSES`, the documented
 //! success status of each operation (read from the spec), so `--check` covers it too.
 //!
-//! Three passes edit progenitor's syntax tree before it is printed: multi-line doc
-//! attributes are split into one per line (`LineDocs`); the `api-version` header progenitor
-//! adds to every request is not built (`NoApiVersion`): the Carbonext API documents no such
-//! header, and building, merging and dropping a header map per request is measurable work;
-//! and responses are read by `carbonext_api`'s own `response::decode` instead of
-//! `ResponseValue::from_response` (`OwnDecode`): same result and errors, without copying
-//! the headers and with a future a third the size, which every call carries.
+//! Five passes edit progenitor's syntax tree before it is printed:
+//! - multi-line doc attributes are split into one per line (`LineDocs`);
+//! - the `api-version` header progenitor adds to every request is not built
+//!   (`NoApiVersion`): the Carbonext API documents no such header, and building, merging and
+//!   dropping a header map per request is measurable work;
+//! - responses are read by `carbonext_api`'s own `response::decode` instead of
+//!   `ResponseValue::from_response` (`OwnDecode`): same result and errors, without copying
+//!   the headers and with a future a third the size, which every call carries;
+//! - query parameters are written into the URL text by `carbonext_api`'s `QueryUrl`
+//!   instead of one `RequestBuilder::query` per parameter (`OwnQuery`);
+//! - requests go through the hook chain by `Client::exec_hooked` instead of
+//!   `ClientHooks::exec` (`OwnExec`), which can hand the request to the hooks at once.
+//!
+//! The last four check they found what they expect and fail the generation otherwise, so a new
+//! progenitor cannot silently undo one.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -139,6 +147,9 @@ pub fn generate(path: &Path) -> anyhow::Result<String> {
     let mut own_query = OwnQuery::default();
     own_query.visit_file_mut(&mut file);
     own_query.verify()?;
+    let mut own_exec = OwnExec::default();
+    own_exec.visit_file_mut(&mut file);
+    own_exec.verify()?;
     file.items.push(success_statuses_item(&spec, &file)?);
     let pretty = prettyplease::unparse(&file);
     let formatted = rustfmt(&format!("{HEADER}\n{pretty}"))?;
@@ -385,6 +396,61 @@ impl VisitMut for OwnDecode {
             .collect();
         if names.ends_with(&["ResponseValue".to_owned(), "from_response".to_owned()]) {
             func.path = syn::parse_quote!(crate::response::decode);
+            self.replaced += 1;
+        }
+    }
+}
+
+/// Sends each operation's request with `Client::exec_hooked` instead of progenitor's
+/// `ClientHooks::exec`.
+///
+/// progenitor (0.15) writes `let result = client.exec(request, &info).await;` in each
+/// operation's `send`. The trait method's signature gives the client and the operation's info
+/// two unrelated lifetimes, so its future cannot hold the hook chain's future (which borrows
+/// both) unless the chain is called from inside it, with the request kept in the future
+/// until then. `exec_hooked` borrows both for one lifetime and calls the hooks before
+/// returning its future. [`OwnExec::verify`] fails when not every operation's call was found.
+#[derive(Default)]
+struct OwnExec {
+    /// `OperationInfo { .. }` values built (one per operation).
+    operations: usize,
+    /// `.exec(request, &info)` calls renamed.
+    replaced: usize,
+}
+
+impl OwnExec {
+    fn verify(&self) -> anyhow::Result<()> {
+        if self.replaced == 0 || self.replaced != self.operations {
+            bail!(
+                "the exec pass renamed {} `.exec(request, &info)` calls in {} operations: \
+                 progenitor's output changed shape; update OwnExec in xtask/src/codegen.rs",
+                self.replaced,
+                self.operations
+            );
+        }
+        Ok(())
+    }
+}
+
+impl VisitMut for OwnExec {
+    fn visit_expr_struct_mut(&mut self, expr: &mut syn::ExprStruct) {
+        syn::visit_mut::visit_expr_struct_mut(self, expr);
+        if expr.path.is_ident("OperationInfo") {
+            self.operations += 1;
+        }
+    }
+
+    fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+        syn::visit_mut::visit_expr_method_call_mut(self, call);
+        if call.method != "exec" || call.args.len() != 2 {
+            return;
+        }
+        let (request, info) = (&call.args[0], &call.args[1]);
+        if matches!(request, syn::Expr::Path(p) if p.path.is_ident("request"))
+            && matches!(info, syn::Expr::Reference(r)
+                if matches!(&*r.expr, syn::Expr::Path(p) if p.path.is_ident("info")))
+        {
+            call.method = syn::Ident::new("exec_hooked", call.method.span());
             self.replaced += 1;
         }
     }
@@ -823,6 +889,46 @@ mod tests {
         ] {
             let mut file: syn::File = syn::parse_str(&format!("fn send() {{ {body} }}")).unwrap();
             let mut pass = OwnQuery::default();
+            pass.visit_file_mut(&mut file);
+            let err = pass.verify().expect_err("an unexpected shape");
+            assert!(err.to_string().contains("changed shape"), "{err}");
+        }
+    }
+
+    #[test]
+    fn every_operations_exec_call_goes_to_exec_hooked() {
+        let mut file: syn::File = syn::parse_str(
+            "fn send() {
+                let info = OperationInfo { operation_id: \"get_price\" };
+                client.pre(&mut request, &info).await?;
+                let result = client.exec(request, &info).await;
+                client.post(&result, &info).await?;
+            }",
+        )
+        .unwrap();
+        let mut pass = OwnExec::default();
+        pass.visit_file_mut(&mut file);
+        pass.verify().expect("the expected shape");
+        let printed = print(&file);
+        assert!(
+            printed.contains("let result = client.exec_hooked(request, &info).await;"),
+            "{printed}"
+        );
+        assert!(
+            printed.contains("client.pre(&mut request, &info)"),
+            "{printed}"
+        );
+    }
+
+    #[test]
+    fn an_operation_without_the_expected_exec_call_fails_the_generation() {
+        for body in [
+            "let info = OperationInfo { operation_id: \"a\" }; let r = client.exec(req, &info);",
+            "let info = OperationInfo { operation_id: \"a\" }; let r = client.send(request);",
+            "let r = client.get(url).build()?;",
+        ] {
+            let mut file: syn::File = syn::parse_str(&format!("fn send() {{ {body} }}")).unwrap();
+            let mut pass = OwnExec::default();
             pass.visit_file_mut(&mut file);
             let err = pass.verify().expect_err("an unexpected shape");
             assert!(err.to_string().contains("changed shape"), "{err}");
