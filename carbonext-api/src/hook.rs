@@ -1,15 +1,16 @@
 //! The client's one extension point: [`RequestHook`]s, run for every request.
 //!
 //! The generated [`Client`] holds a [`Hooks`] value. Every operation goes through this crate's
-//! implementation of progenitor's `ClientHooks` for `Client`, which
+//! implementation of progenitor's `ClientHooks` for `Client` (its `pre`, then the crate's own
+//! `exec_hooked`, which its `exec` runs too), which
 //!
 //! 1. lets each hook [`prepare`](RequestHook::prepare) the request
 //!    (authentication adds its `Authorization` header here; a failure ends the call with
 //!    `Error::Custom` before anything is sent);
 //! 2. passes the request down the chain of [`send`](RequestHook::send)s, the last of which is
 //!    the `reqwest::Client` itself (authentication retries once on 401 here);
-//! 3. records a `tracing` debug span per request: operation id, method, path, status, duration —
-//!    never headers, query strings or bodies;
+//! 3. records a `tracing` debug span per request once a `tracing` subscriber has been set:
+//!    operation id, method, path, status, duration — never headers, query strings or bodies;
 //! 4. makes every 4xx/5xx answer decodable as [`types::ProblemDetails`]: a body that is not
 //!    problem details (empty, HTML from a proxy, plain text) is replaced by
 //!    `{"type": "about:blank", "title": <reason phrase>, "status": <status>, "detail": <excerpt>}`
