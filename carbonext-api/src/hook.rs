@@ -427,10 +427,7 @@ impl Client {
                     Checked::Ready(response) => return Ok(response),
                     Checked::Pending(reading) => reading,
                 },
-                Err(err) => {
-                    tracing::debug!(error = %err, "request failed");
-                    return Err(err);
-                }
+                Err(err) => return Err(failed(err)),
             };
             Ok(reading.await)
         }
@@ -478,6 +475,14 @@ impl Client {
             Checked::Ready(limit_body(response, self.inner().body_limit))
         }
     }
+}
+
+/// Logs a request that got no response; out of line, as no successful call runs it.
+#[cold]
+#[inline(never)]
+fn failed(err: reqwest::Error) -> reqwest::Error {
+    tracing::debug!(error = %err, "request failed");
+    err
 }
 
 /// What [`Client::checked`] made of a response: ready, or to be read first (error bodies).

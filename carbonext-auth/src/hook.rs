@@ -153,16 +153,24 @@ impl AuthHook {
         Box::pin(async move {
             let response = sent.await?;
             if response.status() == StatusCode::UNAUTHORIZED {
-                if let Some(value) = &sent_with {
-                    self.cache.invalidate_if_authorization(value);
-                }
-                tracing::debug!(
-                    operation_id = info.operation_id,
-                    "API answered 401; the access token it carried is dropped, the caller resends"
-                );
+                self.refused(sent_with.as_ref(), info);
             }
             Ok(response)
         })
+    }
+
+    /// The API answered 401 to a request that carried `sent_with`: that token is dropped from
+    /// the cache, and the caller resends. Out of line: no successful call runs this code.
+    #[cold]
+    #[inline(never)]
+    fn refused(&self, sent_with: Option<&reqwest::header::HeaderValue>, info: &OperationInfo) {
+        if let Some(value) = sent_with {
+            self.cache.invalidate_if_authorization(value);
+        }
+        tracing::debug!(
+            operation_id = info.operation_id,
+            "API answered 401; the access token it carried is dropped, the caller resends"
+        );
     }
 
     /// `response` unless it is a 401 that a new token may fix: then drops the token the

@@ -273,14 +273,23 @@ impl Carbonext {
         F: FnMut() -> Fut,
         Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
     {
-        let first = self.timed(now, make()).await;
-        match first {
+        match self.timed(now, make()).await {
+            // Boxed: only a 401 pays for the second attempt's future.
             Err(AttemptError::Api(err)) if self.inner.resend_after_401 && unauthorized(&err) => {
-                tracing::debug!("API answered 401; sending again with a new access token");
-                self.timed(Instant::now(), make()).await
+                Box::pin(self.resend(make)).await
             }
             first => first,
         }
+    }
+
+    /// The second send of [`Carbonext::attempt`], after a 401.
+    async fn resend<T, F, Fut>(&self, mut make: F) -> std::result::Result<T, AttemptError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
+    {
+        tracing::debug!("API answered 401; sending again with a new access token");
+        self.timed(Instant::now(), make()).await
     }
 
     /// Runs `attempt`, started at `now`, within the facade's time limit.
@@ -313,24 +322,40 @@ impl Carbonext {
     }
 
     /// Runs `attempt` under the retry policy; for calls that are safe to repeat.
+    ///
+    /// Only the first attempt is part of this future: the retries (their loop, their back-off
+    /// sleep, their logging) are a boxed future of their own that only a failed call makes,
+    /// so that the code every successful call runs stays small.
     async fn retrying<T, F, Fut>(&self, operation: &'static str, mut attempt: F) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
     {
-        let policy = &self.inner.retry;
         let started = Instant::now();
-        let mut tries = 0;
+        // Boxed where it is made: the generated client's futures are nearly a kilobyte,
+        // and every layer above (time limit, retry loop, the trait's boxed future) would
+        // otherwise copy them whole as they move.
+        match self.attempt(started, || Box::pin(attempt())).await {
+            Ok(value) => Ok(value),
+            Err(err) => Box::pin(self.retry_after(operation, started, err, attempt)).await,
+        }
+    }
+
+    /// The rest of [`Carbonext::retrying`] after its first attempt failed with `err`.
+    async fn retry_after<T, F, Fut>(
+        &self,
+        operation: &'static str,
+        started: Instant,
+        mut err: AttemptError,
+        mut attempt: F,
+    ) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
+    {
+        let policy = &self.inner.retry;
+        let mut tries = 1;
         loop {
-            tries += 1;
-            let now = if tries == 1 { started } else { Instant::now() };
-            // Boxed where it is made: the generated client's futures are nearly a kilobyte,
-            // and every layer above (time limit, retry loop, the trait's boxed future) would
-            // otherwise copy them whole as they move.
-            let err = match self.attempt(now, || Box::pin(attempt())).await {
-                Ok(value) => return Ok(value),
-                Err(err) => err,
-            };
             let failure = err.failure();
             let wait = match failure {
                 Failure::Throttled(Some(secs)) => Duration::from_secs(secs),
@@ -349,6 +374,11 @@ impl Carbonext {
                 "retrying"
             );
             tokio::time::sleep(wait).await;
+            tries += 1;
+            err = match self.attempt(Instant::now(), || Box::pin(attempt())).await {
+                Ok(value) => return Ok(value),
+                Err(err) => err,
+            };
         }
     }
 
