@@ -251,6 +251,14 @@ pub trait Record {
     fn value(&self, field: &str) -> Value;
 }
 
+/// A borrowed record: lists filter and sort the stored records in place, and copy out only
+/// the page they answer.
+impl<T: Record + ?Sized> Record for &T {
+    fn value(&self, field: &str) -> Value {
+        (**self).value(field)
+    }
+}
+
 #[derive(Clone, Debug)]
 enum Operand {
     Decimal(Decimal),

@@ -54,13 +54,13 @@ pub async fn list(
     params: Params,
 ) -> Result<Json<Page<Order>>, Problem> {
     let query = params.list_query(&ORDERS)?;
-    let mine: Vec<StoredOrder> = app
-        .store
-        .lock()
+    // Filtered and sorted by reference, under the lock: only the page is copied out (a
+    // customer may have tens of thousands of orders).
+    let store = app.store.lock();
+    let mine: Vec<&StoredOrder> = store
         .orders
         .iter()
         .filter(|o| o.customer_id == caller.customer_id)
-        .cloned()
         .collect();
     Ok(Json(query.run(mine, |o| o.wire())))
 }
