@@ -404,6 +404,25 @@ mod tests {
     }
 
     #[test]
+    fn the_sent_authorization_is_found_among_other_headers() {
+        let mut request = reqwest::Request::new(
+            reqwest::Method::GET,
+            "http://127.0.0.1/v1/prices".parse().unwrap(),
+        );
+        assert_eq!(authorization(&request), None);
+        let headers = request.headers_mut();
+        headers.insert(reqwest::header::ACCEPT, "application/json".parse().unwrap());
+        headers.insert("x-correlation-id", "42".parse().unwrap());
+        headers.insert(AUTHORIZATION, "Bearer abc".parse().unwrap());
+        headers.insert(reqwest::header::USER_AGENT, "test".parse().unwrap());
+        assert_eq!(
+            authorization(&request),
+            request.headers().get(AUTHORIZATION).cloned()
+        );
+        assert_eq!(authorization(&request).unwrap(), "Bearer abc");
+    }
+
+    #[test]
     fn the_replay_copy_keeps_method_url_headers_timeout_and_body() {
         let mut get = reqwest::Request::new(
             reqwest::Method::GET,

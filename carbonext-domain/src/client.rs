@@ -323,54 +323,25 @@ impl Carbonext {
 
     /// Runs `attempt` under the retry policy; for calls that are safe to repeat.
     ///
-    /// Only the first attempt, bounded by the time limit, is part of this future. Whatever
-    /// follows a failure (the resend after a 401, the retries with their back-off sleeps and
-    /// logging) is a boxed future of its own that only a failed call makes, so that the code
-    /// and the future every successful call goes through stay small.
+    /// Only the first attempt is part of this future: the retries (their loop, their back-off
+    /// sleep, their logging) are a boxed future of their own that only a failed call makes,
+    /// so that the code every successful call runs stays small.
     async fn retrying<T, F, Fut>(&self, operation: &'static str, mut attempt: F) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
     {
         let started = Instant::now();
-        let deadline = tokio::time::Instant::from_std(started) + self.inner.timeout;
         // Boxed where it is made: the generated client's futures are nearly a kilobyte,
-        // and every layer above (time limit, the trait's boxed future) would otherwise copy
-        // them whole as they move.
-        let first = match tokio::time::timeout_at(deadline, Box::pin(attempt())).await {
-            Ok(Ok(value)) => return Ok(value),
-            Ok(Err(err)) => AttemptError::Api(Box::new(err)),
-            Err(_) => AttemptError::TimedOut(self.inner.timeout),
-        };
-        Box::pin(self.after_first(operation, started, first, attempt)).await
+        // and every layer above (time limit, retry loop, the trait's boxed future) would
+        // otherwise copy them whole as they move.
+        match self.attempt(started, || Box::pin(attempt())).await {
+            Ok(value) => Ok(value),
+            Err(err) => Box::pin(self.retry_after(operation, started, err, attempt)).await,
+        }
     }
 
-    /// [`Carbonext::retrying`] after its first attempt failed with `first`: the resend after
-    /// a 401 (as [`Carbonext::attempt`] does), then the retry policy.
-    async fn after_first<T, F, Fut>(
-        &self,
-        operation: &'static str,
-        started: Instant,
-        first: AttemptError,
-        mut attempt: F,
-    ) -> Result<T>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
-    {
-        let err = match first {
-            AttemptError::Api(err) if self.inner.resend_after_401 && unauthorized(&err) => {
-                match self.resend(|| Box::pin(attempt())).await {
-                    Ok(value) => return Ok(value),
-                    Err(err) => err,
-                }
-            }
-            first => first,
-        };
-        self.retry_after(operation, started, err, attempt).await
-    }
-
-    /// The retries of [`Carbonext::retrying`] after its first attempt failed with `err`.
+    /// The rest of [`Carbonext::retrying`] after its first attempt failed with `err`.
     async fn retry_after<T, F, Fut>(
         &self,
         operation: &'static str,
