@@ -813,6 +813,19 @@ mod tests {
         prettyplease::unparse(file)
     }
 
+    /// Runs a fresh pass `P` over `fn send() { body }` and checks that `verify` refuses the
+    /// result as progenitor's output having changed shape.
+    fn assert_changed_shape<P: VisitMut + Default>(
+        body: &str,
+        verify: fn(&P) -> anyhow::Result<()>,
+    ) {
+        let mut file: syn::File = syn::parse_str(&format!("fn send() {{ {body} }}")).unwrap();
+        let mut pass = P::default();
+        pass.visit_file_mut(&mut file);
+        let err = verify(&pass).expect_err("an unexpected shape");
+        assert!(err.to_string().contains("changed shape"), "{body}: {err}");
+    }
+
     #[test]
     fn the_api_version_header_and_its_map_are_removed() {
         let mut file = send_body(false);
@@ -842,13 +855,11 @@ mod tests {
 
     #[test]
     fn a_changed_shape_fails_the_generation() {
-        let mut file: syn::File =
-            syn::parse_str("fn send() { let mut request = client.client.get(url).build()?; }")
-                .unwrap();
-        let mut pass = NoApiVersion::default();
-        pass.visit_file_mut(&mut file);
-        let err = pass.verify().expect_err("no header map at all");
-        assert!(err.to_string().contains("changed shape"), "{err}");
+        // No header map at all.
+        assert_changed_shape::<NoApiVersion>(
+            "let mut request = client.client.get(url).build()?;",
+            NoApiVersion::verify,
+        );
     }
 
     #[test]
@@ -887,11 +898,7 @@ mod tests {
             "let url = format!(\"{}/x\", b); let r = c.get(url).query(&[(\"a\", 1)]).build()?;",
             "let r = c.get(u).query(&progenitor_client::QueryParam::new(\"a\", &a)).build()?;",
         ] {
-            let mut file: syn::File = syn::parse_str(&format!("fn send() {{ {body} }}")).unwrap();
-            let mut pass = OwnQuery::default();
-            pass.visit_file_mut(&mut file);
-            let err = pass.verify().expect_err("an unexpected shape");
-            assert!(err.to_string().contains("changed shape"), "{err}");
+            assert_changed_shape::<OwnQuery>(body, OwnQuery::verify);
         }
     }
 
@@ -927,11 +934,7 @@ mod tests {
             "let info = OperationInfo { operation_id: \"a\" }; let r = client.send(request);",
             "let r = client.get(url).build()?;",
         ] {
-            let mut file: syn::File = syn::parse_str(&format!("fn send() {{ {body} }}")).unwrap();
-            let mut pass = OwnExec::default();
-            pass.visit_file_mut(&mut file);
-            let err = pass.verify().expect_err("an unexpected shape");
-            assert!(err.to_string().contains("changed shape"), "{err}");
+            assert_changed_shape::<OwnExec>(body, OwnExec::verify);
         }
     }
 }
