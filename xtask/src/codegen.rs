@@ -138,22 +138,24 @@ pub fn generate(path: &Path) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("progenitor: {e}"))?;
     let mut file: syn::File = syn::parse2(tokens).context("progenitor produced unparsable Rust")?;
     LineDocs.visit_file_mut(&mut file);
-    let mut no_api_version = NoApiVersion::default();
-    no_api_version.visit_file_mut(&mut file);
-    no_api_version.verify()?;
-    let mut own_decode = OwnDecode::default();
-    own_decode.visit_file_mut(&mut file);
-    own_decode.verify()?;
-    let mut own_query = OwnQuery::default();
-    own_query.visit_file_mut(&mut file);
-    own_query.verify()?;
-    let mut own_exec = OwnExec::default();
-    own_exec.visit_file_mut(&mut file);
-    own_exec.verify()?;
+    run_pass(&mut file, NoApiVersion::verify)?;
+    run_pass(&mut file, OwnDecode::verify)?;
+    run_pass(&mut file, OwnQuery::verify)?;
+    run_pass(&mut file, OwnExec::verify)?;
     file.items.push(success_statuses_item(&spec, &file)?);
     let pretty = prettyplease::unparse(&file);
     let formatted = rustfmt(&format!("{HEADER}\n{pretty}"))?;
     Ok(formatted)
+}
+
+/// Runs a fresh checked pass `P` over `file`; `verify` says whether it found what it expects.
+fn run_pass<P: VisitMut + Default>(
+    file: &mut syn::File,
+    verify: fn(&P) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut pass = P::default();
+    pass.visit_file_mut(file);
+    verify(&pass)
 }
 
 /// `SUCCESS_STATUSES`: for each operation, the documented 2xx statuses whose response has a
@@ -820,9 +822,7 @@ mod tests {
         verify: fn(&P) -> anyhow::Result<()>,
     ) {
         let mut file: syn::File = syn::parse_str(&format!("fn send() {{ {body} }}")).unwrap();
-        let mut pass = P::default();
-        pass.visit_file_mut(&mut file);
-        let err = verify(&pass).expect_err("an unexpected shape");
+        let err = run_pass(&mut file, verify).expect_err("an unexpected shape");
         assert!(err.to_string().contains("changed shape"), "{body}: {err}");
     }
 
