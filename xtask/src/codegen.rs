@@ -384,18 +384,18 @@ impl OwnDecode {
     }
 }
 
+/// The identifiers of `path`'s segments, in order (`a::b::c` → `["a", "b", "c"]`).
+fn segment_names(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
 impl VisitMut for OwnDecode {
     fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
         syn::visit_mut::visit_expr_call_mut(self, call);
         let syn::Expr::Path(func) = &mut *call.func else {
             return;
         };
-        let names: Vec<String> = func
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
+        let names = segment_names(&func.path);
         if names.ends_with(&["ResponseValue".to_owned(), "from_response".to_owned()]) {
             func.path = syn::parse_quote!(crate::response::decode);
             self.replaced += 1;
@@ -535,12 +535,7 @@ fn query_param(arg: &syn::Expr) -> Option<(syn::LitStr, syn::Ident)> {
     let syn::Expr::Path(func) = &*call.func else {
         return None;
     };
-    let names: Vec<String> = func
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
+    let names = segment_names(&func.path);
     if names != ["progenitor_client", "QueryParam", "new"] || call.args.len() != 2 {
         return None;
     }
