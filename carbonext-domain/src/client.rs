@@ -30,6 +30,9 @@ const STREAM_PAGE_SIZE: u32 = 100;
 /// Time limit of one attempt unless [`CarbonextBuilder::timeout`] says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Stands for a time limit too large to add to an `Instant`.
+const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 86_400);
+
 /// Time limit to connect unless [`CarbonextBuilder::connect_timeout`] says otherwise.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -271,7 +274,7 @@ impl Carbonext {
     ) -> std::result::Result<T, AttemptError>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
+        Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>> + Unpin,
     {
         match self.timed(now, make()).await {
             // Boxed: only a 401 pays for the second attempt's future.
@@ -286,7 +289,7 @@ impl Carbonext {
     async fn resend<T, F, Fut>(&self, mut make: F) -> std::result::Result<T, AttemptError>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
+        Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>> + Unpin,
     {
         tracing::debug!("API answered 401; sending again with a new access token");
         self.timed(Instant::now(), make()).await
@@ -299,10 +302,13 @@ impl Carbonext {
         attempt: Fut,
     ) -> std::result::Result<T, AttemptError>
     where
-        Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
+        Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>> + Unpin,
     {
-        let deadline = tokio::time::Instant::from_std(now) + self.inner.timeout;
-        match tokio::time::timeout_at(deadline, attempt).await {
+        // A time limit too large to add is no limit: a deadline decades away.
+        let deadline = now
+            .checked_add(self.inner.timeout)
+            .unwrap_or_else(|| now + FAR_FUTURE);
+        match crate::deadline::within(deadline, attempt).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(err)) => Err(AttemptError::Api(Box::new(err))),
             Err(_) => Err(AttemptError::TimedOut(self.inner.timeout)),
@@ -311,12 +317,12 @@ impl Carbonext {
 
     /// One attempt of a call that is never repeated (it creates something whose answer
     /// cannot be recovered).
-    async fn once<T, F, Fut>(&self, operation: &'static str, attempt: F) -> Result<T>
+    async fn once<T, F, Fut>(&self, operation: &'static str, mut attempt: F) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
     {
-        self.attempt(Instant::now(), attempt)
+        self.attempt(Instant::now(), || Box::pin(attempt()))
             .await
             .map_err(|err| err.into_error(operation))
     }

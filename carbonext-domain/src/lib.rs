@@ -72,6 +72,7 @@ pub mod accounts;
 pub mod amount;
 pub mod calculator;
 mod client;
+mod deadline;
 pub mod error;
 pub mod ledger;
 pub mod order;

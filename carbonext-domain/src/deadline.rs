@@ -1,0 +1,394 @@
+//! The facade's time limit on each attempt, kept by one process-wide watchdog thread instead of
+//! a tokio timer per attempt.
+//!
+//! A tokio timer per attempt (`tokio::time::timeout`) puts an entry into the runtime's timer
+//! wheel when the attempt first waits and takes it out when the attempt ends, and makes every
+//! idle worker park with a time-out: on a loopback request of about 30 µs that was 2 % of the
+//! call (BENCHMARKS.md, P1). Here an attempt that has to wait is written into a table (a
+//! deadline and a waker) under an uncontended lock, and erased when it ends; a thread of its own,
+//! started on first use and named `carbonext-deadlines`, sleeps until the earliest deadline in
+//! the table (at most [`LINGER`] while the table is in use, for ever once it has been empty
+//! that long), marks the attempts whose deadline has passed and wakes them. An attempt learns
+//! that it was marked from a counter of marks, one atomic load per wake-up, and only then looks
+//! at its own entry.
+//!
+//! The thread is independent of any runtime: attempts on several runtimes share it, and a
+//! runtime that shuts down takes nothing with it. Should the thread fail to start, attempts fall
+//! back to a tokio timer.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+/// How long the watchdog sleeps at most while its table is in use, and how long it waits with
+/// an empty table before it sleeps until woken. A new attempt whose deadline is later than the
+/// watchdog's next wake-up (every attempt of a time limit above this) does not wake it.
+const LINGER: Duration = Duration::from_secs(1);
+
+/// The time ran out before the future completed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Elapsed;
+
+/// `future`, or [`Elapsed`] once `deadline` has passed (checked when the future waits: one that
+/// completes on its first poll is never timed).
+pub(crate) fn within<F: Future + Unpin>(deadline: Instant, future: F) -> Within<F> {
+    Within {
+        future,
+        deadline,
+        watch: Watch::Unarmed,
+    }
+}
+
+/// The future of [`within`].
+pub(crate) struct Within<F> {
+    future: F,
+    deadline: Instant,
+    watch: Watch,
+}
+
+enum Watch {
+    /// Not waited yet.
+    Unarmed,
+    /// An entry in the watchdog's table.
+    Entry(Entry),
+    /// The watchdog thread could not be started: a tokio timer instead.
+    Timer(Pin<Box<tokio::time::Sleep>>),
+}
+
+impl<F: Future + Unpin> Future for Within<F> {
+    type Output = Result<F::Output, Elapsed>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        if let Poll::Ready(output) = Pin::new(&mut this.future).poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        let expired = match &mut this.watch {
+            Watch::Unarmed => {
+                this.watch = match WATCHDOG.arm(this.deadline, cx.waker()) {
+                    Some(entry) => Watch::Entry(entry),
+                    None => {
+                        let mut timer = Box::pin(tokio::time::sleep_until(this.deadline.into()));
+                        let expired = timer.as_mut().poll(cx).is_ready();
+                        this.watch = Watch::Timer(timer);
+                        return if expired {
+                            Poll::Ready(Err(Elapsed))
+                        } else {
+                            Poll::Pending
+                        };
+                    }
+                };
+                false
+            }
+            Watch::Entry(entry) => entry.expired(cx.waker()),
+            Watch::Timer(timer) => timer.as_mut().poll(cx).is_ready(),
+        };
+        if expired {
+            Poll::Ready(Err(Elapsed))
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+/// An attempt's entry in the table; erased when dropped.
+struct Entry {
+    index: usize,
+    /// The waker written into the table (compared without the lock).
+    waker: Waker,
+    /// [`Watchdog::marks`] when the entry was last looked at.
+    marks_seen: u64,
+}
+
+impl Entry {
+    /// Whether the watchdog marked this entry; keeps the table's waker current.
+    fn expired(&mut self, waker: &Waker) -> bool {
+        let marks = WATCHDOG.marks.load(Ordering::Acquire);
+        let same_waker = self.waker.will_wake(waker);
+        if marks == self.marks_seen && same_waker {
+            return false;
+        }
+        let mut table = WATCHDOG.lock();
+        let slot = &mut table.slots[self.index];
+        if slot.marked {
+            return true;
+        }
+        self.marks_seen = marks;
+        if !same_waker {
+            self.waker = waker.clone();
+            slot.waker = Some(waker.clone());
+        }
+        false
+    }
+}
+
+impl Drop for Entry {
+    fn drop(&mut self) {
+        let mut table = WATCHDOG.lock();
+        let slot = &mut table.slots[self.index];
+        slot.waker = None;
+        slot.marked = false;
+        table.free.push(self.index);
+        table.armed -= 1;
+    }
+}
+
+struct Watchdog {
+    table: Mutex<Table>,
+    /// Wakes the thread when an entry's deadline is earlier than its next wake-up.
+    wake: Condvar,
+    /// Entries marked so far.
+    marks: AtomicU64,
+}
+
+struct Table {
+    slots: Vec<Slot>,
+    /// Indices of the free slots.
+    free: Vec<usize>,
+    /// Entries in use.
+    armed: usize,
+    /// Entries made since the thread last woke.
+    recent: bool,
+    thread: ThreadState,
+    /// When the thread wakes next on its own; `None` while it sleeps until woken.
+    wakes_at: Option<Instant>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ThreadState {
+    NotStarted,
+    Running,
+    /// Could not be started; attempts use tokio timers.
+    Failed,
+}
+
+struct Slot {
+    deadline: Instant,
+    /// `None` while the slot is free.
+    waker: Option<Waker>,
+    marked: bool,
+}
+
+static WATCHDOG: Watchdog = Watchdog {
+    table: Mutex::new(Table {
+        slots: Vec::new(),
+        free: Vec::new(),
+        armed: 0,
+        recent: false,
+        thread: ThreadState::NotStarted,
+        wakes_at: None,
+    }),
+    wake: Condvar::new(),
+    marks: AtomicU64::new(0),
+};
+
+impl Watchdog {
+    fn lock(&self) -> MutexGuard<'_, Table> {
+        self.table.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Writes an entry for `deadline` and `waker`; `None` when the thread cannot run.
+    fn arm(&'static self, deadline: Instant, waker: &Waker) -> Option<Entry> {
+        let marks_seen = self.marks.load(Ordering::Acquire);
+        let mut table = self.lock();
+        match table.thread {
+            ThreadState::Running => {}
+            ThreadState::Failed => return None,
+            ThreadState::NotStarted => {
+                let started = std::thread::Builder::new()
+                    .name("carbonext-deadlines".to_owned())
+                    .spawn(|| WATCHDOG.run());
+                if let Err(error) = started {
+                    tracing::warn!(%error, "could not start the deadline thread; using tokio timers");
+                    table.thread = ThreadState::Failed;
+                    return None;
+                }
+                table.thread = ThreadState::Running;
+            }
+        }
+        let slot = Slot {
+            deadline,
+            waker: Some(waker.clone()),
+            marked: false,
+        };
+        let index = match table.free.pop() {
+            Some(index) => {
+                table.slots[index] = slot;
+                index
+            }
+            None => {
+                table.slots.push(slot);
+                table.slots.len() - 1
+            }
+        };
+        table.armed += 1;
+        table.recent = true;
+        if table.wakes_at.is_none_or(|at| deadline < at) {
+            self.wake.notify_one();
+        }
+        Some(Entry {
+            index,
+            waker: waker.clone(),
+            marks_seen,
+        })
+    }
+
+    /// The thread: marks and wakes the entries whose deadline has passed, then sleeps until the
+    /// earliest deadline left.
+    fn run(&self) {
+        let mut due = Vec::new();
+        let mut table = self.lock();
+        loop {
+            let now = Instant::now();
+            let mut earliest: Option<Instant> = None;
+            for slot in table.slots.iter_mut() {
+                let Some(waker) = &slot.waker else { continue };
+                if slot.marked {
+                    continue;
+                }
+                if slot.deadline <= now {
+                    slot.marked = true;
+                    due.push(waker.clone());
+                } else if earliest.is_none_or(|at| slot.deadline < at) {
+                    earliest = Some(slot.deadline);
+                }
+            }
+            if !due.is_empty() {
+                // Before the wake-ups: a woken attempt must see the mark.
+                self.marks.fetch_add(1, Ordering::Release);
+            }
+            let idle = table.armed == 0 && !table.recent;
+            table.recent = false;
+            let wakes_at = match earliest {
+                Some(at) => Some(at.min(now + LINGER)),
+                None if idle => None,
+                None => Some(now + LINGER),
+            };
+            table.wakes_at = wakes_at;
+            if !due.is_empty() {
+                drop(table);
+                due.drain(..).for_each(Waker::wake);
+                table = self.lock();
+                continue;
+            }
+            table = match wakes_at {
+                Some(at) => {
+                    self.wake
+                        .wait_timeout(table, at.saturating_duration_since(now))
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
+                }
+                None => self
+                    .wake
+                    .wait(table)
+                    .unwrap_or_else(PoisonError::into_inner),
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Arc;
+
+    /// Counts its wake-ups.
+    struct Counter(AtomicUsize);
+
+    impl futures::task::ArcWake for Counter {
+        fn wake_by_ref(arc_self: &Arc<Self>) {
+            arc_self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn in_use() -> usize {
+        WATCHDOG.lock().armed
+    }
+
+    #[tokio::test]
+    async fn a_future_that_never_completes_ends_at_its_deadline() {
+        let started = Instant::now();
+        let never = futures::future::pending::<()>();
+        let outcome = within(started + Duration::from_millis(150), never).await;
+        let waited = started.elapsed();
+        assert_eq!(outcome, Err(Elapsed));
+        assert!(waited >= Duration::from_millis(150), "{waited:?}");
+        assert!(waited < Duration::from_secs(2), "{waited:?}");
+    }
+
+    #[tokio::test]
+    async fn a_future_that_completes_in_time_keeps_its_output_and_frees_its_entry() {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let slow = Box::pin(async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            7
+        });
+        assert_eq!(within(deadline, slow).await, Ok(7));
+        let ready = within(deadline, std::future::ready(8));
+        assert_eq!(ready.await, Ok(8));
+        // Other tests run at the same time; only this one keeps an entry for 30 s.
+        let mut kept = Box::pin(within(deadline, futures::future::pending::<()>()));
+        assert!(futures::poll!(kept.as_mut()).is_pending());
+        let with_it = in_use();
+        drop(kept);
+        assert!(in_use() < with_it, "the entry was erased");
+    }
+
+    #[tokio::test]
+    async fn the_earlier_deadline_ends_first_and_the_later_is_untouched() {
+        let now = Instant::now();
+        let mut late = Box::pin(within(
+            now + Duration::from_secs(30),
+            futures::future::pending::<()>(),
+        ));
+        assert!(futures::poll!(late.as_mut()).is_pending());
+        let early = within(
+            now + Duration::from_millis(100),
+            futures::future::pending::<()>(),
+        );
+        assert_eq!(early.await, Err(Elapsed));
+        assert!(futures::poll!(late.as_mut()).is_pending());
+    }
+
+    #[test]
+    fn the_latest_waker_is_the_one_woken() {
+        let first = Arc::new(Counter(AtomicUsize::new(0)));
+        let second = Arc::new(Counter(AtomicUsize::new(0)));
+        let mut timed = within(
+            Instant::now() + Duration::from_millis(100),
+            futures::future::pending::<()>(),
+        );
+        let poll = |timed: &mut Within<_>, counter: &Arc<Counter>| {
+            let waker = futures::task::waker(Arc::clone(counter));
+            Pin::new(timed).poll(&mut Context::from_waker(&waker))
+        };
+        assert!(poll(&mut timed, &first).is_pending());
+        assert!(poll(&mut timed, &second).is_pending());
+        let waited = Instant::now();
+        while second.0.load(Ordering::SeqCst) == 0 {
+            assert!(waited.elapsed() < Duration::from_secs(5), "never woken");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(first.0.load(Ordering::SeqCst), 0);
+        assert_eq!(poll(&mut timed, &second), Poll::Ready(Err(Elapsed)));
+    }
+
+    #[test]
+    fn attempts_on_runtimes_that_come_and_go_share_the_thread() {
+        for _ in 0..3 {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .expect("runtime");
+            let outcome = runtime.block_on(within(
+                Instant::now() + Duration::from_millis(50),
+                futures::future::pending::<()>(),
+            ));
+            assert_eq!(outcome, Err(Elapsed));
+        }
+    }
+}
