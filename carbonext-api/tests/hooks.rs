@@ -164,6 +164,70 @@ async fn hooks_run_outermost_first_and_unwind_innermost_first() {
     assert_eq!(chain, ["outer", "inner"]);
 }
 
+/// A [`Recorder`] that says it takes no part in sending.
+struct PrepareOnly(Recorder);
+
+impl RequestHook for PrepareOnly {
+    fn prepare<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+        info: &'a OperationInfo,
+    ) -> BoxFuture<'a, Result<(), HookError>> {
+        self.0.prepare(request, info)
+    }
+
+    fn send<'a>(
+        &'a self,
+        request: reqwest::Request,
+        info: &'a OperationInfo,
+        next: Next<'a>,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        self.0.send(request, info, next)
+    }
+
+    fn wraps_send(&self) -> bool {
+        false
+    }
+}
+
+#[tokio::test]
+async fn a_hook_that_does_not_wrap_sending_only_prepares() {
+    let peer = price_peer().await;
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let recorder = |name| Recorder {
+        name,
+        log: log.clone(),
+    };
+    let hooks = Hooks::none()
+        .with(recorder("outer"))
+        .with(PrepareOnly(recorder("middle")))
+        .with(recorder("inner"));
+    assert_eq!(hooks.len(), 3);
+    let client = Client::new(&peer.url, hooks);
+    client.get_price().send().await.unwrap();
+
+    assert_eq!(
+        *log.lock().unwrap(),
+        [
+            "outer prepare get_price",
+            "middle prepare get_price",
+            "inner prepare get_price",
+            "outer send",
+            "inner send",
+            "inner received",
+            "outer received",
+        ]
+    );
+    let chain: Vec<_> = peer
+        .only_request()
+        .headers
+        .get_all("x-chain")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(chain, ["outer", "middle", "inner"]);
+}
+
 #[tokio::test]
 async fn prepare_error_aborts_with_custom_error_and_sends_nothing() {
     let peer = price_peer().await;

@@ -169,7 +169,15 @@ struct State {
     finished: u64,
     /// Outcome of the last finished request when it failed.
     last_failure: Option<AuthError>,
+    /// Tokens stored so far: the [`TokenGeneration`] of `current`.
+    generation: u64,
 }
+
+/// Which token a [`TokenCache`] held: a number that changes every time the cache stores a new
+/// token ([`TokenCache::fresh_generation`]), so that a caller can later drop exactly that
+/// token ([`TokenCache::invalidate_if_generation`]) without keeping it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenGeneration(u64);
 
 /// Why a token is being requested; logged with the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -283,6 +291,49 @@ impl TokenCache {
         }
     }
 
+    /// The generation of the cached token if it is fresh (not yet due for refresh): the token
+    /// a request signed right after this call carries. `None` when the cache is cold or the
+    /// token is due: call [`TokenCache::token`] first.
+    ///
+    /// For callers whose hook [only signs](crate::AuthHook::sign_only): read it before
+    /// building a request, and hand it to [`TokenCache::invalidate_if_generation`] if the API
+    /// answers 401.
+    pub fn fresh_generation(&self) -> Option<TokenGeneration> {
+        let state = self.read();
+        let now = Instant::now();
+        match (&state.current, state.refresh_at) {
+            (Some(token), Some(refresh_at)) if now < refresh_at && now < token.expires_at() => {
+                Some(TokenGeneration(state.generation))
+            }
+            _ => None,
+        }
+    }
+
+    /// The generation of the cached token, fresh or not (of none while the cache is cold):
+    /// like [`TokenCache::fresh_generation`] for a caller that has just had a token from
+    /// [`TokenCache::token`] and must not wait for another.
+    pub fn current_generation(&self) -> TokenGeneration {
+        TokenGeneration(self.read().generation)
+    }
+
+    /// Drops the cached token if it is still the one of `generation`, and says whether it
+    /// was: the answer to a 401 for a request signed after `generation` was read.
+    ///
+    /// Exact unless a new token was stored between reading `generation` and signing the
+    /// request (a refresh finishing in those microseconds): then nothing is dropped, and if
+    /// the API refused that newer token too, the caller's next request carries it once more
+    /// and drops it then.
+    pub fn invalidate_if_generation(&self, generation: TokenGeneration) -> bool {
+        let mut state = self.write();
+        if state.current.is_some() && state.generation == generation.0 {
+            state.current = None;
+            state.invalidated = true;
+            tracing::debug!("access token invalidated");
+            return true;
+        }
+        false
+    }
+
     /// The cached token while it may be used (fresh, or early in its refresh window), without
     /// requesting one.
     pub fn cached(&self) -> Option<AccessToken> {
@@ -389,6 +440,7 @@ impl TokenCache {
                     issued.scope,
                 );
                 state.current = Some(token.clone());
+                state.generation += 1;
                 state.refresh_at = Some(requested_at + (lifetime - buffer));
                 state.invalidated = false;
                 state.last_failure = None;

@@ -60,6 +60,7 @@ pub struct ClientBuilder {
     inner: Vec<Arc<dyn RequestHook>>,
     body_limit: u64,
     resend_after_401: bool,
+    sign_only: bool,
 }
 
 impl ClientBuilder {
@@ -74,6 +75,7 @@ impl ClientBuilder {
             inner: Vec::new(),
             body_limit: carbonext_api::DEFAULT_BODY_LIMIT,
             resend_after_401: true,
+            sign_only: false,
         }
     }
 
@@ -109,10 +111,20 @@ impl ClientBuilder {
         self
     }
 
+    /// Makes the [`AuthHook`] only sign requests, leaving every answer, 401 included, to the
+    /// caller; see [`AuthHook::sign_only`].
+    pub fn sign_only(mut self) -> Self {
+        self.sign_only = true;
+        self
+    }
+
     /// The client.
     pub fn build(self) -> carbonext_api::Client {
         let http = self.http.unwrap_or_else(default_api_http_client);
         let mut auth = AuthHook::new(self.cache).resend_after_401(self.resend_after_401);
+        if self.sign_only {
+            auth = auth.sign_only();
+        }
         if self.outer.is_empty() {
             auth = auth.outermost();
         }
@@ -137,6 +149,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("inner_hooks", &self.inner.len())
             .field("body_limit", &self.body_limit)
             .field("resend_after_401", &self.resend_after_401)
+            .field("sign_only", &self.sign_only)
             .finish_non_exhaustive()
     }
 }

@@ -26,8 +26,10 @@ use crate::{AuthError, TokenCache};
 ///   and sends the request **once** more. A second 401 is returned as it is; a request whose
 ///   body cannot be replayed is not retried. With [`AuthHook::resend_after_401`]`(false)` it
 ///   drops the rejected token the same way but returns the 401, for a caller that resends by
-///   building the request again (the `carbonext-domain` facade does): the hook then keeps no
-///   copy of the request.
+///   building the request again: the hook then keeps no copy of the request.
+/// - With [`AuthHook::sign_only`] the hook has no `send` step at all: it signs requests and
+///   leaves every answer, 401 included, to its caller, which drops the refused token itself
+///   ([`TokenCache::invalidate_if_generation`]; the `carbonext-domain` facade does).
 ///
 /// ```no_run
 /// use carbonext_api::{Client, Hooks};
@@ -47,6 +49,8 @@ pub struct AuthHook {
     /// outside this one can send a request again later, so [`crate::ClientBuilder`] turns it
     /// off when it has no outer hooks.
     recheck_in_send: bool,
+    /// No `send` step at all ([`AuthHook::sign_only`]).
+    sign_only: bool,
 }
 
 impl AuthHook {
@@ -56,6 +60,7 @@ impl AuthHook {
             cache,
             resend_after_401: true,
             recheck_in_send: true,
+            sign_only: false,
         }
     }
 
@@ -73,9 +78,23 @@ impl AuthHook {
     /// request gets a new one. With `false` the 401 response is returned, and the hook keeps
     /// no replay copy of each request (a clone of its URL and headers, made before sending in
     /// case a 401 comes back): for callers that resend after a 401 by building the request
-    /// again, as the `carbonext-domain` facade does.
+    /// again (see also [`AuthHook::sign_only`]).
     pub fn resend_after_401(mut self, resend: bool) -> Self {
         self.resend_after_401 = resend;
+        self
+    }
+
+    /// Only signs requests: the hook takes no part in sending them
+    /// ([`RequestHook::wraps_send`] is `false`), so every answer, 401 included, reaches the
+    /// caller as the API gave it and a refused token stays cached until the caller drops it.
+    /// One dynamic call and one boxed future less per request than
+    /// [`AuthHook::resend_after_401`]`(false)`.
+    ///
+    /// For callers that handle 401 themselves: read [`TokenCache::fresh_generation`] before
+    /// building a request, and after a 401 call [`TokenCache::invalidate_if_generation`] with
+    /// it, then build the request again (the `carbonext-domain` facade does).
+    pub fn sign_only(mut self) -> Self {
+        self.sign_only = true;
         self
     }
 
@@ -261,7 +280,14 @@ impl RequestHook for AuthHook {
         info: &'a OperationInfo,
         next: Next<'a>,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        if self.sign_only {
+            return next.run(request, info);
+        }
         self.send_current(request, info, next)
+    }
+
+    fn wraps_send(&self) -> bool {
+        !self.sign_only
     }
 }
 

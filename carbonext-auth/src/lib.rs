@@ -45,8 +45,8 @@ mod hook;
 mod retry;
 
 pub use cache::{
-    AccessToken, TokenCache, TokenCacheBuilder, DEFAULT_REFRESH_BUFFER, DEFAULT_REFRESH_FRACTION,
-    DEFAULT_TOKEN_REQUEST_TIMEOUT,
+    AccessToken, TokenCache, TokenCacheBuilder, TokenGeneration, DEFAULT_REFRESH_BUFFER,
+    DEFAULT_REFRESH_FRACTION, DEFAULT_TOKEN_REQUEST_TIMEOUT,
 };
 pub use client::{authenticated_client, ClientBuilder};
 pub use credentials::{Credentials, CLIENT_ID_VAR, CLIENT_SECRET_VAR};

@@ -162,6 +162,58 @@ async fn without_resend_a_401_is_returned_and_the_next_call_gets_a_new_token() {
     );
 }
 
+#[tokio::test]
+async fn a_sign_only_client_leaves_the_401_and_the_refused_token_to_its_caller() {
+    let sandbox = sandbox().await;
+    let cache = TokenCache::builder(credentials(&sandbox), sandbox.token_url()).build();
+    let client = ClientBuilder::new(sandbox.api_url(), cache.clone())
+        .sign_only()
+        .build();
+    assert_eq!(cache.fresh_generation(), None, "cold");
+    // A cold cache: `prepare` gets the first token.
+    client.get_price().send().await.expect("price");
+    let first = cache.fresh_generation().expect("a fresh token");
+    assert_eq!(cache.current_generation(), first);
+    client.get_price().send().await.expect("price");
+    assert_eq!(cache.fresh_generation(), Some(first), "the same token");
+    let before = sandbox.counters();
+
+    sandbox.faults().revoke_all_tokens();
+    let refused = client
+        .get_price()
+        .send()
+        .await
+        .expect_err("the 401 is the caller's to handle");
+    assert_eq!(refused.status().map(|s| s.as_u16()), Some(401));
+    assert_eq!(
+        cache.fresh_generation(),
+        Some(first),
+        "the hook keeps the refused token: the caller drops it"
+    );
+    let again = client.get_price().send().await.expect_err("same token");
+    assert_eq!(again.status().map(|s| s.as_u16()), Some(401));
+
+    assert!(cache.invalidate_if_generation(first));
+    assert!(!cache.invalidate_if_generation(first), "dropped once");
+    assert_eq!(cache.fresh_generation(), None);
+    client.get_price().send().await.expect("a new token");
+    let second = cache.fresh_generation().expect("a fresh token");
+    assert_ne!(second, first);
+    assert!(
+        !cache.invalidate_if_generation(first),
+        "an older generation never drops a newer token"
+    );
+    assert_eq!(cache.fresh_generation(), Some(second));
+
+    let after = sandbox.counters();
+    assert_eq!(after.token_requests() - before.token_requests(), 1);
+    assert_eq!(
+        after.operation("get_price") - before.operation("get_price"),
+        3,
+        "two refused, one accepted; nothing resent by the hook"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_calls_after_revocation_share_one_refresh() {
     let sandbox = sandbox().await;

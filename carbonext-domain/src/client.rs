@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use carbonext_api::types::ProblemDetails;
 use carbonext_api::{DecimalText, Page};
+use carbonext_auth::TokenGeneration;
 use futures::stream::{self, BoxStream, StreamExt};
 use rust_decimal::Decimal;
 
@@ -30,6 +31,19 @@ const STREAM_PAGE_SIZE: u32 = 100;
 /// Time limit of one attempt unless [`CarbonextBuilder::timeout`] says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// A token for the request about to be signed, when the cache had no fresh one, and its
+/// generation.
+async fn fresh_token(
+    tokens: &carbonext_auth::TokenCache,
+) -> std::result::Result<TokenGeneration, AttemptError> {
+    tokens.token().await.map_err(AttemptError::Auth)?;
+    // A token issued already due for refresh (a lifetime shorter than the refresh buffer) has
+    // no fresh generation: the request then carries the token `token` just stored.
+    Ok(tokens
+        .fresh_generation()
+        .unwrap_or_else(|| tokens.current_generation()))
+}
+
 /// Stands for a time limit too large to add to an `Instant`.
 const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 86_400);
 
@@ -45,17 +59,20 @@ pub struct Carbonext {
 
 #[derive(Debug)]
 struct Inner {
+    /// The client the facade's calls use.
     api: carbonext_api::Client,
+    /// The client [`Carbonext::raw`] hands out: `api` itself, unless the facade built `api`
+    /// with an auth hook that only signs (then this one's hook handles 401s itself).
+    raw: carbonext_api::Client,
+    /// Set when the facade built the client: its auth hook then only signs requests, and the
+    /// facade answers a 401 itself: it drops the refused token from this cache and sends the
+    /// attempt again (built anew) once. A client given to [`Carbonext::from_client`] handles
+    /// 401s in its own hook, if it has one.
     tokens: Option<carbonext_auth::TokenCache>,
     retry: RetryPolicy,
     prefetch: usize,
     /// Time limit of one attempt (request sent, answer read whole).
     timeout: Duration,
-    /// Whether an attempt answered 401 is sent again (built anew) once: set when the facade
-    /// built the client, whose auth hook then drops the rejected token and keeps no replay
-    /// copy of each request. A client given to [`Carbonext::from_client`] resends in its own
-    /// hook, if it has one.
-    resend_after_401: bool,
 }
 
 /// What [`Carbonext::place_order_once`] did.
@@ -103,8 +120,10 @@ impl CarbonextBuilder {
     /// safe to repeat are then retried, and an order is looked up by its key before anything
     /// is sent again, as for any answer that was lost.
     ///
-    /// The facade enforces this limit itself, with one timer per attempt, rather than
-    /// through `reqwest`'s per-request timeout (which arms two).
+    /// The facade enforces this limit itself rather than through `reqwest`'s per-request
+    /// timeout (which arms two tokio timers per request): one thread of the process, named
+    /// `carbonext-deadlines` and started on first use, keeps the deadlines of all attempts
+    /// that are waiting and wakes those whose time is up.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -158,19 +177,24 @@ impl CarbonextBuilder {
         let tokens = carbonext_auth::TokenCache::builder(credentials, environment.token_url())
             .http_client(http.clone())
             .build();
-        let api = carbonext_auth::ClientBuilder::new(environment.api_url(), tokens.clone())
-            .http_client(http)
-            .body_limit(self.body_limit.unwrap_or(carbonext_api::DEFAULT_BODY_LIMIT))
-            // The facade resends after a 401 itself, by building the request again.
-            .resend_after_401(false)
-            .build();
+        let body_limit = self.body_limit.unwrap_or(carbonext_api::DEFAULT_BODY_LIMIT);
+        let client = || {
+            carbonext_auth::ClientBuilder::new(environment.api_url(), tokens.clone())
+                .http_client(http.clone())
+                .body_limit(body_limit)
+        };
+        // The facade answers 401s itself, by dropping the refused token and building the
+        // request again: its own client's hook only signs. `raw()` users get a hook that
+        // handles 401s on its own.
+        let api = client().sign_only().build();
+        let raw = client().build();
         let carbonext = Carbonext::from_client(api)
             .with_retry_policy(self.retry.unwrap_or_default())
             .with_prefetch(self.prefetch.unwrap_or(4))
             .with_timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT));
         Ok(carbonext.rebuild(|inner| {
+            inner.raw = raw;
             inner.tokens = Some(tokens);
-            inner.resend_after_401 = true;
         }))
     }
 }
@@ -197,12 +221,12 @@ impl Carbonext {
     pub fn from_client(api: carbonext_api::Client) -> Self {
         Self {
             inner: Arc::new(Inner {
+                raw: api.clone(),
                 api,
                 tokens: None,
                 retry: RetryPolicy::default(),
                 prefetch: 4,
                 timeout: DEFAULT_TIMEOUT,
-                resend_after_401: false,
             }),
         }
     }
@@ -226,11 +250,11 @@ impl Carbonext {
     fn rebuild(self, change: impl FnOnce(&mut Inner)) -> Self {
         let mut inner = Inner {
             api: self.inner.api.clone(),
+            raw: self.inner.raw.clone(),
             tokens: self.inner.tokens.clone(),
             retry: self.inner.retry.clone(),
             prefetch: self.inner.prefetch,
             timeout: self.inner.timeout,
-            resend_after_401: self.inner.resend_after_401,
         };
         change(&mut inner);
         Self {
@@ -252,9 +276,12 @@ impl Carbonext {
         }
     }
 
-    /// The raw client underneath, for calls this crate does not wrap.
+    /// The raw client underneath, for calls this crate does not wrap: it shares the facade's
+    /// HTTP connections and token cache, and its auth hook drops a refused token and sends the
+    /// request again once by itself (see `carbonext_auth::AuthHook`). For a facade made with
+    /// [`Carbonext::from_client`], the client given.
     pub fn raw(&self) -> &carbonext_api::Client {
-        &self.inner.api
+        &self.inner.raw
     }
 
     fn api(&self) -> &carbonext_api::Client {
@@ -262,9 +289,9 @@ impl Carbonext {
     }
 
     /// Runs one attempt (the request `make` builds) within the facade's time limit; when the
-    /// API answers it 401 and the facade built the client, sends a newly built request once
-    /// more (the auth hook has dropped the rejected token, so it carries a new one). A 401
-    /// means the request was not processed, so this holds for orders too.
+    /// API answers it 401 and the facade built the client, drops the refused token and sends a
+    /// newly built request once more, with a new token. A 401 means the request was not
+    /// processed, so this holds for orders too.
     ///
     /// `now` is the current time, which the caller has read already.
     async fn attempt<T, F, Fut>(
@@ -276,23 +303,73 @@ impl Carbonext {
         F: FnMut() -> Fut,
         Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>> + Unpin,
     {
+        let Some(tokens) = &self.inner.tokens else {
+            return self.timed(now, make()).await;
+        };
+        // The token the request will carry, to drop exactly that one if the API refuses it.
+        let signed_with = match tokens.fresh_generation() {
+            Some(generation) => generation,
+            // Boxed: only a cold cache or a token due for refresh pays for the token request.
+            None => Box::pin(self.token_within(now, tokens)).await?,
+        };
         match self.timed(now, make()).await {
             // Boxed: only a 401 pays for the second attempt's future.
-            Err(AttemptError::Api(err)) if self.inner.resend_after_401 && unauthorized(&err) => {
-                Box::pin(self.resend(make)).await
+            Err(AttemptError::Api(err)) if unauthorized(&err) => {
+                Box::pin(self.resend(tokens, signed_with, make)).await
             }
             first => first,
         }
     }
 
-    /// The second send of [`Carbonext::attempt`], after a 401.
-    async fn resend<T, F, Fut>(&self, mut make: F) -> std::result::Result<T, AttemptError>
+    /// The second send of [`Carbonext::attempt`], after a 401 to a request signed with the
+    /// token of generation `refused`.
+    async fn resend<T, F, Fut>(
+        &self,
+        tokens: &carbonext_auth::TokenCache,
+        refused: TokenGeneration,
+        mut make: F,
+    ) -> std::result::Result<T, AttemptError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>> + Unpin,
     {
-        tracing::debug!("API answered 401; sending again with a new access token");
-        self.timed(Instant::now(), make()).await
+        tokens.invalidate_if_generation(refused);
+        tracing::debug!(
+            "API answered 401; the access token it carried is dropped, sending again with a new one"
+        );
+        let now = Instant::now();
+        let signed_with = match tokens.fresh_generation() {
+            Some(generation) => generation,
+            None => self.token_within(now, tokens).await?,
+        };
+        let outcome = self.timed(now, make()).await;
+        if let Err(AttemptError::Api(err)) = &outcome {
+            if unauthorized(err) {
+                // Refused again: not resent, but the next call must not carry it either.
+                tokens.invalidate_if_generation(signed_with);
+            }
+        }
+        outcome
+    }
+
+    /// A token for the request of an attempt started at `now`, when the cache has no fresh
+    /// one, and its generation; within the attempt's time limit.
+    async fn token_within(
+        &self,
+        now: Instant,
+        tokens: &carbonext_auth::TokenCache,
+    ) -> std::result::Result<TokenGeneration, AttemptError> {
+        match crate::deadline::within(self.deadline(now), Box::pin(fresh_token(tokens))).await {
+            Ok(generation) => generation,
+            Err(_) => Err(AttemptError::TimedOut(self.inner.timeout)),
+        }
+    }
+
+    /// The end of the time limit of an attempt started at `now`.
+    fn deadline(&self, now: Instant) -> Instant {
+        // A time limit too large to add is no limit: a deadline decades away.
+        now.checked_add(self.inner.timeout)
+            .unwrap_or_else(|| now + FAR_FUTURE)
     }
 
     /// Runs `attempt`, started at `now`, within the facade's time limit.
@@ -304,11 +381,7 @@ impl Carbonext {
     where
         Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>> + Unpin,
     {
-        // A time limit too large to add is no limit: a deadline decades away.
-        let deadline = now
-            .checked_add(self.inner.timeout)
-            .unwrap_or_else(|| now + FAR_FUTURE);
-        match crate::deadline::within(deadline, attempt).await {
+        match crate::deadline::within(self.deadline(now), attempt).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(err)) => Err(AttemptError::Api(Box::new(err))),
             Err(_) => Err(AttemptError::TimedOut(self.inner.timeout)),

@@ -52,6 +52,8 @@ pub(crate) enum AttemptError {
     Api(Box<carbonext_api::Error<ProblemDetails>>),
     /// No complete answer within the facade's time limit; the attempt was dropped.
     TimedOut(Duration),
+    /// No access token could be had, so nothing was sent.
+    Auth(carbonext_auth::AuthError),
 }
 
 impl AttemptError {
@@ -61,6 +63,8 @@ impl AttemptError {
             AttemptError::Api(err) => classify(err),
             // The request may have been sent, and processed, before the time ran out.
             AttemptError::TimedOut(_) => Failure::Ambiguous,
+            // The token endpoint's own retry policy has run already.
+            AttemptError::Auth(_) => Failure::Final,
         }
     }
 
@@ -71,6 +75,10 @@ impl AttemptError {
             AttemptError::TimedOut(limit) => Error::Transport {
                 message: format!("timed out: no complete answer within {limit:?}"),
                 source: None,
+            },
+            AttemptError::Auth(source) => Error::Auth {
+                message: with_causes(&source),
+                source: Some(source),
             },
         }
     }
@@ -163,8 +171,13 @@ fn describe_transport(err: &reqwest::Error) -> String {
         "the connection failed"
     };
     // reqwest's Display includes the URL, which carries no secret (tokens travel in headers).
-    let mut message = format!("{what}: {err}");
-    let mut source = std::error::Error::source(err);
+    format!("{what}: {}", with_causes(err))
+}
+
+/// `err` and its causes, separated by `: ` (the same text the auth hook gives a token failure).
+fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut message = err.to_string();
+    let mut source = err.source();
     while let Some(cause) = source {
         message.push_str(&format!(": {cause}"));
         source = cause.source();

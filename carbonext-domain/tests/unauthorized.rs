@@ -91,6 +91,38 @@ async fn a_user_refused_with_401_is_created_once_with_a_new_token() {
 }
 
 #[tokio::test]
+async fn the_raw_client_of_a_built_facade_resends_after_a_401_by_itself() {
+    let sandbox = common::sandbox().await;
+    let carbonext = common::connect(&sandbox);
+    carbonext.quote(vcu("1"), Currency::Brl).await.unwrap();
+    let (prices, tokens) = counts(&sandbox, "get_price");
+
+    sandbox.faults().revoke_all_tokens();
+    let price = carbonext
+        .raw()
+        .get_price()
+        .send()
+        .await
+        .expect("resent with a new token");
+    assert_eq!(price.status(), 200);
+    assert_eq!(counts(&sandbox, "get_price"), (prices + 2, tokens + 1));
+
+    // The facade, sharing the token cache, uses the new token as it is.
+    carbonext.quote(vcu("2"), Currency::Brl).await.unwrap();
+    assert_eq!(counts(&sandbox, "get_price"), (prices + 3, tokens + 1));
+}
+
+#[tokio::test]
+async fn a_cold_facade_whose_first_token_is_refused_gets_a_second_one() {
+    let sandbox = common::sandbox().await;
+    sandbox.faults().revoke_on_issue(1);
+    let carbonext = common::connect(&sandbox);
+    let quote = carbonext.quote(vcu("1"), Currency::Brl).await.unwrap();
+    assert_eq!(quote.vcu_amount, vcu("1"));
+    assert_eq!(counts(&sandbox, "get_price"), (2, 2));
+}
+
+#[tokio::test]
 async fn a_token_refused_every_time_is_sent_twice_then_ends_in_an_auth_error() {
     let sandbox = common::sandbox().await;
     sandbox.faults().revoke_on_issue(u64::MAX);
