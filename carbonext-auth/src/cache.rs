@@ -3,6 +3,7 @@
 //! docs list the guarantees and show an example; [`AccessToken`] is what it hands out.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
@@ -156,6 +157,9 @@ struct Inner {
     refresh_fraction: f64,
     state: RwLock<State>,
     refreshing: tokio::sync::Mutex<()>,
+    /// `State::generation` while a token is cached, 0 otherwise: [`TokenCache::generation`]
+    /// without the lock. Written under the write lock.
+    generation: AtomicU64,
 }
 
 #[derive(Default)]
@@ -169,12 +173,12 @@ struct State {
     finished: u64,
     /// Outcome of the last finished request when it failed.
     last_failure: Option<AuthError>,
-    /// Tokens stored so far: the [`TokenGeneration`] of `current`.
+    /// Tokens stored so far: the [`TokenGeneration`] of `current` (from 1).
     generation: u64,
 }
 
 /// Which token a [`TokenCache`] held: a number that changes every time the cache stores a new
-/// token ([`TokenCache::fresh_generation`]), so that a caller can later drop exactly that
+/// token ([`TokenCache::generation`]), so that a caller can later drop exactly that
 /// token ([`TokenCache::invalidate_if_generation`]) without keeping it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TokenGeneration(u64);
@@ -291,44 +295,31 @@ impl TokenCache {
         }
     }
 
-    /// The generation of the cached token if it is fresh (not yet due for refresh): the token
-    /// a request signed right after this call carries. `None` when the cache is cold or the
-    /// token is due: call [`TokenCache::token`] first.
+    /// The generation of the cached token, fresh or due for refresh; `None` when none is
+    /// cached (cold, or dropped). One atomic load, without the cache's lock or the clock: cheap
+    /// enough to read before every request.
     ///
     /// For callers whose hook [only signs](crate::AuthHook::sign_only): read it before
     /// building a request, and hand it to [`TokenCache::invalidate_if_generation`] if the API
-    /// answers 401.
-    pub fn fresh_generation(&self) -> Option<TokenGeneration> {
-        let state = self.read();
-        let now = Instant::now();
-        match (&state.current, state.refresh_at) {
-            (Some(token), Some(refresh_at)) if now < refresh_at && now < token.expires_at() => {
-                Some(TokenGeneration(state.generation))
-            }
-            _ => None,
+    /// answers 401. `None`: call [`TokenCache::token`] first, then read it again.
+    pub fn generation(&self) -> Option<TokenGeneration> {
+        match self.inner.generation.load(Ordering::Acquire) {
+            0 => None,
+            generation => Some(TokenGeneration(generation)),
         }
-    }
-
-    /// The generation of the cached token, fresh or not (of none while the cache is cold):
-    /// like [`TokenCache::fresh_generation`] for a caller that has just had a token from
-    /// [`TokenCache::token`] and must not wait for another.
-    pub fn current_generation(&self) -> TokenGeneration {
-        TokenGeneration(self.read().generation)
     }
 
     /// Drops the cached token if it is still the one of `generation`, and says whether it
     /// was: the answer to a 401 for a request signed after `generation` was read.
     ///
-    /// Exact unless a new token was stored between reading `generation` and signing the
-    /// request (a refresh finishing in those microseconds): then nothing is dropped, and if
-    /// the API refused that newer token too, the caller's next request carries it once more
-    /// and drops it then.
+    /// Exact unless the request was signed with a newer token than `generation`: one stored
+    /// between the read and the signing, such as the refresh that signing itself starts when
+    /// the cached token is due. Then nothing is dropped; should the API have refused that
+    /// brand-new token too, the caller's next request carries it once more and drops it then.
     pub fn invalidate_if_generation(&self, generation: TokenGeneration) -> bool {
         let mut state = self.write();
         if state.current.is_some() && state.generation == generation.0 {
-            state.current = None;
-            state.invalidated = true;
-            tracing::debug!("access token invalidated");
+            self.drop_current(&mut state);
             return true;
         }
         false
@@ -347,8 +338,8 @@ impl TokenCache {
     /// one. Prefer [`TokenCache::invalidate_if_current`] when reacting to a 401.
     pub fn invalidate(&self) {
         let mut state = self.write();
-        if state.current.take().is_some() {
-            tracing::debug!("access token invalidated");
+        if state.current.is_some() {
+            self.drop_current(&mut state);
         }
         state.invalidated = true;
     }
@@ -370,13 +361,19 @@ impl TokenCache {
         let mut state = self.write();
         match &state.current {
             Some(current) if matches(current) => {
-                state.current = None;
-                state.invalidated = true;
-                tracing::debug!("access token invalidated");
+                self.drop_current(&mut state);
                 true
             }
             _ => false,
         }
+    }
+
+    /// Drops the cached token (the caller holds the write lock and checked there is one).
+    fn drop_current(&self, state: &mut State) {
+        state.current = None;
+        state.invalidated = true;
+        self.inner.generation.store(0, Ordering::Release);
+        tracing::debug!("access token invalidated");
     }
 
     /// The token URL this cache requests tokens from.
@@ -441,6 +438,9 @@ impl TokenCache {
                 );
                 state.current = Some(token.clone());
                 state.generation += 1;
+                self.inner
+                    .generation
+                    .store(state.generation, Ordering::Release);
                 state.refresh_at = Some(requested_at + (lifetime - buffer));
                 state.invalidated = false;
                 state.last_failure = None;
@@ -588,6 +588,7 @@ impl TokenCacheBuilder {
                 refresh_fraction: self.refresh_fraction,
                 state: RwLock::new(State::default()),
                 refreshing: tokio::sync::Mutex::new(()),
+                generation: AtomicU64::new(0),
             }),
         }
     }

@@ -90,7 +90,7 @@ impl AuthHook {
     /// One dynamic call and one boxed future less per request than
     /// [`AuthHook::resend_after_401`]`(false)`.
     ///
-    /// For callers that handle 401 themselves: read [`TokenCache::fresh_generation`] before
+    /// For callers that handle 401 themselves: read [`TokenCache::generation`] before
     /// building a request, and after a 401 call [`TokenCache::invalidate_if_generation`] with
     /// it, then build the request again (the `carbonext-domain` facade does).
     pub fn sign_only(mut self) -> Self {

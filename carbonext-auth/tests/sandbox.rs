@@ -169,13 +169,12 @@ async fn a_sign_only_client_leaves_the_401_and_the_refused_token_to_its_caller()
     let client = ClientBuilder::new(sandbox.api_url(), cache.clone())
         .sign_only()
         .build();
-    assert_eq!(cache.fresh_generation(), None, "cold");
+    assert_eq!(cache.generation(), None, "cold");
     // A cold cache: `prepare` gets the first token.
     client.get_price().send().await.expect("price");
-    let first = cache.fresh_generation().expect("a fresh token");
-    assert_eq!(cache.current_generation(), first);
+    let first = cache.generation().expect("a cached token");
     client.get_price().send().await.expect("price");
-    assert_eq!(cache.fresh_generation(), Some(first), "the same token");
+    assert_eq!(cache.generation(), Some(first), "the same token");
     let before = sandbox.counters();
 
     sandbox.faults().revoke_all_tokens();
@@ -186,7 +185,7 @@ async fn a_sign_only_client_leaves_the_401_and_the_refused_token_to_its_caller()
         .expect_err("the 401 is the caller's to handle");
     assert_eq!(refused.status().map(|s| s.as_u16()), Some(401));
     assert_eq!(
-        cache.fresh_generation(),
+        cache.generation(),
         Some(first),
         "the hook keeps the refused token: the caller drops it"
     );
@@ -195,15 +194,15 @@ async fn a_sign_only_client_leaves_the_401_and_the_refused_token_to_its_caller()
 
     assert!(cache.invalidate_if_generation(first));
     assert!(!cache.invalidate_if_generation(first), "dropped once");
-    assert_eq!(cache.fresh_generation(), None);
+    assert_eq!(cache.generation(), None);
     client.get_price().send().await.expect("a new token");
-    let second = cache.fresh_generation().expect("a fresh token");
+    let second = cache.generation().expect("a cached token");
     assert_ne!(second, first);
     assert!(
         !cache.invalidate_if_generation(first),
         "an older generation never drops a newer token"
     );
-    assert_eq!(cache.fresh_generation(), Some(second));
+    assert_eq!(cache.generation(), Some(second));
 
     let after = sandbox.counters();
     assert_eq!(after.token_requests() - before.token_requests(), 1);
@@ -212,6 +211,9 @@ async fn a_sign_only_client_leaves_the_401_and_the_refused_token_to_its_caller()
         3,
         "two refused, one accepted; nothing resent by the hook"
     );
+
+    cache.invalidate();
+    assert_eq!(cache.generation(), None, "dropped by any invalidation");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -31,17 +31,13 @@ const STREAM_PAGE_SIZE: u32 = 100;
 /// Time limit of one attempt unless [`CarbonextBuilder::timeout`] says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A token for the request about to be signed, when the cache had no fresh one, and its
-/// generation.
+/// A token for the request about to be signed, when the cache had none, and its generation
+/// (`None` if it was dropped again at once).
 async fn fresh_token(
     tokens: &carbonext_auth::TokenCache,
-) -> std::result::Result<TokenGeneration, AttemptError> {
+) -> std::result::Result<Option<TokenGeneration>, AttemptError> {
     tokens.token().await.map_err(AttemptError::Auth)?;
-    // A token issued already due for refresh (a lifetime shorter than the refresh buffer) has
-    // no fresh generation: the request then carries the token `token` just stored.
-    Ok(tokens
-        .fresh_generation()
-        .unwrap_or_else(|| tokens.current_generation()))
+    Ok(tokens.generation())
 }
 
 /// Stands for a time limit too large to add to an `Instant`.
@@ -307,9 +303,9 @@ impl Carbonext {
             return self.timed(now, make()).await;
         };
         // The token the request will carry, to drop exactly that one if the API refuses it.
-        let signed_with = match tokens.fresh_generation() {
-            Some(generation) => generation,
-            // Boxed: only a cold cache or a token due for refresh pays for the token request.
+        let signed_with = match tokens.generation() {
+            Some(generation) => Some(generation),
+            // Boxed: only a cold cache pays for the token request.
             None => Box::pin(self.token_within(now, tokens)).await?,
         };
         match self.timed(now, make()).await {
@@ -326,39 +322,41 @@ impl Carbonext {
     async fn resend<T, F, Fut>(
         &self,
         tokens: &carbonext_auth::TokenCache,
-        refused: TokenGeneration,
+        refused: Option<TokenGeneration>,
         mut make: F,
     ) -> std::result::Result<T, AttemptError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>> + Unpin,
     {
-        tokens.invalidate_if_generation(refused);
+        if let Some(refused) = refused {
+            tokens.invalidate_if_generation(refused);
+        }
         tracing::debug!(
             "API answered 401; the access token it carried is dropped, sending again with a new one"
         );
         let now = Instant::now();
-        let signed_with = match tokens.fresh_generation() {
-            Some(generation) => generation,
+        let signed_with = match tokens.generation() {
+            Some(generation) => Some(generation),
             None => self.token_within(now, tokens).await?,
         };
         let outcome = self.timed(now, make()).await;
         if let Err(AttemptError::Api(err)) = &outcome {
-            if unauthorized(err) {
+            if let Some(refused) = signed_with.filter(|_| unauthorized(err)) {
                 // Refused again: not resent, but the next call must not carry it either.
-                tokens.invalidate_if_generation(signed_with);
+                tokens.invalidate_if_generation(refused);
             }
         }
         outcome
     }
 
-    /// A token for the request of an attempt started at `now`, when the cache has no fresh
-    /// one, and its generation; within the attempt's time limit.
+    /// A token for the request of an attempt started at `now`, when the cache has none, and
+    /// its generation; within the attempt's time limit.
     async fn token_within(
         &self,
         now: Instant,
         tokens: &carbonext_auth::TokenCache,
-    ) -> std::result::Result<TokenGeneration, AttemptError> {
+    ) -> std::result::Result<Option<TokenGeneration>, AttemptError> {
         match crate::deadline::within(self.deadline(now), Box::pin(fresh_token(tokens))).await {
             Ok(generation) => generation,
             Err(_) => Err(AttemptError::TimedOut(self.inner.timeout)),
