@@ -1,16 +1,15 @@
 //! The facade's time limit on each attempt, kept by one process-wide watchdog thread instead of
 //! a tokio timer per attempt.
 //!
-//! A tokio timer per attempt (`tokio::time::timeout`) puts an entry into the runtime's timer
-//! wheel when the attempt first waits and takes it out when the attempt ends, and makes every
-//! idle worker park with a time-out: on a loopback request of about 30 µs that was 2 % of the
-//! call (BENCHMARKS.md, P1). Here an attempt that has to wait is written into a table (a
-//! deadline and a waker) under an uncontended lock, and erased when it ends; a thread of its own,
-//! started on first use and named `carbonext-deadlines`, sleeps until the earliest deadline in
-//! the table (at most [`LINGER`] while the table is in use, for ever once it has been empty
-//! that long), marks the attempts whose deadline has passed and wakes them. An attempt learns
-//! that it was marked from a counter of marks, one atomic load per wake-up, and only then looks
-//! at its own entry.
+//! A tokio timer per attempt (`tokio::time::timeout`) enters the runtime's timer wheel when the
+//! attempt first waits and leaves it when the attempt ends; on P1's loopback request of about
+//! 30 µs that cost 0.5–1 % of the throughput (BENCHMARKS.md). Here an attempt that has to wait
+//! is written into a table (a deadline and a waker) under an uncontended lock, and erased when
+//! it ends; a thread of its own, started on first use and named `carbonext-deadlines`, sleeps
+//! until the earliest deadline in the table (at most [`LINGER`] while the table is in use, for
+//! ever once it has been empty that long), marks the attempts whose deadline has passed and
+//! wakes them. An attempt learns that it was marked from a counter of marks, one atomic load
+//! per wake-up, and only then looks at its own entry.
 //!
 //! The thread is independent of any runtime: attempts on several runtimes share it, and a
 //! runtime that shuts down takes nothing with it. Should the thread fail to start, attempts fall
@@ -270,7 +269,15 @@ impl Watchdog {
             table.wakes_at = wakes_at;
             if !due.is_empty() {
                 drop(table);
-                due.drain(..).for_each(Waker::wake);
+                for waker in due.drain(..) {
+                    // A waker that panics must not take the thread (and every time limit) down.
+                    let woken = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        waker.wake();
+                    }));
+                    if woken.is_err() {
+                        tracing::warn!("a waker panicked when its attempt's time ran out");
+                    }
+                }
                 table = self.lock();
                 continue;
             }
