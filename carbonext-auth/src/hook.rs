@@ -318,7 +318,20 @@ pub(crate) const PUBLIC_OPERATIONS: &[&str] = &[
 ];
 
 fn is_public(info: &OperationInfo) -> bool {
-    PUBLIC_OPERATIONS.contains(&info.operation_id)
+    is_public_operation(info.operation_id)
+}
+
+/// Whether `openapi.yaml` marks operation `operation_id` (progenitor's snake_case id, as in
+/// `OperationInfo::operation_id`) public, with `security: []`: the calculators, airports,
+/// resources and allowed filters. An [`AuthHook`] never waits for a token for these; it adds
+/// the cached one if there is one.
+///
+/// ```
+/// assert!(carbonext_auth::is_public_operation("list_airports"));
+/// assert!(!carbonext_auth::is_public_operation("get_price"));
+/// ```
+pub fn is_public_operation(operation_id: &str) -> bool {
+    PUBLIC_OPERATIONS.contains(&operation_id)
 }
 
 fn set_bearer(request: &mut reqwest::Request, token: &AccessToken) {

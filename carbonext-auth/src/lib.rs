@@ -52,7 +52,7 @@ pub use client::{authenticated_client, ClientBuilder};
 pub use credentials::{Credentials, CLIENT_ID_VAR, CLIENT_SECRET_VAR};
 pub use environment::{Environment, API_URL_VAR, AUTH_URL_VAR, ENV_VAR, PRODUCTION_TOKEN_URL};
 pub use error::AuthError;
-pub use hook::AuthHook;
+pub use hook::{is_public_operation, AuthHook};
 pub use retry::RetryPolicy;
 
 /// Re-exported: [`Credentials::new`] accepts it and [`Credentials::client_secret`] returns it.

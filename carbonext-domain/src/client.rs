@@ -289,9 +289,11 @@ impl Carbonext {
     /// newly built request once more, with a new token. A 401 means the request was not
     /// processed, so this holds for orders too.
     ///
-    /// `now` is the current time, which the caller has read already.
+    /// `operation` is the operation's id; `now` is the current time, which the caller has
+    /// read already.
     async fn attempt<T, F, Fut>(
         &self,
+        operation: &'static str,
         now: Instant,
         mut make: F,
     ) -> std::result::Result<T, AttemptError>
@@ -305,6 +307,9 @@ impl Carbonext {
         // The token the request will carry, to drop exactly that one if the API refuses it.
         let signed_with = match tokens.generation() {
             Some(generation) => Some(generation),
+            // A public operation goes without a token rather than wait for one, as the auth
+            // hook does (should the API answer 401 after all, the resend gets one).
+            None if carbonext_auth::is_public_operation(operation) => None,
             // Boxed: only a cold cache pays for the token request.
             None => Box::pin(self.token_within(now, tokens)).await?,
         };
@@ -332,9 +337,7 @@ impl Carbonext {
         if let Some(refused) = refused {
             tokens.invalidate_if_generation(refused);
         }
-        tracing::debug!(
-            "API answered 401; the access token it carried is dropped, sending again with a new one"
-        );
+        tracing::debug!("API answered 401; sending again with a new access token");
         let now = Instant::now();
         let signed_with = match tokens.generation() {
             Some(generation) => Some(generation),
@@ -393,7 +396,7 @@ impl Carbonext {
         F: FnMut() -> Fut,
         Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
     {
-        self.attempt(Instant::now(), || Box::pin(attempt()))
+        self.attempt(operation, Instant::now(), || Box::pin(attempt()))
             .await
             .map_err(|err| err.into_error(operation))
     }
@@ -412,7 +415,10 @@ impl Carbonext {
         // Boxed where it is made: the generated client's futures are nearly a kilobyte,
         // and every layer above (time limit, retry loop, the trait's boxed future) would
         // otherwise copy them whole as they move.
-        match self.attempt(started, || Box::pin(attempt())).await {
+        match self
+            .attempt(operation, started, || Box::pin(attempt()))
+            .await
+        {
             Ok(value) => Ok(value),
             Err(err) => Box::pin(self.retry_after(operation, started, err, attempt)).await,
         }
@@ -452,7 +458,10 @@ impl Carbonext {
             );
             tokio::time::sleep(wait).await;
             tries += 1;
-            err = match self.attempt(Instant::now(), || Box::pin(attempt())).await {
+            err = match self
+                .attempt(operation, Instant::now(), || Box::pin(attempt()))
+                .await
+            {
                 Ok(value) => return Ok(value),
                 Err(err) => err,
             };
@@ -479,7 +488,7 @@ impl Carbonext {
         loop {
             tries += 1;
             let send = || Box::pin(self.api().create_order().body(body.clone()).send());
-            let err = match self.attempt(Instant::now(), send).await {
+            let err = match self.attempt("create_order", Instant::now(), send).await {
                 Ok(created) => {
                     return Ok(PlacedOrder {
                         order: Order::from(created.into_inner()),

@@ -3,7 +3,7 @@
 mod common;
 
 use carbonext_domain::accounts::{permission_key, NewApiKey, NewUser, PermissionRef, UserUpdate};
-use carbonext_domain::{Accounts, Calculator, Decimal};
+use carbonext_domain::{Accounts, Calculator, Decimal, Ledger};
 use futures::TryStreamExt;
 
 #[tokio::test]
@@ -105,4 +105,35 @@ async fn emissions_are_calculated_by_distance_and_by_route() {
         .await
         .unwrap();
     assert!(flight.emission > Decimal::ZERO);
+}
+
+#[tokio::test]
+async fn public_operations_need_no_token_even_with_wrong_credentials() {
+    let sandbox = common::sandbox().await;
+    let carbonext = common::builder(&sandbox)
+        .credentials(carbonext_domain::Credentials::new(
+            sandbox.client_id(),
+            "not-the-secret",
+        ))
+        .build()
+        .expect("the facade builds");
+
+    let types = carbonext.transport_types().await.expect("public: no token");
+    assert!(!types.is_empty());
+    assert!(!carbonext.resources().await.expect("public").is_empty());
+    assert_eq!(
+        sandbox.counters().token_requests(),
+        0,
+        "a public operation never waits for a token"
+    );
+
+    let err = carbonext
+        .balance(None)
+        .await
+        .expect_err("a protected operation needs a token");
+    assert!(
+        matches!(err, carbonext_domain::Error::Auth { .. }),
+        "{err:?}"
+    );
+    assert!(!err.to_string().contains("not-the-secret"), "{err}");
 }
