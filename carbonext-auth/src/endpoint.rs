@@ -3,8 +3,8 @@
 //! The request is a form POST to the full token URL, sent with `reqwest` directly rather than
 //! through the generated `request_token` operation, because the URL is a full, overridable URL
 //! on another host than the API. A successful answer decodes as
-//! [`TokenResponse`](carbonext_api::types::TokenResponse); an error answer as the RFC 6749
-//! [`OAuthError`](carbonext_api::types::OAuthError) object when it is one.
+//! [`TokenResponse`]; an error answer as the RFC 6749
+//! [`OAuthError`] object when it is one.
 //!
 //! Nothing read from the server is quoted without being bounded and scrubbed of the client
 //! secret, and the body of a successful answer (which holds the token) is never quoted.

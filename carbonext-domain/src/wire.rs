@@ -1,4 +1,4 @@
-//! From the raw client's errors to [`Error`](crate::Error): status, problem details and
+//! From the raw client's errors to [`Error`]: status, problem details and
 //! excerpts kept, secrets never included.
 
 use std::collections::BTreeMap;
