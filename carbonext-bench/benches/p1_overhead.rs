@@ -20,11 +20,8 @@ use rust_decimal::Decimal;
 /// Requests per iteration at 64 in flight.
 const BATCH: usize = 512;
 
-/// Rounds of the interleaved comparisons. A round at 1 in flight takes a few milliseconds
-/// and its ratio depends on where the runtime placed the caller and the server's connection
-/// task (the per-round ratios spread over ±0.1 or more), so the median needs many rounds to
-/// settle: with 61, P1's figure moved by ±0.02 from run to run.
-const INTERLEAVED_ROUNDS: usize = 201;
+/// Rounds of the interleaved comparison.
+const INTERLEAVED_ROUNDS: usize = 61;
 
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
