@@ -34,17 +34,14 @@ pub(crate) struct Elapsed;
 /// `future`, or [`Elapsed`] once `deadline` has passed (checked when the future waits: one that
 /// completes on its first poll is never timed).
 pub(crate) fn within<F: Future + Unpin>(deadline: Instant, future: F) -> Within<F> {
-    Within {
-        future,
-        deadline,
-        watch: Watch::Unarmed,
-    }
+    WATCHDOG.within(deadline, future)
 }
 
 /// The future of [`within`].
 pub(crate) struct Within<F> {
     future: F,
     deadline: Instant,
+    watchdog: &'static Watchdog,
     watch: Watch,
 }
 
@@ -67,7 +64,7 @@ impl<F: Future + Unpin> Future for Within<F> {
         }
         let expired = match &mut this.watch {
             Watch::Unarmed => {
-                this.watch = match WATCHDOG.arm(this.deadline, cx.waker()) {
+                this.watch = match this.watchdog.arm(this.deadline, cx.waker()) {
                     Some(entry) => Watch::Entry(entry),
                     None => {
                         let mut timer = Box::pin(tokio::time::sleep_until(this.deadline.into()));
@@ -95,29 +92,44 @@ impl<F: Future + Unpin> Future for Within<F> {
 
 /// An attempt's entry in the table; erased when dropped.
 struct Entry {
+    watchdog: &'static Watchdog,
     index: usize,
-    /// The waker written into the table (compared without the lock).
-    waker: Waker,
+    /// Which waker is in the table (compared without the lock, as `Waker::will_wake` does).
+    waker: WakerId,
     /// [`Watchdog::marks`] when the entry was last looked at.
     marks_seen: u64,
+}
+
+/// A waker's data and vtable addresses: equal for wakers that wake the same task the same way
+/// (what `Waker::will_wake` compares), without holding a clone of it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct WakerId(usize, usize);
+
+impl WakerId {
+    fn of(waker: &Waker) -> Self {
+        Self(
+            waker.data() as usize,
+            std::ptr::from_ref(waker.vtable()) as usize,
+        )
+    }
 }
 
 impl Entry {
     /// Whether the watchdog marked this entry; keeps the table's waker current.
     fn expired(&mut self, waker: &Waker) -> bool {
-        let marks = WATCHDOG.marks.load(Ordering::Acquire);
-        let same_waker = self.waker.will_wake(waker);
-        if marks == self.marks_seen && same_waker {
+        let marks = self.watchdog.marks.load(Ordering::Acquire);
+        let id = WakerId::of(waker);
+        if marks == self.marks_seen && id == self.waker {
             return false;
         }
-        let mut table = WATCHDOG.lock();
+        let mut table = self.watchdog.lock();
         let slot = &mut table.slots[self.index];
         if slot.marked {
             return true;
         }
         self.marks_seen = marks;
-        if !same_waker {
-            self.waker = waker.clone();
+        if id != self.waker {
+            self.waker = id;
             slot.waker = Some(waker.clone());
         }
         false
@@ -126,7 +138,7 @@ impl Entry {
 
 impl Drop for Entry {
     fn drop(&mut self) {
-        let mut table = WATCHDOG.lock();
+        let mut table = self.watchdog.lock();
         let slot = &mut table.slots[self.index];
         slot.waker = None;
         slot.marked = false;
@@ -171,20 +183,35 @@ struct Slot {
     marked: bool,
 }
 
-static WATCHDOG: Watchdog = Watchdog {
-    table: Mutex::new(Table {
-        slots: Vec::new(),
-        free: Vec::new(),
-        armed: 0,
-        recent: false,
-        thread: ThreadState::NotStarted,
-        wakes_at: None,
-    }),
-    wake: Condvar::new(),
-    marks: AtomicU64::new(0),
-};
+/// The process's watchdog, which [`within`] uses.
+static WATCHDOG: Watchdog = Watchdog::new();
 
 impl Watchdog {
+    const fn new() -> Self {
+        Self {
+            table: Mutex::new(Table {
+                slots: Vec::new(),
+                free: Vec::new(),
+                armed: 0,
+                recent: false,
+                thread: ThreadState::NotStarted,
+                wakes_at: None,
+            }),
+            wake: Condvar::new(),
+            marks: AtomicU64::new(0),
+        }
+    }
+
+    /// [`within`] on this watchdog.
+    fn within<F: Future + Unpin>(&'static self, deadline: Instant, future: F) -> Within<F> {
+        Within {
+            future,
+            deadline,
+            watchdog: self,
+            watch: Watch::Unarmed,
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Table> {
         self.table.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -199,7 +226,7 @@ impl Watchdog {
             ThreadState::NotStarted => {
                 let started = std::thread::Builder::new()
                     .name("carbonext-deadlines".to_owned())
-                    .spawn(|| WATCHDOG.run());
+                    .spawn(move || self.run());
                 if let Err(error) = started {
                     tracing::warn!(%error, "could not start the deadline thread; using tokio timers");
                     table.thread = ThreadState::Failed;
@@ -229,8 +256,9 @@ impl Watchdog {
             self.wake.notify_one();
         }
         Some(Entry {
+            watchdog: self,
             index,
-            waker: waker.clone(),
+            waker: WakerId::of(waker),
             marks_seen,
         })
     }
@@ -303,6 +331,11 @@ mod tests {
     use std::sync::atomic::AtomicUsize;
     use std::sync::Arc;
 
+    /// A watchdog (and thread) of the test's own, so that no other test's entries count.
+    fn watchdog() -> &'static Watchdog {
+        Box::leak(Box::new(Watchdog::new()))
+    }
+
     /// Counts its wake-ups.
     struct Counter(AtomicUsize);
 
@@ -312,15 +345,14 @@ mod tests {
         }
     }
 
-    fn in_use() -> usize {
-        WATCHDOG.lock().armed
+    fn never() -> futures::future::Pending<()> {
+        futures::future::pending()
     }
 
     #[tokio::test]
     async fn a_future_that_never_completes_ends_at_its_deadline() {
         let started = Instant::now();
-        let never = futures::future::pending::<()>();
-        let outcome = within(started + Duration::from_millis(150), never).await;
+        let outcome = within(started + Duration::from_millis(150), never()).await;
         let waited = started.elapsed();
         assert_eq!(outcome, Err(Elapsed));
         assert!(waited >= Duration::from_millis(150), "{waited:?}");
@@ -329,46 +361,84 @@ mod tests {
 
     #[tokio::test]
     async fn a_future_that_completes_in_time_keeps_its_output_and_frees_its_entry() {
+        let watchdog = watchdog();
         let deadline = Instant::now() + Duration::from_secs(30);
         let slow = Box::pin(async {
             tokio::time::sleep(Duration::from_millis(20)).await;
             7
         });
-        assert_eq!(within(deadline, slow).await, Ok(7));
-        let ready = within(deadline, std::future::ready(8));
-        assert_eq!(ready.await, Ok(8));
-        // Other tests run at the same time; only this one keeps an entry for 30 s.
-        let mut kept = Box::pin(within(deadline, futures::future::pending::<()>()));
+        assert_eq!(watchdog.within(deadline, slow).await, Ok(7));
+        assert_eq!(watchdog.lock().armed, 0, "erased when done");
+        assert_eq!(
+            watchdog.within(deadline, std::future::ready(8)).await,
+            Ok(8)
+        );
+        assert_eq!(
+            watchdog.lock().slots.len(),
+            1,
+            "a ready future takes no entry"
+        );
+
+        let mut kept = Box::pin(watchdog.within(deadline, never()));
         assert!(futures::poll!(kept.as_mut()).is_pending());
-        let with_it = in_use();
+        assert_eq!(watchdog.lock().armed, 1);
         drop(kept);
-        assert!(in_use() < with_it, "the entry was erased");
+        let table = watchdog.lock();
+        assert_eq!(table.armed, 0, "erased when dropped");
+        assert_eq!(table.slots.len(), 1, "the freed slot was reused");
     }
 
     #[tokio::test]
     async fn the_earlier_deadline_ends_first_and_the_later_is_untouched() {
+        let watchdog = watchdog();
         let now = Instant::now();
-        let mut late = Box::pin(within(
-            now + Duration::from_secs(30),
-            futures::future::pending::<()>(),
-        ));
+        let mut late = Box::pin(watchdog.within(now + Duration::from_secs(30), never()));
         assert!(futures::poll!(late.as_mut()).is_pending());
-        let early = within(
-            now + Duration::from_millis(100),
-            futures::future::pending::<()>(),
-        );
+        let early = watchdog.within(now + Duration::from_millis(100), never());
         assert_eq!(early.await, Err(Elapsed));
         assert!(futures::poll!(late.as_mut()).is_pending());
+        assert_eq!(watchdog.lock().armed, 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn many_attempts_at_once_each_end_in_time_or_at_their_deadline() {
+        let watchdog = watchdog();
+        let started = Instant::now();
+        let attempts: Vec<_> = (0..200u64)
+            .map(|i| {
+                tokio::spawn(async move {
+                    // Even attempts finish after 10 ms; odd ones never do.
+                    let work = Box::pin(async move {
+                        if i % 2 == 0 {
+                            tokio::time::sleep(Duration::from_millis(10)).await;
+                        } else {
+                            never().await;
+                        }
+                        i
+                    });
+                    watchdog
+                        .within(started + Duration::from_millis(200), work)
+                        .await
+                })
+            })
+            .collect();
+        for (i, attempt) in attempts.into_iter().enumerate() {
+            let outcome = attempt.await.expect("no panic");
+            if i % 2 == 0 {
+                assert_eq!(outcome, Ok(i as u64));
+            } else {
+                assert_eq!(outcome, Err(Elapsed));
+            }
+        }
+        assert!(started.elapsed() < Duration::from_secs(3));
+        assert_eq!(watchdog.lock().armed, 0, "every entry erased");
     }
 
     #[test]
     fn the_latest_waker_is_the_one_woken() {
         let first = Arc::new(Counter(AtomicUsize::new(0)));
         let second = Arc::new(Counter(AtomicUsize::new(0)));
-        let mut timed = within(
-            Instant::now() + Duration::from_millis(100),
-            futures::future::pending::<()>(),
-        );
+        let mut timed = watchdog().within(Instant::now() + Duration::from_millis(100), never());
         let poll = |timed: &mut Within<_>, counter: &Arc<Counter>| {
             let waker = futures::task::waker(Arc::clone(counter));
             Pin::new(timed).poll(&mut Context::from_waker(&waker))
@@ -386,16 +456,16 @@ mod tests {
 
     #[test]
     fn attempts_on_runtimes_that_come_and_go_share_the_thread() {
+        let watchdog = watchdog();
         for _ in 0..3 {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_time()
                 .build()
                 .expect("runtime");
-            let outcome = runtime.block_on(within(
-                Instant::now() + Duration::from_millis(50),
-                futures::future::pending::<()>(),
-            ));
+            let outcome = runtime
+                .block_on(watchdog.within(Instant::now() + Duration::from_millis(50), never()));
             assert_eq!(outcome, Err(Elapsed));
         }
+        assert_eq!(watchdog.lock().armed, 0);
     }
 }
