@@ -42,12 +42,11 @@ pub(crate) struct Within<F> {
     future: F,
     deadline: Instant,
     watchdog: &'static Watchdog,
-    watch: Watch,
+    /// `None` until the future first waits.
+    watch: Option<Watch>,
 }
 
 enum Watch {
-    /// Not waited yet.
-    Unarmed,
     /// An entry in the watchdog's table.
     Entry(Entry),
     /// The watchdog thread could not be started: a tokio timer instead.
@@ -62,23 +61,14 @@ impl<F: Future + Unpin> Future for Within<F> {
         if let Poll::Ready(output) = Pin::new(&mut this.future).poll(cx) {
             return Poll::Ready(Ok(output));
         }
-        let expired = match &mut this.watch {
-            Watch::Unarmed => {
-                this.watch = match this.watchdog.arm(this.deadline, cx.waker()) {
+        // Armed when the future first waits.
+        let watch =
+            this.watch
+                .get_or_insert_with(|| match this.watchdog.arm(this.deadline, cx.waker()) {
                     Some(entry) => Watch::Entry(entry),
-                    None => {
-                        let mut timer = Box::pin(tokio::time::sleep_until(this.deadline.into()));
-                        let expired = timer.as_mut().poll(cx).is_ready();
-                        this.watch = Watch::Timer(timer);
-                        return if expired {
-                            Poll::Ready(Err(Elapsed))
-                        } else {
-                            Poll::Pending
-                        };
-                    }
-                };
-                false
-            }
+                    None => Watch::Timer(Box::pin(tokio::time::sleep_until(this.deadline.into()))),
+                });
+        let expired = match watch {
             Watch::Entry(entry) => entry.expired(cx.waker()),
             Watch::Timer(timer) => timer.as_mut().poll(cx).is_ready(),
         };
@@ -208,7 +198,7 @@ impl Watchdog {
             future,
             deadline,
             watchdog: self,
-            watch: Watch::Unarmed,
+            watch: None,
         }
     }
 
