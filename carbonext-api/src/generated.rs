@@ -177,25 +177,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///The cancelled orders; a single order object is accepted too (see the path's comment)
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
-    #[serde(untagged)]
-    pub enum CancelledOrders {
-        Array(::std::vec::Vec<Order>),
-        Order(Order),
-    }
-    impl ::std::convert::From<::std::vec::Vec<Order>> for CancelledOrders {
-        fn from(value: ::std::vec::Vec<Order>) -> Self {
-            Self::Array(value)
-        }
-    }
-    impl ::std::convert::From<Order> for CancelledOrders {
-        fn from(value: Order) -> Self {
-            Self::Order(value)
-        }
-    }
     ///Who the certificate is issued to (and, for retirement, on whose behalf); the customer's own data when empty
     #[derive(
         ::serde::Deserialize,
@@ -257,7 +238,7 @@ pub mod types {
     )]
     pub struct DistanceEmissionRequest {
         ///Distance travelled, in meters
-        pub distance: ::rust_decimal::Decimal,
+        pub distance: crate::DecimalNumber,
         #[serde(rename = "type")]
         pub type_: i32,
     }
@@ -271,7 +252,7 @@ pub mod types {
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
     )]
     pub struct Emission {
-        pub emission: ::rust_decimal::Decimal,
+        pub emission: crate::DecimalNumber,
         #[serde(
             rename = "emissionUnit",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -281,25 +262,6 @@ pub mod types {
     impl Emission {
         pub fn builder() -> builder::Emission {
             Default::default()
-        }
-    }
-    ///`EmissionRequest`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
-    #[serde(untagged)]
-    pub enum EmissionRequest {
-        RouteEmissionRequest(RouteEmissionRequest),
-        DistanceEmissionRequest(DistanceEmissionRequest),
-    }
-    impl ::std::convert::From<RouteEmissionRequest> for EmissionRequest {
-        fn from(value: RouteEmissionRequest) -> Self {
-            Self::RouteEmissionRequest(value)
-        }
-    }
-    impl ::std::convert::From<DistanceEmissionRequest> for EmissionRequest {
-        fn from(value: DistanceEmissionRequest) -> Self {
-            Self::DistanceEmissionRequest(value)
         }
     }
     ///`Invoice`
@@ -345,12 +307,12 @@ pub mod types {
             rename = "totalPrice",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub total_price: ::std::option::Option<::rust_decimal::Decimal>,
+        pub total_price: ::std::option::Option<crate::DecimalNumber>,
         #[serde(
             rename = "totalVcuAmount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub total_vcu_amount: ::std::option::Option<::rust_decimal::Decimal>,
+        pub total_vcu_amount: ::std::option::Option<crate::DecimalNumber>,
     }
     impl Invoice {
         pub fn builder() -> builder::Invoice {
@@ -403,7 +365,7 @@ pub mod types {
         )]
         pub target_currency: ::std::option::Option<crate::Currency>,
         #[serde(rename = "vcuAmount")]
-        pub vcu_amount: ::rust_decimal::Decimal,
+        pub vcu_amount: crate::DecimalNumber,
     }
     impl NewOrder {
         pub fn builder() -> builder::NewOrder {
@@ -544,19 +506,19 @@ pub mod types {
             rename = "totalPrice",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub total_price: ::std::option::Option<::rust_decimal::Decimal>,
+        pub total_price: ::std::option::Option<crate::DecimalNumber>,
         #[serde(
             rename = "type",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub type_: ::std::option::Option<crate::OrderType>,
         #[serde(rename = "vcuAmount")]
-        pub vcu_amount: ::rust_decimal::Decimal,
+        pub vcu_amount: crate::DecimalNumber,
         #[serde(
             rename = "vcuUnitPrice",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub vcu_unit_price: ::std::option::Option<::rust_decimal::Decimal>,
+        pub vcu_unit_price: ::std::option::Option<crate::DecimalNumber>,
     }
     impl Order {
         pub fn builder() -> builder::Order {
@@ -643,7 +605,7 @@ pub mod types {
     pub struct Price {
         pub currency: crate::Currency,
         #[serde(rename = "vcuPrice")]
-        pub vcu_price: ::rust_decimal::Decimal,
+        pub vcu_price: crate::DecimalNumber,
     }
     impl Price {
         pub fn builder() -> builder::Price {
@@ -722,7 +684,7 @@ pub mod types {
         pub type_: i32,
         ///Amount in the type's `requestUnit` (grams, passengers, ...)
         #[serde(rename = "unitValue")]
-        pub unit_value: ::rust_decimal::Decimal,
+        pub unit_value: crate::DecimalNumber,
     }
     impl RouteEmissionRequest {
         pub fn builder() -> builder::RouteEmissionRequest {
@@ -819,16 +781,16 @@ pub mod types {
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
     )]
     pub struct VcuBalance {
-        pub balance: ::rust_decimal::Decimal,
+        pub balance: crate::DecimalNumber,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub credit: ::std::option::Option<::rust_decimal::Decimal>,
+        pub credit: ::std::option::Option<crate::DecimalNumber>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub debt: ::std::option::Option<::rust_decimal::Decimal>,
+        pub debt: ::std::option::Option<crate::DecimalNumber>,
         #[serde(
             rename = "futureDebt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub future_debt: ::std::option::Option<::rust_decimal::Decimal>,
+        pub future_debt: ::std::option::Option<crate::DecimalNumber>,
         ///Always `VCU` in the docs
         #[serde(
             rename = "type",
@@ -1642,7 +1604,7 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct DistanceEmissionRequest {
-            distance: ::std::result::Result<::rust_decimal::Decimal, ::std::string::String>,
+            distance: ::std::result::Result<crate::DecimalNumber, ::std::string::String>,
             type_: ::std::result::Result<i32, ::std::string::String>,
         }
         impl ::std::default::Default for DistanceEmissionRequest {
@@ -1656,7 +1618,7 @@ pub mod types {
         impl DistanceEmissionRequest {
             pub fn distance<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::rust_decimal::Decimal>,
+                T: ::std::convert::TryInto<crate::DecimalNumber>,
                 T::Error: ::std::fmt::Display,
             {
                 self.distance = value
@@ -1696,7 +1658,7 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct Emission {
-            emission: ::std::result::Result<::rust_decimal::Decimal, ::std::string::String>,
+            emission: ::std::result::Result<crate::DecimalNumber, ::std::string::String>,
             emission_unit: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -1713,7 +1675,7 @@ pub mod types {
         impl Emission {
             pub fn emission<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::rust_decimal::Decimal>,
+                T: ::std::convert::TryInto<crate::DecimalNumber>,
                 T::Error: ::std::fmt::Display,
             {
                 self.emission = value
@@ -1782,11 +1744,11 @@ pub mod types {
             >,
             status: ::std::result::Result<crate::InvoiceStatus, ::std::string::String>,
             total_price: ::std::result::Result<
-                ::std::option::Option<::rust_decimal::Decimal>,
+                ::std::option::Option<crate::DecimalNumber>,
                 ::std::string::String,
             >,
             total_vcu_amount: ::std::result::Result<
-                ::std::option::Option<::rust_decimal::Decimal>,
+                ::std::option::Option<crate::DecimalNumber>,
                 ::std::string::String,
             >,
         }
@@ -1900,7 +1862,7 @@ pub mod types {
             }
             pub fn total_price<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::rust_decimal::Decimal>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::DecimalNumber>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total_price = value
@@ -1910,7 +1872,7 @@ pub mod types {
             }
             pub fn total_vcu_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::rust_decimal::Decimal>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::DecimalNumber>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total_vcu_amount = value.try_into().map_err(|e| {
@@ -2041,7 +2003,7 @@ pub mod types {
                 ::std::option::Option<crate::Currency>,
                 ::std::string::String,
             >,
-            vcu_amount: ::std::result::Result<::rust_decimal::Decimal, ::std::string::String>,
+            vcu_amount: ::std::result::Result<crate::DecimalNumber, ::std::string::String>,
         }
         impl ::std::default::Default for NewOrder {
             fn default() -> Self {
@@ -2097,7 +2059,7 @@ pub mod types {
             }
             pub fn vcu_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::rust_decimal::Decimal>,
+                T: ::std::convert::TryInto<crate::DecimalNumber>,
                 T::Error: ::std::fmt::Display,
             {
                 self.vcu_amount = value
@@ -2292,16 +2254,16 @@ pub mod types {
                 ::std::string::String,
             >,
             total_price: ::std::result::Result<
-                ::std::option::Option<::rust_decimal::Decimal>,
+                ::std::option::Option<crate::DecimalNumber>,
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
                 ::std::option::Option<crate::OrderType>,
                 ::std::string::String,
             >,
-            vcu_amount: ::std::result::Result<::rust_decimal::Decimal, ::std::string::String>,
+            vcu_amount: ::std::result::Result<crate::DecimalNumber, ::std::string::String>,
             vcu_unit_price: ::std::result::Result<
-                ::std::option::Option<::rust_decimal::Decimal>,
+                ::std::option::Option<crate::DecimalNumber>,
                 ::std::string::String,
             >,
         }
@@ -2439,7 +2401,7 @@ pub mod types {
             }
             pub fn total_price<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::rust_decimal::Decimal>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::DecimalNumber>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total_price = value
@@ -2459,7 +2421,7 @@ pub mod types {
             }
             pub fn vcu_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::rust_decimal::Decimal>,
+                T: ::std::convert::TryInto<crate::DecimalNumber>,
                 T::Error: ::std::fmt::Display,
             {
                 self.vcu_amount = value
@@ -2469,7 +2431,7 @@ pub mod types {
             }
             pub fn vcu_unit_price<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::rust_decimal::Decimal>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::DecimalNumber>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.vcu_unit_price = value.try_into().map_err(|e| {
@@ -2742,7 +2704,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct Price {
             currency: ::std::result::Result<crate::Currency, ::std::string::String>,
-            vcu_price: ::std::result::Result<::rust_decimal::Decimal, ::std::string::String>,
+            vcu_price: ::std::result::Result<crate::DecimalNumber, ::std::string::String>,
         }
         impl ::std::default::Default for Price {
             fn default() -> Self {
@@ -2765,7 +2727,7 @@ pub mod types {
             }
             pub fn vcu_price<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::rust_decimal::Decimal>,
+                T: ::std::convert::TryInto<crate::DecimalNumber>,
                 T::Error: ::std::fmt::Display,
             {
                 self.vcu_price = value
@@ -2991,7 +2953,7 @@ pub mod types {
             dest_code: ::std::result::Result<::std::string::String, ::std::string::String>,
             origin_code: ::std::result::Result<::std::string::String, ::std::string::String>,
             type_: ::std::result::Result<i32, ::std::string::String>,
-            unit_value: ::std::result::Result<::rust_decimal::Decimal, ::std::string::String>,
+            unit_value: ::std::result::Result<crate::DecimalNumber, ::std::string::String>,
         }
         impl ::std::default::Default for RouteEmissionRequest {
             fn default() -> Self {
@@ -3036,7 +2998,7 @@ pub mod types {
             }
             pub fn unit_value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::rust_decimal::Decimal>,
+                T: ::std::convert::TryInto<crate::DecimalNumber>,
                 T::Error: ::std::fmt::Display,
             {
                 self.unit_value = value
@@ -3427,17 +3389,17 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct VcuBalance {
-            balance: ::std::result::Result<::rust_decimal::Decimal, ::std::string::String>,
+            balance: ::std::result::Result<crate::DecimalNumber, ::std::string::String>,
             credit: ::std::result::Result<
-                ::std::option::Option<::rust_decimal::Decimal>,
+                ::std::option::Option<crate::DecimalNumber>,
                 ::std::string::String,
             >,
             debt: ::std::result::Result<
-                ::std::option::Option<::rust_decimal::Decimal>,
+                ::std::option::Option<crate::DecimalNumber>,
                 ::std::string::String,
             >,
             future_debt: ::std::result::Result<
-                ::std::option::Option<::rust_decimal::Decimal>,
+                ::std::option::Option<crate::DecimalNumber>,
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
@@ -3459,7 +3421,7 @@ pub mod types {
         impl VcuBalance {
             pub fn balance<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::rust_decimal::Decimal>,
+                T: ::std::convert::TryInto<crate::DecimalNumber>,
                 T::Error: ::std::fmt::Display,
             {
                 self.balance = value
@@ -3469,7 +3431,7 @@ pub mod types {
             }
             pub fn credit<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::rust_decimal::Decimal>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::DecimalNumber>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.credit = value
@@ -3479,7 +3441,7 @@ pub mod types {
             }
             pub fn debt<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::rust_decimal::Decimal>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::DecimalNumber>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.debt = value
@@ -3489,7 +3451,7 @@ pub mod types {
             }
             pub fn future_debt<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::rust_decimal::Decimal>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::DecimalNumber>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.future_debt = value
@@ -4459,7 +4421,7 @@ pub mod builder {
         ///Sends a `POST` request to `/v1/orders/cancel`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::CancelledOrders>, Error<types::ProblemDetails>> {
+        ) -> Result<ResponseValue<crate::CancelledOrders>, Error<types::ProblemDetails>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::CancelOrders::try_from(v).map_err(|e| e.to_string()))
@@ -5774,7 +5736,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CalculateEmission<'a> {
         client: &'a super::Client,
-        body: Result<types::EmissionRequest, String>,
+        body: Result<crate::EmissionRequest, String>,
     }
     impl<'a> CalculateEmission<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -5785,11 +5747,11 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::EmissionRequest>,
+            V: std::convert::TryInto<crate::EmissionRequest>,
         {
-            self.body = value
-                .try_into()
-                .map_err(|_| "conversion to `EmissionRequest` for body failed".to_string());
+            self.body = value.try_into().map_err(|_| {
+                "conversion to `crate :: EmissionRequest` for body failed".to_string()
+            });
             self
         }
         ///Sends a `POST` request to `/v1/calculators/calculate`

@@ -4,7 +4,8 @@
 //! and response shapes in [`types`], and the few hand-written types the generated code relies on
 //! so that nothing on the wire lies:
 //!
-//! - amounts and prices are [`rust_decimal::Decimal`] and keep every digit they arrived with;
+//! - amounts and prices are [`DecimalNumber`]s (exact [`rust_decimal::Decimal`]s) and keep every
+//!   digit they arrived with, both ways, with no crate-wide serde feature;
 //! - [`Timestamp`] accepts the server's two timestamp shapes and keeps their precision;
 //! - [`Currency`], [`OrderStatus`] and the other server-extensible enums keep unknown values;
 //! - [`Secret`] holds client secrets and access tokens and never shows them in `Debug`;
@@ -37,6 +38,7 @@ mod generated;
 
 mod decimal;
 mod hook;
+mod one_of;
 mod open_enum;
 mod page;
 mod query;
@@ -46,11 +48,12 @@ mod timestamp;
 
 pub use generated::*;
 
-pub use decimal::DecimalText;
+pub use decimal::{decimal_number, DecimalNumber, DecimalText};
 pub use hook::{
     success_status, BodyTooLarge, HookError, Hooks, Next, OperationInfo, RequestHook,
     DEFAULT_BODY_LIMIT,
 };
+pub use one_of::{CancelledOrders, EmissionRequest};
 pub use open_enum::{Currency, InvoiceStatus, OrderStatus, OrderType, PaymentType, PurchaseType};
 pub use page::Page;
 pub use secret::Secret;

@@ -30,7 +30,7 @@ mod common;
 
 use carbonext_api::types;
 use carbonext_api::Page;
-use common::{fixture, json, numbers, round_trip_differences};
+use common::{encoded, fixture, json, numbers, round_trip_differences};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -45,7 +45,7 @@ fn decode<T: DeserializeOwned + Serialize>(name: &str) -> (T, String) {
         )
     });
     let original = json(&text);
-    let reencoded = serde_json::to_value(&decoded).unwrap();
+    let reencoded = encoded(&decoded);
     let differences = round_trip_differences(&original, &reencoded);
     assert!(
         differences.is_empty(),
@@ -258,8 +258,8 @@ fixture_test!(
 fixture_test!(
     batch_cancel_response_of_one_order_decodes_as_cancelled_orders,
     "cancel_orders.response.json",
-    types::CancelledOrders,
-    |c| assert!(matches!(c, types::CancelledOrders::Order(_)))
+    carbonext_api::CancelledOrders,
+    |c| assert!(matches!(c, carbonext_api::CancelledOrders::Order(_)))
 );
 
 // --- balance and invoices -----------------------------------------------------------------
@@ -393,10 +393,10 @@ fixture_test!(
 fixture_test!(
     distance_emission_request_decodes_as_distance_form,
     "calculate_emission.distance.request.json",
-    types::EmissionRequest,
+    carbonext_api::EmissionRequest,
     |r| assert!(matches!(
         r,
-        types::EmissionRequest::DistanceEmissionRequest(_)
+        carbonext_api::EmissionRequest::DistanceEmissionRequest(_)
     ))
 );
 fixture_test!(
@@ -407,8 +407,11 @@ fixture_test!(
 fixture_test!(
     route_emission_request_decodes_as_route_form,
     "calculate_emission.route.request.json",
-    types::EmissionRequest,
-    |r| assert!(matches!(r, types::EmissionRequest::RouteEmissionRequest(_)))
+    carbonext_api::EmissionRequest,
+    |r| assert!(matches!(
+        r,
+        carbonext_api::EmissionRequest::RouteEmissionRequest(_)
+    ))
 );
 fixture_test!(
     route_emission_response_decodes_keeping_0_0293110549184694,

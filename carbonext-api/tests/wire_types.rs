@@ -453,7 +453,7 @@ fn generated_types_implement_json_schema() {
     assert!(schema_text::<types::Balance>().contains("\"balancesByCurrency\""));
     assert!(schema_text::<types::TokenResponse>().contains("\"access_token\""));
     assert!(schema_text::<types::TokenResponse>().contains("\"password\""));
-    assert!(schema_text::<types::EmissionRequest>().contains("\"originCode\""));
+    assert!(schema_text::<carbonext_api::EmissionRequest>().contains("\"originCode\""));
     assert!(schema_text::<types::PermissionList>().contains("\"containerId\""));
     assert!(schema_text::<types::NewOrder>().contains("\"payWithBalance\""));
     assert!(schema_text::<DecimalText>().contains("\"decimal\""));

@@ -5,10 +5,11 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use carbonext_api::Secret;
 use reqwest::header::HeaderValue;
+use tokio::time::Instant;
 
 use crate::endpoint::TokenEndpoint;
 use crate::{AuthError, Credentials, RetryPolicy};

@@ -425,8 +425,8 @@ mod tests {
     fn the_header_is_built_once_per_token_and_marked_sensitive() {
         let token = AccessToken::new(
             carbonext_api::Secret::new("abc"),
-            std::time::Instant::now(),
-            std::time::Instant::now() + std::time::Duration::from_secs(60),
+            tokio::time::Instant::now(),
+            tokio::time::Instant::now() + std::time::Duration::from_secs(60),
             None,
         );
         let mut request = reqwest::Request::new(

@@ -1,7 +1,8 @@
 //! Printing results on stdout: aligned tables for people, JSON for programs.
 //!
-//! JSON is the resource as the domain crate serialises it: the API's camelCase field names and
-//! amounts as exact strings. Tables print every amount with the digits it arrived with.
+//! JSON mirrors the API: its camelCase field names, amounts as JSON numbers with exactly the
+//! digits received (`carbonext_domain::json`). Tables print every amount with the digits it
+//! arrived with.
 //!
 //! ```
 //! use carbonext_cli::output::Table;
@@ -169,9 +170,9 @@ impl Output {
     }
 }
 
-/// Pretty JSON of `value` on stdout, followed by a newline.
+/// Pretty JSON of `value` on stdout, followed by a newline; amounts are exact JSON numbers.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
-    let text = serde_json::to_string_pretty(value)
+    let text = carbonext_domain::json::to_string_pretty(value)
         .map_err(|e| CliError::unavailable(format!("could not write JSON: {e}")))?;
     write_stdout(&format!("{text}\n"))
 }

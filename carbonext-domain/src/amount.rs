@@ -2,7 +2,8 @@
 //!
 //! Both hold a [`rust_decimal::Decimal`] and print exactly the digits they hold: `0.02` stays
 //! `0.02`, `110.00` stays `110.00`. Serialised, amounts are JSON *strings* (`"0.02"`), so every
-//! serializer — serde_json, insta snapshots, YAML, CSV — keeps every digit.
+//! serializer — serde_json, `serde_json::Value`, insta snapshots, YAML, CSV — keeps every digit;
+//! [`crate::json`] writes them as the API does, as exact JSON numbers.
 //!
 //! ```
 //! use carbonext_domain::VcuAmount;
@@ -100,7 +101,7 @@ impl fmt::Display for VcuAmount {
 
 impl Serialize for VcuAmount {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&self.0)
+        crate::json::serialize_amount(&self.0, serializer)
     }
 }
 
@@ -134,14 +135,15 @@ impl fmt::Display for Money {
     }
 }
 
-/// Serde glue writing a `Decimal` as its exact text (used by every domain type).
+/// Serde glue writing a `Decimal` as its exact text, or as an exact JSON number inside
+/// [`crate::json::amounts_as_numbers`] (used by every domain type).
 pub mod decimal_text {
     use rust_decimal::Decimal;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    /// Writes the decimal's exact digits as a string.
+    /// Writes the decimal's exact digits as a string (a number in the API's JSON).
     pub fn serialize<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(value)
+        crate::json::serialize_amount(value, serializer)
     }
 
     /// Reads a decimal from a string (or, leniently, a JSON number).
@@ -154,14 +156,22 @@ pub mod decimal_text {
         use rust_decimal::Decimal;
         use serde::{Deserialize, Deserializer, Serializer};
 
-        /// Writes the decimal's exact digits as a string, or `null`.
+        /// Writes the decimal as [`super::serialize`] does, or `null`.
         pub fn serialize<S: Serializer>(
             value: &Option<Decimal>,
             serializer: S,
         ) -> Result<S::Ok, S::Error> {
             match value {
-                Some(value) => serializer.collect_str(value),
+                Some(value) => serializer.serialize_some(&Amount(value)),
                 None => serializer.serialize_none(),
+            }
+        }
+
+        struct Amount<'a>(&'a Decimal);
+
+        impl serde::Serialize for Amount<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                super::serialize(self.0, serializer)
             }
         }
 

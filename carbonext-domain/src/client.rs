@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use carbonext_api::types::ProblemDetails;
@@ -11,6 +11,7 @@ use carbonext_api::{DecimalText, Page};
 use carbonext_auth::TokenGeneration;
 use futures::stream::{self, BoxStream, StreamExt};
 use rust_decimal::Decimal;
+use tokio::time::Instant;
 
 use crate::accounts::{
     AllowedFilters, ApiKey, ApiKeyId, NewApiKey, NewApiKeySecret, NewUser, Permission, User,
@@ -116,10 +117,8 @@ impl CarbonextBuilder {
     /// safe to repeat are then retried, and an order is looked up by its key before anything
     /// is sent again, as for any answer that was lost.
     ///
-    /// The facade enforces this limit itself rather than through `reqwest`'s per-request
-    /// timeout (which arms two tokio timers per request): one thread of the process, named
-    /// `carbonext-deadlines` and started on first use, keeps the deadlines of all attempts
-    /// that are waiting and wakes those whose time is up.
+    /// The limit is kept on tokio's clock (`tokio::time::timeout_at`), like every other wait of
+    /// the SDK, so tests under `#[tokio::test(start_paused = true)]` see it in virtual time.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -360,7 +359,7 @@ impl Carbonext {
         now: Instant,
         tokens: &carbonext_auth::TokenCache,
     ) -> std::result::Result<Option<TokenGeneration>, AttemptError> {
-        match crate::deadline::within(self.deadline(now), Box::pin(fresh_token(tokens))).await {
+        match tokio::time::timeout_at(self.deadline(now), fresh_token(tokens)).await {
             Ok(generation) => generation,
             Err(_) => Err(AttemptError::TimedOut(self.inner.timeout)),
         }
@@ -382,7 +381,7 @@ impl Carbonext {
     where
         Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>> + Unpin,
     {
-        match crate::deadline::within(self.deadline(now), attempt).await {
+        match tokio::time::timeout_at(self.deadline(now), attempt).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(err)) => Err(AttemptError::Api(Box::new(err))),
             Err(_) => Err(AttemptError::TimedOut(self.inner.timeout)),
@@ -631,7 +630,7 @@ impl VcuMarket for Carbonext {
             })
             .await?
             .into_inner();
-        Quote::new(amount, price.vcu_price, price.currency).ok_or_else(|| {
+        Quote::new(amount, price.vcu_price.value(), price.currency).ok_or_else(|| {
             ValidationError::AmountTooLarge {
                 value: amount.to_string(),
             }
@@ -671,10 +670,10 @@ impl VcuMarket for Carbonext {
             .await?
             .into_inner();
         Ok(match cancelled {
-            carbonext_api::types::CancelledOrders::Array(orders) => {
+            carbonext_api::CancelledOrders::Array(orders) => {
                 orders.into_iter().map(Order::from).collect()
             }
-            carbonext_api::types::CancelledOrders::Order(order) => vec![Order::from(order)],
+            carbonext_api::CancelledOrders::Order(order) => vec![Order::from(order)],
         })
     }
 }
@@ -821,10 +820,10 @@ impl Calculator for Carbonext {
             }
             .into());
         }
-        let body = carbonext_api::types::EmissionRequest::DistanceEmissionRequest(
+        let body = carbonext_api::EmissionRequest::DistanceEmissionRequest(
             carbonext_api::types::DistanceEmissionRequest {
                 type_: transport,
-                distance: meters,
+                distance: meters.into(),
             },
         );
         let emission = self
@@ -848,12 +847,12 @@ impl Calculator for Carbonext {
             }
             .into());
         }
-        let body = carbonext_api::types::EmissionRequest::RouteEmissionRequest(
+        let body = carbonext_api::EmissionRequest::RouteEmissionRequest(
             carbonext_api::types::RouteEmissionRequest {
                 type_: transport,
                 origin_code: origin,
                 dest_code: destination,
-                unit_value: units,
+                unit_value: units.into(),
             },
         );
         let emission = self

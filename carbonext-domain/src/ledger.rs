@@ -125,10 +125,10 @@ impl From<carbonext_api::types::Balance> for Balance {
                 .into_iter()
                 .map(|b| CurrencyBalance {
                     currency: b.currency,
-                    balance: b.vcu_balance.balance,
-                    credit: b.vcu_balance.credit,
-                    debt: b.vcu_balance.debt,
-                    future_debt: b.vcu_balance.future_debt,
+                    balance: b.vcu_balance.balance.value(),
+                    credit: b.vcu_balance.credit.map(Decimal::from),
+                    debt: b.vcu_balance.debt.map(Decimal::from),
+                    future_debt: b.vcu_balance.future_debt.map(Decimal::from),
                 })
                 .collect(),
         }
@@ -189,8 +189,8 @@ impl From<carbonext_api::types::Invoice> for Invoice {
         Self {
             id: InvoiceId(wire.id),
             status: wire.status,
-            total_vcu_amount: wire.total_vcu_amount,
-            total_price: wire.total_price,
+            total_vcu_amount: wire.total_vcu_amount.map(Decimal::from),
+            total_price: wire.total_price.map(Decimal::from),
             currency: wire.currency,
             customer_id: wire.customer_id,
             created_at: wire.created_at,

@@ -339,7 +339,7 @@ impl NewOrder {
 
     pub(crate) fn to_wire(&self) -> carbonext_api::types::NewOrder {
         carbonext_api::types::NewOrder {
-            vcu_amount: self.vcu_amount.value(),
+            vcu_amount: self.vcu_amount.value().into(),
             target_currency: Some(self.target_currency.clone()),
             certificate_recipient_info: self
                 .certificate_recipient_info
@@ -470,9 +470,9 @@ impl From<carbonext_api::types::Order> for Order {
         };
         Self {
             id: OrderId(wire.id),
-            vcu_amount: wire.vcu_amount,
-            vcu_unit_price: wire.vcu_unit_price,
-            total_price: wire.total_price,
+            vcu_amount: wire.vcu_amount.value(),
+            vcu_unit_price: wire.vcu_unit_price.map(Decimal::from),
+            total_price: wire.total_price.map(Decimal::from),
             target_currency: wire.target_currency,
             status: wire.status,
             order_type: wire.type_,

@@ -39,7 +39,7 @@ fn dispatch(selector: u8) -> (&'static str, RoundTrip) {
         0 => of::<types::Price>(),
         1 => of::<types::Order>(),
         2 => of::<Page<types::Order>>(),
-        3 => of::<types::CancelledOrders>(),
+        3 => of::<carbonext_api::CancelledOrders>(),
         4 => of::<types::Balance>(),
         5 => of::<types::Invoice>(),
         6 => of::<Page<types::Invoice>>(),

@@ -108,14 +108,14 @@ const MILLION: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
 /// Emission for a distance.
 pub fn by_distance(request: &DistanceEmissionRequest) -> Result<Emission, Problem> {
     let kind = transport(request.type_)?;
-    if request.distance < Decimal::ZERO {
+    if *request.distance < Decimal::ZERO {
         return Err(Problem::validation("distance", "must not be negative"));
     }
-    let emission = (request.distance / THOUSAND)
+    let emission = (*request.distance / THOUSAND)
         .checked_mul(kind.factor)
         .ok_or_else(|| Problem::validation("distance", "is too large"))?;
     Ok(Emission {
-        emission: emission.normalize(),
+        emission: emission.normalize().into(),
         emission_unit: Some(kind.response_unit.to_owned()),
     })
 }
@@ -123,7 +123,7 @@ pub fn by_distance(request: &DistanceEmissionRequest) -> Result<Emission, Proble
 /// Emission for a route.
 pub fn by_route(request: &RouteEmissionRequest) -> Result<Emission, Problem> {
     let kind = transport(request.type_)?;
-    if request.unit_value <= Decimal::ZERO {
+    if *request.unit_value <= Decimal::ZERO {
         return Err(Problem::validation("unitValue", "must be greater than 0"));
     }
     let km = if kind.by_air {
@@ -139,16 +139,16 @@ pub fn by_route(request: &RouteEmissionRequest) -> Result<Emission, Problem> {
         .unwrap_or_default()
         .round_dp(3);
     let amount = if kind.by_air || kind.value == 2 {
-        request.unit_value
+        *request.unit_value
     } else {
-        request.unit_value / MILLION
+        *request.unit_value / MILLION
     };
     let emission = km
         .checked_mul(kind.factor)
         .and_then(|e| e.checked_mul(amount))
         .ok_or_else(|| Problem::validation("unitValue", "is too large"))?;
     Ok(Emission {
-        emission: emission.normalize(),
+        emission: emission.normalize().into(),
         emission_unit: Some("tCO2eq".to_owned()),
     })
 }
@@ -266,7 +266,7 @@ mod tests {
     fn docs_example_truck_100_km_is_0_03885_per_tonne() {
         let request = DistanceEmissionRequest {
             type_: 0,
-            distance: Decimal::from(100_000),
+            distance: Decimal::from(100_000).into(),
         };
         let emission = by_distance(&request).unwrap();
         assert_eq!(emission.emission.to_string(), "0.03885");

@@ -33,7 +33,7 @@ pub fn place_order(
     customer_id: Uuid,
     new: NewOrder,
 ) -> Result<StoredOrder, Problem> {
-    if new.vcu_amount <= Decimal::ZERO {
+    if *new.vcu_amount <= Decimal::ZERO {
         return Err(Problem::validation("vcuAmount", "must be greater than 0"));
     }
     let currency = new.target_currency.unwrap_or(Currency::Brl);
@@ -53,7 +53,7 @@ pub fn place_order(
     let mut state = store.lock();
     if pay_with_balance {
         let available = totals(&state, customer_id, &currency, None).balance();
-        if new.vcu_amount > available {
+        if *new.vcu_amount > available {
             return Err(Problem::unprocessable(
                 "vcuAmount",
                 format!(
@@ -66,7 +66,7 @@ pub fn place_order(
     let order = StoredOrder {
         id: store.ids.next_uuid(),
         customer_id,
-        vcu_amount: new.vcu_amount,
+        vcu_amount: *new.vcu_amount,
         vcu_unit_price: unit_price,
         total_price,
         currency,
@@ -152,10 +152,10 @@ impl Totals {
     pub fn wire(&self) -> VcuBalance {
         VcuBalance {
             type_: Some("VCU".to_owned()),
-            balance: self.balance(),
-            credit: Some(self.credit),
-            debt: Some(self.debt),
-            future_debt: Some(self.future_debt),
+            balance: self.balance().into(),
+            credit: Some(self.credit.into()),
+            debt: Some(self.debt.into()),
+            future_debt: Some(self.future_debt.into()),
         }
     }
 }

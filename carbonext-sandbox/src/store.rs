@@ -185,9 +185,9 @@ impl StoredOrder {
             .is_some_and(|r| r.retirement_name.is_some() || r.retirement_tax_id.is_some());
         types::Order {
             id: self.id,
-            vcu_amount: self.vcu_amount,
-            vcu_unit_price: Some(self.vcu_unit_price),
-            total_price: Some(self.total_price),
+            vcu_amount: self.vcu_amount.into(),
+            vcu_unit_price: Some(self.vcu_unit_price.into()),
+            total_price: Some(self.total_price.into()),
             target_currency: Some(self.currency.clone()),
             status: self.status.clone(),
             created_at: Some(timestamp(self.created_at)),
@@ -238,8 +238,8 @@ impl StoredInvoice {
         types::Invoice {
             id: self.id,
             status: self.status.clone(),
-            total_vcu_amount: Some(self.total_vcu_amount),
-            total_price: Some(self.total_price),
+            total_vcu_amount: Some(self.total_vcu_amount.into()),
+            total_price: Some(self.total_price.into()),
             currency: Some(self.currency.clone()),
             customer_id: Some(self.customer_id),
             created_at: Some(timestamp(self.created_at)),

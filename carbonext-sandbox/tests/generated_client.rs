@@ -4,16 +4,15 @@
 mod common;
 
 use carbonext_api::types::{
-    CancelOrders, CancelledOrders, DistanceEmissionRequest, EmissionRequest, NewApplication,
-    NewOrder, NewUser, PermissionList, PermissionRef, RouteEmissionRequest, TokenRequest,
-    UserUpdate,
+    CancelOrders, DistanceEmissionRequest, NewApplication, NewOrder, NewUser, PermissionList,
+    PermissionRef, RouteEmissionRequest, TokenRequest, UserUpdate,
 };
-use carbonext_api::{Client, Error, Hooks, OrderStatus};
+use carbonext_api::{CancelledOrders, Client, EmissionRequest, Error, Hooks, OrderStatus};
 use rust_decimal_macros::dec;
 
 fn new_order(amount: rust_decimal::Decimal) -> NewOrder {
     NewOrder {
-        vcu_amount: amount,
+        vcu_amount: amount.into(),
         target_currency: None,
         certificate_recipient_info: None,
         meta_data: None,
@@ -206,7 +205,7 @@ async fn every_operation_decodes_through_the_generated_client() {
         .body(EmissionRequest::DistanceEmissionRequest(
             DistanceEmissionRequest {
                 type_: 0,
-                distance: dec!(100000),
+                distance: dec!(100000).into(),
             },
         ))
         .send()
@@ -220,7 +219,7 @@ async fn every_operation_decodes_through_the_generated_client() {
                 type_: 1,
                 origin_code: "GIG".into(),
                 dest_code: "CDG".into(),
-                unit_value: dec!(1),
+                unit_value: dec!(1).into(),
             },
         ))
         .send()

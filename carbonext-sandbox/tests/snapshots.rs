@@ -1,8 +1,8 @@
 //! Wire payloads of a deterministic sandbox, snapshotted: ids and the client secret are fixed
 //! in deterministic mode and kept; timestamps, tokens and trace ids are redacted; amounts never.
 //!
-//! Payloads are snapshotted as the JSON text serde_json writes (insta's own JSON serialiser
-//! cannot print the exact-number representation of `arbitrary_precision`).
+//! Payloads are read by `common::exact_json`, which keeps each fractional number's exact digits
+//! as a string (`"110.00"`), and snapshotted as the JSON text serde_json writes.
 
 mod common;
 

@@ -25,7 +25,7 @@ async fn token_price_order_balance_walkthrough() {
     let order = api
         .create_order()
         .body(NewOrder {
-            vcu_amount: dec!(0.02),
+            vcu_amount: dec!(0.02).into(),
             target_currency: Some(Currency::Brl),
             certificate_recipient_info: None,
             meta_data: Some("walkthrough".parse().unwrap()),
@@ -36,8 +36,8 @@ async fn token_price_order_balance_walkthrough() {
         .expect("order")
         .into_inner();
     assert_eq!(order.status, OrderStatus::Paid);
-    assert_eq!(order.total_price, Some(dec!(2.2)));
-    assert_eq!(order.vcu_unit_price, Some(dec!(110.00)));
+    assert_eq!(order.total_price, Some(dec!(2.2).into()));
+    assert_eq!(order.vcu_unit_price, Some(dec!(110.00).into()));
     assert!(order.created_at.unwrap().as_str().ends_with('Z'));
 
     let balance = api
@@ -48,8 +48,8 @@ async fn token_price_order_balance_walkthrough() {
         .into_inner();
     let brl = &balance.balances_by_currency[0];
     assert_eq!(brl.currency, Currency::Brl);
-    assert_eq!(brl.vcu_balance.credit, Some(dec!(1000)));
-    assert_eq!(brl.vcu_balance.debt, Some(dec!(0.02)));
+    assert_eq!(brl.vcu_balance.credit, Some(dec!(1000).into()));
+    assert_eq!(brl.vcu_balance.debt, Some(dec!(0.02).into()));
     assert_eq!(brl.vcu_balance.balance, dec!(999.98));
     assert!(balance.start_date.is_none() && balance.end_date.is_none());
 
@@ -90,8 +90,8 @@ async fn builder_sets_prices_and_initial_credit() {
     let invoices = api.list_invoices().send().await.unwrap().into_inner();
     assert_eq!(invoices.total_count, 1);
     let invoice = &invoices.items[0];
-    assert_eq!(invoice.total_vcu_amount, Some(dec!(16.0)));
-    assert_eq!(invoice.total_price, Some(dec!(1760.000)));
+    assert_eq!(invoice.total_vcu_amount, Some(dec!(16.0).into()));
+    assert_eq!(invoice.total_price, Some(dec!(1760.000).into()));
     assert_eq!(
         invoice.payment_type,
         Some(carbonext_api::PaymentType::CreditCard)

@@ -48,8 +48,10 @@ const HEADER: &str = "\
 
 /// Named schemas of openapi.yaml replaced by hand-written types of carbonext-api.
 const REPLACEMENTS: &[(&str, &str)] = &[
-    ("Decimal", "::rust_decimal::Decimal"),
+    ("Decimal", "crate::DecimalNumber"),
     ("DecimalText", "crate::DecimalText"),
+    ("CancelledOrders", "crate::CancelledOrders"),
+    ("EmissionRequest", "crate::EmissionRequest"),
     ("Timestamp", "crate::Timestamp"),
     ("Secret", "crate::Secret"),
     ("Currency", "crate::Currency"),

@@ -19,16 +19,56 @@ pub fn fixture(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
-/// Parses JSON text keeping every number's text (serde_json `arbitrary_precision`).
+/// The member name marking a number in the values [`json`] builds.
+pub const NUMBER: &str = "$number";
+
+/// Parses JSON text keeping every number's exact text: each number becomes
+/// `{"$number": "<its text>"}` ([`NUMBER`]), since a plain `serde_json::Value` holds numbers as
+/// `f64` (`2.200` would read as `2.2`). Strings, objects and arrays are as usual.
 pub fn json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    let raw: &serde_json::value::RawValue =
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    exact(raw)
 }
 
-/// Every number in `value`, with its JSON pointer and its text.
+fn exact(raw: &serde_json::value::RawValue) -> Value {
+    let text = raw.get().trim();
+    match text.as_bytes().first() {
+        Some(b'{') => {
+            let members: std::collections::BTreeMap<String, &serde_json::value::RawValue> =
+                serde_json::from_str(text).unwrap();
+            Value::Object(members.into_iter().map(|(k, v)| (k, exact(v))).collect())
+        }
+        Some(b'[') => {
+            let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(text).unwrap();
+            Value::Array(items.into_iter().map(exact).collect())
+        }
+        Some(b'-' | b'0'..=b'9') => number(text),
+        _ => serde_json::from_str(text).unwrap(),
+    }
+}
+
+/// The marked form of a number's text (see [`json`]).
+pub fn number(text: &str) -> Value {
+    serde_json::json!({ NUMBER: text })
+}
+
+/// The exact text of a number [`json`] marked, `None` for anything else.
+pub fn number_text(value: &Value) -> Option<&str> {
+    match value {
+        Value::Object(map) if map.len() == 1 => map.get(NUMBER)?.as_str(),
+        _ => None,
+    }
+}
+
+/// Every number in `value` (as [`json`] parses it), with its JSON pointer and its text.
 pub fn numbers(value: &Value) -> Vec<(String, String)> {
     fn walk(value: &Value, path: String, out: &mut Vec<(String, String)>) {
+        if let Some(text) = number_text(value) {
+            out.push((path, text.to_owned()));
+            return;
+        }
         match value {
-            Value::Number(n) => out.push((path, n.to_string())),
             Value::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
                     walk(item, format!("{path}/{i}"), out);
@@ -47,6 +87,11 @@ pub fn numbers(value: &Value) -> Vec<(String, String)> {
     out
 }
 
+/// `value` serialised by serde_json (the client's own writer) and read back by [`json`].
+pub fn encoded<T: serde::Serialize>(value: &T) -> Value {
+    json(&serde_json::to_string(value).unwrap())
+}
+
 /// Differences between an original JSON document and its decode → encode round trip.
 ///
 /// Only what the typed model keeps is compared: a member missing from `reencoded` is fine
@@ -55,12 +100,13 @@ pub fn numbers(value: &Value) -> Vec<(String, String)> {
 /// must be equal, numbers compared by their text (`2.200` is not `2.2`).
 pub fn round_trip_differences(original: &Value, reencoded: &Value) -> Vec<String> {
     fn walk(original: &Value, reencoded: &Value, path: &str, out: &mut Vec<String>) {
-        match (original, reencoded) {
-            (Value::Number(a), Value::Number(b)) => {
-                if a.to_string() != b.to_string() {
-                    out.push(format!("{path}: number {a} re-encoded as {b}"));
-                }
+        if let (Some(a), Some(b)) = (number_text(original), number_text(reencoded)) {
+            if a != b {
+                out.push(format!("{path}: number {a} re-encoded as {b}"));
             }
+            return;
+        }
+        match (original, reencoded) {
             (Value::Object(a), Value::Object(b)) => {
                 for (key, value) in a {
                     let here = format!("{path}/{key}");

@@ -260,7 +260,7 @@ async fn stream_export(
                     .map_err(csv_error)?;
             }
             None => {
-                let line = serde_json::to_string(&order)
+                let line = carbonext_domain::json::to_string(&order)
                     .map_err(|e| CliError::unavailable(format!("could not write JSON: {e}")))?;
                 let mut out = stdout.lock();
                 writeln!(out, "{line}").map_err(stdout_error)?;

@@ -11,7 +11,7 @@ use carbonext_api::types::{
 use carbonext_api::Page;
 
 use crate::calculator;
-use crate::extract::{decode_value, Body};
+use crate::extract::{decode, Body};
 use crate::problem::Problem;
 use crate::query::{paginate, Params};
 
@@ -36,18 +36,23 @@ pub async fn list_airports(params: Params) -> Result<Json<Page<types::Airport>>,
     Ok(Json(paginate(all, request)))
 }
 
-/// `calculateEmission`.
-pub async fn calculate(Body(body): Body<serde_json::Value>) -> Result<Json<Emission>, Problem> {
-    let Some(object) = body.as_object() else {
+/// `calculateEmission`. The body is decoded from its own text (not through a
+/// `serde_json::Value`, which would round its numbers to `f64`).
+pub async fn calculate(
+    Body(body): Body<Box<serde_json::value::RawValue>>,
+) -> Result<Json<Emission>, Problem> {
+    let Ok(object) = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(body.get())
+    else {
         return Err(Problem::validation("$", "the body must be a JSON object"));
     };
     let by_route = ["originCode", "destCode", "unitValue"]
         .iter()
         .any(|k| object.contains_key(*k));
+    let text = body.get().as_bytes();
     let emission = if by_route {
-        calculator::by_route(&decode_value::<RouteEmissionRequest>(body)?)?
+        calculator::by_route(&decode::<RouteEmissionRequest>(text)?)?
     } else {
-        calculator::by_distance(&decode_value::<DistanceEmissionRequest>(body)?)?
+        calculator::by_distance(&decode::<DistanceEmissionRequest>(text)?)?
     };
     Ok(Json(emission))
 }

@@ -2,7 +2,8 @@
 
 use axum::extract::State;
 use axum::Json;
-use carbonext_api::types::{CancelOrders, CancelledOrders, NewOrder, Order};
+use carbonext_api::types::{CancelOrders, NewOrder, Order};
+use carbonext_api::CancelledOrders;
 use carbonext_api::Page;
 
 use crate::app::AppState;

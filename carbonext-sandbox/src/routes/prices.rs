@@ -39,7 +39,7 @@ pub async fn get_price(
         )
     })?;
     Ok(Json(Price {
-        vcu_price,
+        vcu_price: vcu_price.into(),
         currency,
     }))
 }

@@ -175,7 +175,7 @@ impl Caller {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.expect("body");
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let body = exact_json(&bytes).unwrap_or(Value::Null);
         Answer {
             status,
             headers,
@@ -208,7 +208,36 @@ impl Answer {
     }
 }
 
-/// `value` as an exact decimal string (JSON numbers keep their digits).
+/// `value` as an exact decimal string: the text [`exact_json`] kept, or an integer's digits.
 pub fn dec(value: &Value) -> String {
-    value.to_string()
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_owned)
+}
+
+/// Parses a JSON body keeping the exact digits of every fractional number, as a string holding
+/// its text (`20.50` → `"20.50"`): a plain `serde_json::Value` would hold it as an `f64` and
+/// print `20.5`. Integers stay numbers.
+pub fn exact_json(bytes: &[u8]) -> Option<Value> {
+    use serde_json::value::RawValue;
+    fn exact(raw: &RawValue) -> Value {
+        let text = raw.get().trim();
+        match text.as_bytes().first() {
+            Some(b'{') => {
+                let members: std::collections::BTreeMap<String, &RawValue> =
+                    serde_json::from_str(text).unwrap();
+                Value::Object(members.into_iter().map(|(k, v)| (k, exact(v))).collect())
+            }
+            Some(b'[') => {
+                let items: Vec<&RawValue> = serde_json::from_str(text).unwrap();
+                Value::Array(items.into_iter().map(exact).collect())
+            }
+            Some(b'-' | b'0'..=b'9') if text.contains(['.', 'e', 'E']) => {
+                Value::String(text.to_owned())
+            }
+            _ => serde_json::from_str(text).unwrap(),
+        }
+    }
+    let raw: &RawValue = serde_json::from_slice(bytes).ok()?;
+    Some(exact(raw))
 }

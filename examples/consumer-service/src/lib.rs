@@ -1,0 +1,96 @@
+//! A stand-in for a user's backend service built on `carbonext-domain`.
+//!
+//! It does what a real service would: it programs against the SDK's [`VcuMarket`] trait (so
+//! it can be tested with `MockVcuMarket` and run against the sandbox or the real API), and it
+//! has serde types of its own ([`Receipt`], [`Line`], [`Amount`], [`Event`]) whose JSON and
+//! form encodings must be those documented by `serde_json`, `serde_urlencoded` and
+//! `rust_decimal`, whatever `carbonext-domain` brings into the dependency graph.
+
+use std::sync::Arc;
+
+use carbonext_domain::{NewOrder, VcuAmount, VcuMarket};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// Offsets emissions by buying VCUs (1 VCU = 1 tCO2eq), paid from the account's balance.
+#[derive(Clone)]
+pub struct OffsetService {
+    market: Arc<dyn VcuMarket>,
+}
+
+impl OffsetService {
+    /// A service buying through `market` (the `Carbonext` facade, or a mock in tests).
+    pub fn new(market: Arc<dyn VcuMarket>) -> Self {
+        Self { market }
+    }
+
+    /// Buys `tonnes` VCUs paid with the balance, keeping `note` with the order.
+    ///
+    /// A zero or negative amount, or a note too long for the API, is refused before anything
+    /// is sent (`Error::Validation`).
+    pub async fn offset(
+        &self,
+        tonnes: Decimal,
+        note: &str,
+    ) -> Result<Receipt, carbonext_domain::Error> {
+        let amount = VcuAmount::new(tonnes)?;
+        let order = NewOrder::builder(amount)
+            .pay_with_balance(true)
+            .meta_data(note)
+            .build()?;
+        let placed = self.market.place_order(order).await?;
+        Ok(Receipt {
+            order_id: placed.id.to_string(),
+            status: placed.status.to_string(),
+            tonnes: placed.vcu_amount,
+            note: placed.meta_data.unwrap_or_default(),
+        })
+    }
+}
+
+/// What the service answers its own callers after an offset.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Receipt {
+    /// The Carbonext order id.
+    pub order_id: String,
+    /// The order's status as the API reported it (`Paid`, `Issued`…).
+    pub status: String,
+    /// VCUs bought (tCO2eq offset).
+    pub tonnes: Decimal,
+    /// The note kept with the order.
+    pub note: String,
+}
+
+/// A line of one of the service's own invoices.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Line {
+    /// Amount of the line.
+    pub total: Decimal,
+}
+
+/// An amount as the service's callers send it: a JSON number or text.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Amount {
+    /// A JSON number.
+    Num(f64),
+    /// Anything given as a string.
+    Text(String),
+}
+
+/// An event the service receives: an id and whatever details come alongside it.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Event {
+    /// Event id.
+    pub id: u64,
+    /// The other fields of the event.
+    #[serde(flatten)]
+    pub details: Details,
+}
+
+/// The fields of an [`Event`] besides its id.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Details {
+    /// A measurement carried by the event.
+    pub extra: f64,
+}

@@ -1,0 +1,85 @@
+//! Proves that the service's own handler can be tested with `carbonext_domain::MockVcuMarket`
+//! (feature `mock`) and no HTTP: the order it places, the receipt it returns, and that invalid
+//! input is refused without calling the market.
+
+use std::sync::Arc;
+
+use carbonext_domain::testing::fixtures;
+use carbonext_domain::{Error, MockVcuMarket, OrderStatus, ValidationError};
+use consumer_service::{OffsetService, Receipt};
+use rust_decimal::Decimal;
+
+#[tokio::test]
+async fn offset_places_one_order_paid_with_the_balance_and_returns_its_receipt() {
+    let mut market = MockVcuMarket::new();
+    market
+        .expect_place_order()
+        .withf(|order| {
+            order.vcu_amount().value() == Decimal::new(250, 2)
+                && order.pays_with_balance()
+                && order.meta_data() == Some("fleet, march")
+        })
+        .times(1)
+        .returning(|order| {
+            let mut placed = fixtures::order();
+            placed.vcu_amount = order.vcu_amount().value();
+            placed.status = OrderStatus::Paid;
+            placed.meta_data = order.meta_data().map(str::to_owned);
+            placed.order_key = Some(order.key().clone());
+            Ok(placed)
+        });
+    let service = OffsetService::new(Arc::new(market));
+
+    let receipt = service
+        .offset("2.50".parse().unwrap(), "fleet, march")
+        .await
+        .unwrap();
+
+    assert_eq!(
+        receipt,
+        Receipt {
+            order_id: fixtures::order().id.to_string(),
+            status: "Paid".to_owned(),
+            tonnes: "2.50".parse().unwrap(),
+            note: "fleet, march".to_owned(),
+        }
+    );
+    assert_eq!(receipt.tonnes.to_string(), "2.50");
+}
+
+#[tokio::test]
+async fn offset_of_zero_tonnes_is_refused_without_placing_an_order() {
+    let mut market = MockVcuMarket::new();
+    market.expect_place_order().never();
+    let service = OffsetService::new(Arc::new(market));
+
+    let err = service.offset(Decimal::ZERO, "none").await.unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            Error::Validation(ValidationError::NonPositiveAmount { .. })
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn offset_of_negative_tonnes_is_refused_without_placing_an_order() {
+    let mut market = MockVcuMarket::new();
+    market.expect_place_order().times(0);
+    let service = OffsetService::new(Arc::new(market));
+
+    let err = service
+        .offset("-1.5".parse().unwrap(), "refund")
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            Error::Validation(ValidationError::NonPositiveAmount { ref value }) if value == "-1.5"
+        ),
+        "{err:?}"
+    );
+}
