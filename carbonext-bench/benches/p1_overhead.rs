@@ -209,8 +209,8 @@ impl Layers {
                 self.raw.quote(Decimal::ONE, "BRL").await;
             }
             "2_raw_in_one_timeout" => {
-                // One tokio timer per call: how the facade bounded each attempt before its
-                // deadline thread (carbonext-domain's `deadline` module).
+                // One tokio timer per call: how the facade bounds each attempt
+                // (`tokio::time::timeout_at`).
                 tokio::time::timeout(Duration::from_secs(30), self.raw.quote(Decimal::ONE, "BRL"))
                     .await
                     .expect("within 30 s");

@@ -9,7 +9,7 @@
 //!
 //! Layers: `raw_constant_url` (hand-written reqwest, the URL written once), `raw` (the same,
 //! URL written per call: P1's baseline), `raw_with_one_timer` (the same inside one
-//! `tokio::time::timeout`, as the facade bounded each attempt before its deadline thread), `raw_with_timeouts` (the same
+//! `tokio::time::timeout`, as the facade bounds each attempt), `raw_with_timeouts` (the same
 //! with reqwest's own 30 s timeout instead, which arms two timers per request: what the
 //! facade used to set), `raw_with_query` (query built with `.query()` per parameter, decoded
 //! into the generated `Price`), `raw_like_generated` (that plus the generated client's
