@@ -412,3 +412,31 @@ async fn a_request_replayed_by_an_outer_hook_carries_a_current_token() {
         "the replay did not carry the revoked token"
     );
 }
+
+/// The cache keeps time on tokio's clock: under a paused clock, a token is reused until its
+/// refresh point in *virtual* time (10 h lifetime, refreshed 60 s before it ends) and replaced
+/// right after it, with no real waiting.
+#[tokio::test(start_paused = true)]
+async fn early_refresh_follows_the_callers_paused_clock() {
+    let sandbox = sandbox().await;
+    let cache = TokenCache::builder(credentials(&sandbox), sandbox.token_url()).build();
+    let real_start = Instant::now();
+
+    let first = cache.token().await.expect("a token");
+    tokio::time::advance(Duration::from_secs(35_800)).await;
+    let before = cache.token().await.expect("the cached token");
+    assert!(
+        before.same_as(&first),
+        "reused 140 s before the refresh point"
+    );
+    assert_eq!(sandbox.counters().token_requests(), 1);
+
+    tokio::time::advance(Duration::from_secs(150)).await;
+    let after = cache.token().await.expect("a new token");
+    assert!(
+        !after.same_as(&first),
+        "replaced once past the refresh point"
+    );
+    assert_eq!(sandbox.counters().token_requests(), 2);
+    assert!(real_start.elapsed() < Duration::from_secs(5));
+}
