@@ -4044,16 +4044,16 @@ pub mod builder {
                 operation_id: "request_token",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec_hooked(request, &info).await;
+            let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::decode(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 500u16..=599u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -4105,13 +4105,7 @@ pub mod builder {
             } = self;
             let target_currency = target_currency.map_err(Error::InvalidRequest)?;
             let vcu_amount = vcu_amount.map_err(Error::InvalidRequest)?;
-            let mut url =
-                crate::query::QueryUrl::new(format_args!("{}/v1/prices", client.baseurl,));
-            url.append("target-currency", &target_currency)
-                .map_err(Error::InvalidRequest)?;
-            url.append("vcu-amount", &vcu_amount)
-                .map_err(Error::InvalidRequest)?;
-            let url = url.finish();
+            let url = format!("{}/v1/prices", client.baseurl,);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4120,21 +4114,29 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new(
+                    "target-currency",
+                    &target_currency,
+                ))
+                .query(&progenitor_client::QueryParam::new(
+                    "vcu-amount",
+                    &vcu_amount,
+                ))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_price",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec_hooked(request, &info).await;
+            let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::decode(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 500u16..=599u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -4213,16 +4215,7 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let page_size = page_size.map_err(Error::InvalidRequest)?;
             let sort_by = sort_by.map_err(Error::InvalidRequest)?;
-            let mut url =
-                crate::query::QueryUrl::new(format_args!("{}/v1/orders", client.baseurl,));
-            url.append("filter-by", &filter_by)
-                .map_err(Error::InvalidRequest)?;
-            url.append("page", &page).map_err(Error::InvalidRequest)?;
-            url.append("page-size", &page_size)
-                .map_err(Error::InvalidRequest)?;
-            url.append("sort-by", &sort_by)
-                .map_err(Error::InvalidRequest)?;
-            let url = url.finish();
+            let url = format!("{}/v1/orders", client.baseurl,);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4231,21 +4224,25 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("filter-by", &filter_by))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("page-size", &page_size))
+                .query(&progenitor_client::QueryParam::new("sort-by", &sort_by))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_orders",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec_hooked(request, &info).await;
+            let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::decode(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 500u16..=599u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -4307,16 +4304,16 @@ pub mod builder {
                 operation_id: "create_order",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec_hooked(request, &info).await;
+            let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::decode(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 500u16..=599u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -4370,16 +4367,16 @@ pub mod builder {
                 operation_id: "cancel_order",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec_hooked(request, &info).await;
+            let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::decode(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 500u16..=599u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -4441,16 +4438,16 @@ pub mod builder {
                 operation_id: "cancel_orders",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec_hooked(request, &info).await;
+            let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::decode(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 500u16..=599u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -4502,15 +4499,7 @@ pub mod builder {
             } = self;
             let end_date = end_date.map_err(Error::InvalidRequest)?;
             let start_date = start_date.map_err(Error::InvalidRequest)?;
-            let mut url = crate::query::QueryUrl::new(format_args!(
-                "{}/v1/customers/balance",
-                client.baseurl,
-            ));
-            url.append("endDate", &end_date)
-                .map_err(Error::InvalidRequest)?;
-            url.append("startDate", &start_date)
-                .map_err(Error::InvalidRequest)?;
-            let url = url.finish();
+            let url = format!("{}/v1/customers/balance", client.baseurl,);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4519,21 +4508,26 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("endDate", &end_date))
+                .query(&progenitor_client::QueryParam::new(
+                    "startDate",
+                    &start_date,
+                ))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_balance",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec_hooked(request, &info).await;
+            let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::decode(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 500u16..=599u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -4612,16 +4606,7 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let page_size = page_size.map_err(Error::InvalidRequest)?;
             let sort_by = sort_by.map_err(Error::InvalidRequest)?;
-            let mut url =
-                crate::query::QueryUrl::new(format_args!("{}/v1/invoices", client.baseurl,));
-            url.append("filter-by", &filter_by)
-                .map_err(Error::InvalidRequest)?;
-            url.append("page", &page).map_err(Error::InvalidRequest)?;
-            url.append("page-size", &page_size)
-                .map_err(Error::InvalidRequest)?;
-            url.append("sort-by", &sort_by)
-                .map_err(Error::InvalidRequest)?;
-            let url = url.finish();
+            let url = format!("{}/v1/invoices", client.baseurl,);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4630,21 +4615,25 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("filter-by", &filter_by))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("page-size", &page_size))
+                .query(&progenitor_client::QueryParam::new("sort-by", &sort_by))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_invoices",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec_hooked(request, &info).await;
+            let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::decode(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 500u16..=599u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -4698,16 +4687,16 @@ pub mod builder {
                 operation_id: "get_invoice",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec_hooked(request, &info).await;
+            let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::decode(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 500u16..=599u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -4786,15 +4775,7 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let page_size = page_size.map_err(Error::InvalidRequest)?;
             let sort_by = sort_by.map_err(Error::InvalidRequest)?;
-            let mut url = crate::query::QueryUrl::new(format_args!("{}/v1/users", client.baseurl,));
-            url.append("filter-by", &filter_by)
-                .map_err(Error::InvalidRequest)?;
-            url.append("page", &page).map_err(Error::InvalidRequest)?;
-            url.append("page-size", &page_size)
-                .map_err(Error::InvalidRequest)?;
-            url.append("sort-by", &sort_by)
-                .map_err(Error::InvalidRequest)?;
-            let url = url.finish();
+            let url = format!("{}/v1/users", client.baseurl,);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4803,21 +4784,25 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("filter-by", &filter_by))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("page-size", &page_size))
+                .query(&progenitor_client::QueryParam::new("sort-by", &sort_by))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_users",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec_hooked(request, &info).await;
+            let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::decode(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 500u16..=599u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -4879,16 +4864,16 @@ pub mod builder {
                 operation_id: "create_user",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec_hooked(request, &info).await;
+            let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::decode(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 500u16..=599u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -4955,16 +4940,11 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let force_refresh = force_refresh.map_err(Error::InvalidRequest)?;
             let include_permissions = include_permissions.map_err(Error::InvalidRequest)?;
-            let mut url = crate::query::QueryUrl::new(format_args!(
+            let url = format!(
                 "{}/v1/users/{}",
                 client.baseurl,
                 encode_path(&id.to_string()),
-            ));
-            url.append("force-refresh", &force_refresh)
-                .map_err(Error::InvalidRequest)?;
-            url.append("include-permissions", &include_permissions)
-                .map_err(Error::InvalidRequest)?;
-            let url = url.finish();
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4973,21 +4953,29 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new(
+                    "force-refresh",
+                    &force_refresh,
+                ))
+                .query(&progenitor_client::QueryParam::new(
+                    "include-permissions",
+                    &include_permissions,
+                ))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_user",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec_hooked(request, &info).await;
+            let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::decode(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 500u16..=599u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -5065,16 +5053,16 @@ pub mod builder {
                 operation_id: "update_user",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec_hooked(request, &info).await;
+            let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::decode(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 500u16..=599u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -5126,16 +5114,16 @@ pub mod builder {
                 operation_id: "delete_user",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec_hooked(request, &info).await;
+            let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::decode(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 500u16..=599u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -5216,18 +5204,7 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let page_size = page_size.map_err(Error::InvalidRequest)?;
             let sort_by = sort_by.map_err(Error::InvalidRequest)?;
-            let mut url = crate::query::QueryUrl::new(format_args!(
-                "{}/v1/customers/applications",
-                client.baseurl,
-            ));
-            url.append("filter-by", &filter_by)
-                .map_err(Error::InvalidRequest)?;
-            url.append("page", &page).map_err(Error::InvalidRequest)?;
-            url.append("page-size", &page_size)
-                .map_err(Error::InvalidRequest)?;
-            url.append("sort-by", &sort_by)
-                .map_err(Error::InvalidRequest)?;
-            let url = url.finish();
+            let url = format!("{}/v1/customers/applications", client.baseurl,);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -5236,21 +5213,25 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("filter-by", &filter_by))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("page-size", &page_size))
+                .query(&progenitor_client::QueryParam::new("sort-by", &sort_by))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_applications",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec_hooked(request, &info).await;
+            let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::decode(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 500u16..=599u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -5315,13 +5296,7 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::NewApplication::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let mut url = crate::query::QueryUrl::new(format_args!(
-                "{}/v1/customers/applications",
-                client.baseurl,
-            ));
-            url.append("customer-id", &customer_id)
-                .map_err(Error::InvalidRequest)?;
-            let url = url.finish();
+            let url = format!("{}/v1/customers/applications", client.baseurl,);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -5331,21 +5306,25 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
+                .query(&progenitor_client::QueryParam::new(
+                    "customer-id",
+                    &customer_id,
+                ))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "create_application",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec_hooked(request, &info).await;
+            let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::decode(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 500u16..=599u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -5399,16 +5378,16 @@ pub mod builder {
                 operation_id: "get_application",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec_hooked(request, &info).await;
+            let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::decode(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 500u16..=599u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -5460,12 +5439,7 @@ pub mod builder {
             } = self;
             let page = page.map_err(Error::InvalidRequest)?;
             let page_size = page_size.map_err(Error::InvalidRequest)?;
-            let mut url =
-                crate::query::QueryUrl::new(format_args!("{}/v1/permissions", client.baseurl,));
-            url.append("page", &page).map_err(Error::InvalidRequest)?;
-            url.append("page-size", &page_size)
-                .map_err(Error::InvalidRequest)?;
-            let url = url.finish();
+            let url = format!("{}/v1/permissions", client.baseurl,);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -5474,21 +5448,23 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("page-size", &page_size))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_permissions",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec_hooked(request, &info).await;
+            let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::decode(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 500u16..=599u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -5524,16 +5500,16 @@ pub mod builder {
                 operation_id: "list_resources",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec_hooked(request, &info).await;
+            let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::decode(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 500u16..=599u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -5587,16 +5563,16 @@ pub mod builder {
                 operation_id: "get_allowed_filters",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec_hooked(request, &info).await;
+            let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::decode(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 500u16..=599u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -5632,16 +5608,16 @@ pub mod builder {
                 operation_id: "list_calculator_types",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec_hooked(request, &info).await;
+            let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::decode(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 500u16..=599u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -5694,14 +5670,7 @@ pub mod builder {
             } = self;
             let page = page.map_err(Error::InvalidRequest)?;
             let page_size = page_size.map_err(Error::InvalidRequest)?;
-            let mut url = crate::query::QueryUrl::new(format_args!(
-                "{}/v1/calculators/airports",
-                client.baseurl,
-            ));
-            url.append("page", &page).map_err(Error::InvalidRequest)?;
-            url.append("page-size", &page_size)
-                .map_err(Error::InvalidRequest)?;
-            let url = url.finish();
+            let url = format!("{}/v1/calculators/airports", client.baseurl,);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -5710,21 +5679,23 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("page-size", &page_size))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_airports",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec_hooked(request, &info).await;
+            let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::decode(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 500u16..=599u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -5775,16 +5746,16 @@ pub mod builder {
                 operation_id: "calculate_emission",
             };
             client.pre(&mut request, &info).await?;
-            let result = client.exec_hooked(request, &info).await;
+            let result = client.exec(request, &info).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::response::decode(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 500u16..=599u16 => Err(Error::ErrorResponse(
-                    crate::response::decode(response).await?,
+                    ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
@@ -5821,3 +5792,171 @@ pub const SUCCESS_STATUSES: &[(&str, u16)] = &[
     ("request_token", 200u16),
     ("update_user", 200u16),
 ];
+/// What openapi.yaml says of each operation, generated from it: see `carbonext_api::Operation`.
+pub mod operations {
+    use crate::Operation;
+    /// `calculate_emission`.
+    pub const CALCULATE_EMISSION: Operation = Operation {
+        id: "calculate_emission",
+        public: true,
+        secret_in_response: false,
+    };
+    /// `cancel_order`.
+    pub const CANCEL_ORDER: Operation = Operation {
+        id: "cancel_order",
+        public: false,
+        secret_in_response: false,
+    };
+    /// `cancel_orders`.
+    pub const CANCEL_ORDERS: Operation = Operation {
+        id: "cancel_orders",
+        public: false,
+        secret_in_response: false,
+    };
+    /// `create_application`.
+    pub const CREATE_APPLICATION: Operation = Operation {
+        id: "create_application",
+        public: false,
+        secret_in_response: true,
+    };
+    /// `create_order`.
+    pub const CREATE_ORDER: Operation = Operation {
+        id: "create_order",
+        public: false,
+        secret_in_response: false,
+    };
+    /// `create_user`.
+    pub const CREATE_USER: Operation = Operation {
+        id: "create_user",
+        public: false,
+        secret_in_response: false,
+    };
+    /// `delete_user`.
+    pub const DELETE_USER: Operation = Operation {
+        id: "delete_user",
+        public: false,
+        secret_in_response: false,
+    };
+    /// `get_allowed_filters`.
+    pub const GET_ALLOWED_FILTERS: Operation = Operation {
+        id: "get_allowed_filters",
+        public: true,
+        secret_in_response: false,
+    };
+    /// `get_application`.
+    pub const GET_APPLICATION: Operation = Operation {
+        id: "get_application",
+        public: false,
+        secret_in_response: false,
+    };
+    /// `get_balance`.
+    pub const GET_BALANCE: Operation = Operation {
+        id: "get_balance",
+        public: false,
+        secret_in_response: false,
+    };
+    /// `get_invoice`.
+    pub const GET_INVOICE: Operation = Operation {
+        id: "get_invoice",
+        public: false,
+        secret_in_response: false,
+    };
+    /// `get_price`.
+    pub const GET_PRICE: Operation = Operation {
+        id: "get_price",
+        public: false,
+        secret_in_response: false,
+    };
+    /// `get_user`.
+    pub const GET_USER: Operation = Operation {
+        id: "get_user",
+        public: false,
+        secret_in_response: false,
+    };
+    /// `list_airports`.
+    pub const LIST_AIRPORTS: Operation = Operation {
+        id: "list_airports",
+        public: true,
+        secret_in_response: false,
+    };
+    /// `list_applications`.
+    pub const LIST_APPLICATIONS: Operation = Operation {
+        id: "list_applications",
+        public: false,
+        secret_in_response: false,
+    };
+    /// `list_calculator_types`.
+    pub const LIST_CALCULATOR_TYPES: Operation = Operation {
+        id: "list_calculator_types",
+        public: true,
+        secret_in_response: false,
+    };
+    /// `list_invoices`.
+    pub const LIST_INVOICES: Operation = Operation {
+        id: "list_invoices",
+        public: false,
+        secret_in_response: false,
+    };
+    /// `list_orders`.
+    pub const LIST_ORDERS: Operation = Operation {
+        id: "list_orders",
+        public: false,
+        secret_in_response: false,
+    };
+    /// `list_permissions`.
+    pub const LIST_PERMISSIONS: Operation = Operation {
+        id: "list_permissions",
+        public: false,
+        secret_in_response: false,
+    };
+    /// `list_resources`.
+    pub const LIST_RESOURCES: Operation = Operation {
+        id: "list_resources",
+        public: true,
+        secret_in_response: false,
+    };
+    /// `list_users`.
+    pub const LIST_USERS: Operation = Operation {
+        id: "list_users",
+        public: false,
+        secret_in_response: false,
+    };
+    /// `request_token`.
+    pub const REQUEST_TOKEN: Operation = Operation {
+        id: "request_token",
+        public: true,
+        secret_in_response: true,
+    };
+    /// `update_user`.
+    pub const UPDATE_USER: Operation = Operation {
+        id: "update_user",
+        public: false,
+        secret_in_response: false,
+    };
+    /// Every operation, sorted by id.
+    pub const ALL: &[Operation] = &[
+        CALCULATE_EMISSION,
+        CANCEL_ORDER,
+        CANCEL_ORDERS,
+        CREATE_APPLICATION,
+        CREATE_ORDER,
+        CREATE_USER,
+        DELETE_USER,
+        GET_ALLOWED_FILTERS,
+        GET_APPLICATION,
+        GET_BALANCE,
+        GET_INVOICE,
+        GET_PRICE,
+        GET_USER,
+        LIST_AIRPORTS,
+        LIST_APPLICATIONS,
+        LIST_CALCULATOR_TYPES,
+        LIST_INVOICES,
+        LIST_ORDERS,
+        LIST_PERMISSIONS,
+        LIST_RESOURCES,
+        LIST_USERS,
+        REQUEST_TOKEN,
+        UPDATE_USER,
+    ];
+}

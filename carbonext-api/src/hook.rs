@@ -1,17 +1,19 @@
 //! The client's one extension point: [`RequestHook`]s, run for every request.
 //!
 //! The generated [`Client`] holds a [`Hooks`] value. Every operation goes through this crate's
-//! implementation of progenitor's `ClientHooks` for `Client` (its `pre`, then the crate's own
-//! `exec_hooked`, which its `exec` runs too), which
+//! implementation of progenitor's `ClientHooks` for `Client` (its `pre`, then its `exec`),
+//! which
 //!
 //! 1. lets each hook [`prepare`](RequestHook::prepare) the request
 //!    (authentication adds its `Authorization` header here; a failure ends the call with
 //!    `Error::Custom` before anything is sent);
-//! 2. passes the request down the chain of [`send`](RequestHook::send)s of the hooks that
-//!    [wrap sending](RequestHook::wraps_send), the last of which is the `reqwest::Client`
-//!    itself (authentication retries once on 401 here);
-//! 3. records a `tracing` debug span per request once a `tracing` subscriber has been set:
-//!    operation id, method, path, status, duration — never headers, query strings or bodies;
+//! 2. passes the request down the chain of the hooks' [`send`](RequestHook::send)s, the last
+//!    of which is the `reqwest::Client` itself (authentication resends once after a 401 here);
+//! 3. records a `tracing` span `carbonext.http` per HTTP exchange (a resend after a 401 is a
+//!    second one), with OpenTelemetry's HTTP client field names: `http.request.method`,
+//!    `server.address`, `server.port`, `url.path`, `http.response.status_code`, `error.type`,
+//!    `http.request.resend_count`, plus `carbonext.operation_id` and the problem details'
+//!    `carbonext.trace_id` — never headers, query strings or bodies;
 //! 4. makes every 4xx/5xx answer decodable as [`types::ProblemDetails`]: a body that is not
 //!    problem details (empty, HTML from a proxy, plain text) is replaced by
 //!    `{"type": "about:blank", "title": <reason phrase>, "status": <status>, "detail": <excerpt>}`
@@ -54,7 +56,7 @@
 //! [`types::ProblemDetails`]: crate::types::ProblemDetails
 
 use std::fmt;
-use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -62,7 +64,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use futures::future::{BoxFuture, Either};
+use futures::future::BoxFuture;
 use futures::{Stream, StreamExt};
 use progenitor_client::ClientInfo;
 use reqwest::ResponseBuilderExt;
@@ -215,60 +217,40 @@ pub trait RequestHook: Send + Sync + 'static {
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
         next.run(request, info)
     }
-
-    /// Whether this hook takes part in sending, that is whether the chain calls its
-    /// [`send`](RequestHook::send). `true` unless a hook says otherwise; a hook that only
-    /// [`prepare`](RequestHook::prepare)s requests returns `false`, and the chain then passes
-    /// requests on without it (one dynamic call and one boxed future less per request).
-    ///
-    /// Read once, when the hook is added to [`Hooks`].
-    fn wraps_send(&self) -> bool {
-        true
-    }
 }
 
-/// The rest of the hook chain, ending with the HTTP client.
+/// The rest of the hook chain, ending with the HTTP exchange.
 #[derive(Clone, Copy)]
 pub struct Next<'a> {
-    http: &'a reqwest::Client,
     rest: &'a [Arc<dyn RequestHook>],
+    exchange: &'a Exchange<'a>,
+}
+
+/// The end of every chain: one HTTP exchange of one operation call.
+struct Exchange<'a> {
+    http: &'a reqwest::Client,
+    body_limit: u64,
+    /// Exchanges made so far for this call (a hook may send a request again).
+    sends: AtomicU32,
 }
 
 impl<'a> Next<'a> {
     /// Sends `request` through the remaining hooks and then over HTTP.
-    #[inline]
     pub fn run(
         self,
         request: reqwest::Request,
         info: &'a OperationInfo,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
-        match self.send(request, info) {
-            Either::Left(sent) => sent,
-            Either::Right(pending) => Box::pin(pending),
-        }
-    }
-
-    /// Like [`Next::run`], without boxing the HTTP client's future when no hook remains: for
-    /// hooks that await the answer themselves (one allocation less per request).
-    #[inline]
-    pub fn send(
-        self,
-        request: reqwest::Request,
-        info: &'a OperationInfo,
-    ) -> Either<
-        BoxFuture<'a, reqwest::Result<reqwest::Response>>,
-        impl Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a,
-    > {
         match self.rest.split_first() {
-            Some((hook, rest)) => Either::Left(hook.send(
+            Some((hook, rest)) => hook.send(
                 request,
                 info,
                 Next {
-                    http: self.http,
                     rest,
+                    exchange: self.exchange,
                 },
-            )),
-            None => Either::Right(self.http.execute(request)),
+            ),
+            None => Box::pin(self.exchange.send(request, info)),
         }
     }
 }
@@ -277,10 +259,7 @@ impl<'a> Next<'a> {
 /// Cheap to clone.
 #[derive(Clone)]
 pub struct Hooks {
-    /// Every hook, for [`RequestHook::prepare`].
     chain: Arc<[Arc<dyn RequestHook>]>,
-    /// The hooks whose [`RequestHook::wraps_send`] is `true`, in the same order.
-    senders: Arc<[Arc<dyn RequestHook>]>,
     body_limit: u64,
 }
 
@@ -288,7 +267,6 @@ impl Default for Hooks {
     fn default() -> Self {
         Self {
             chain: Arc::new([]),
-            senders: Arc::new([]),
             body_limit: DEFAULT_BODY_LIMIT,
         }
     }
@@ -329,15 +307,10 @@ impl Hooks {
 
     /// Like [`Hooks::with`], for a hook that is already shared.
     pub fn with_arc(self, hook: Arc<dyn RequestHook>) -> Self {
-        let mut senders: Vec<_> = self.senders.iter().cloned().collect();
-        if hook.wraps_send() {
-            senders.push(Arc::clone(&hook));
-        }
         let mut chain: Vec<_> = self.chain.iter().cloned().collect();
         chain.push(hook);
         Self {
             chain: chain.into(),
-            senders: senders.into(),
             body_limit: self.body_limit,
         }
     }
@@ -388,95 +361,69 @@ impl progenitor_client::ClientHooks<Hooks> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        self.exec_hooked(request, info).await
+        let exchange = Exchange {
+            http: self.client(),
+            body_limit: self.inner().body_limit,
+            sends: AtomicU32::new(0),
+        };
+        Next {
+            rest: &self.inner().chain,
+            exchange: &exchange,
+        }
+        .run(request, info)
+        .await
     }
 }
 
-impl Client {
-    /// Steps 2 to 5 of the module docs for `request`: what every generated operation runs
-    /// after [`ClientHooks::pre`](progenitor_client::ClientHooks::pre) (`cargo xtask codegen`
-    /// calls this instead of `ClientHooks::exec`, which runs it too).
-    ///
-    /// One lifetime for the client and the operation's info, unlike `ClientHooks::exec`, so
-    /// that the hooks can be called before the returned future is, and the request need not
-    /// be held (or boxed) in it. This future is part of every operation's, and the facade
-    /// boxes that per call: a plain `fn` returning an `async move` block rather than an
-    /// `async fn` (which keeps its arguments twice, rust-lang/rust#62958).
-    pub(crate) fn exec_hooked<'a>(
-        &'a self,
-        request: reqwest::Request,
-        info: &'a OperationInfo,
-    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a {
-        // The hooks are called here, not in the returned future: the request goes straight
-        // down the chain instead of being kept in this future until its first poll. Every
-        // caller awaits this future at once, so nothing happens earlier than it would inside.
-        //
-        // No span at all unless a subscriber was ever set: a disabled span still costs its
-        // fields' recording (for `log`'s sake) on every request.
-        let span = if tracing::dispatcher::has_been_set() {
-            tracing::debug_span!(
-                "carbonext.request",
-                operation_id = info.operation_id,
-                method = %request.method(),
-                path = request.url().path(),
-                status = tracing::field::Empty,
-                duration_ms = tracing::field::Empty,
-            )
-        } else {
-            tracing::Span::none()
-        };
-        // Nobody listens for the span: no instrumented future, no clock reads.
-        let started = (!span.is_disabled()).then(Instant::now);
-        let sent = Next {
-            http: self.client(),
-            rest: &self.inner().senders,
-        }
-        .send(request, info);
-        let sent = match started {
-            None => Ok(sent),
-            // Boxed, like the error path: only calls someone traces pay for it.
-            Some(started) => Err(Box::pin(self.traced(sent, info, span, started))),
-        };
-        async move {
-            let sent = match sent {
-                Ok(sent) => sent,
-                Err(traced) => return traced.await,
-            };
-            let reading = match sent.await {
-                Ok(response) => match self.checked(response, info) {
-                    Checked::Ready(response) => return Ok(response),
-                    Checked::Pending(reading) => reading,
-                },
-                Err(err) => return Err(failed(err)),
-            };
-            Ok(reading.await)
-        }
-    }
-
-    /// `exec` for a request someone traces: the request's span records its status and
-    /// duration.
-    async fn traced(
+impl Exchange<'_> {
+    /// Sends `request` over HTTP in a span of its own, with OpenTelemetry's HTTP client field
+    /// names (never a header, a query string or a body: no secret or token), then steps 4
+    /// and 5 of the module docs.
+    async fn send(
         &self,
-        sent: impl Future<Output = reqwest::Result<reqwest::Response>>,
+        request: reqwest::Request,
         info: &OperationInfo,
-        span: tracing::Span,
-        started: Instant,
     ) -> reqwest::Result<reqwest::Response> {
+        let resends = self.sends.fetch_add(1, Ordering::Relaxed);
+        let url = request.url();
+        let span = tracing::info_span!(
+            "carbonext.http",
+            otel.kind = "client",
+            otel.name = %request.method(),
+            carbonext.operation_id = info.operation_id,
+            http.request.method = %request.method(),
+            server.address = url.host_str().unwrap_or_default(),
+            server.port = url.port_or_known_default(),
+            url.path = url.path(),
+            http.request.resend_count = tracing::field::Empty,
+            http.response.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+            carbonext.trace_id = tracing::field::Empty,
+        );
+        if resends > 0 {
+            span.record("http.request.resend_count", resends);
+        }
+        let started = Instant::now();
         async move {
-            let result = sent.await;
+            let result = self.http.execute(request).await;
             let span = tracing::Span::current();
-            span.record("duration_ms", started.elapsed().as_millis() as u64);
+            let duration_ms = started.elapsed().as_millis() as u64;
             match result {
                 Ok(response) => {
-                    span.record("status", response.status().as_u16());
-                    tracing::debug!("response received");
-                    Ok(match self.checked(response, info) {
-                        Checked::Ready(response) => response,
-                        Checked::Pending(reading) => reading.await,
-                    })
+                    let status = response.status();
+                    span.record("http.response.status_code", status.as_u16());
+                    if status.is_client_error() || status.is_server_error() {
+                        span.record("error.type", status.as_str());
+                        tracing::debug!(duration_ms, "error response received");
+                        Ok(problem_or_synthesized(response, info).await)
+                    } else {
+                        tracing::debug!(duration_ms, "response received");
+                        Ok(limit_body(response, self.body_limit))
+                    }
                 }
                 Err(err) => {
-                    tracing::debug!(error = %err, "request failed");
+                    span.record("error.type", transport_error_type(&err));
+                    tracing::debug!(duration_ms, error = %err, "request failed");
                     Err(err)
                 }
             }
@@ -484,31 +431,19 @@ impl Client {
         .instrument(span)
         .await
     }
+}
 
-    /// Step 4 or 5 of the module docs: error bodies made decodable, other bodies capped.
-    /// Only an error status has anything to wait for.
-    fn checked<'a>(&self, response: reqwest::Response, info: &'a OperationInfo) -> Checked<'a> {
-        if response.status().is_client_error() || response.status().is_server_error() {
-            // Boxed: the rare path's large future would otherwise be part of every call's.
-            Checked::Pending(Box::pin(problem_or_synthesized(response, info)))
-        } else {
-            Checked::Ready(limit_body(response, self.inner().body_limit))
-        }
+/// `error.type` of an exchange that got no response.
+fn transport_error_type(err: &reqwest::Error) -> &'static str {
+    if err.is_timeout() {
+        "timeout"
+    } else if err.is_connect() {
+        "connect"
+    } else if err.is_body() || err.is_decode() {
+        "body"
+    } else {
+        "request"
     }
-}
-
-/// Logs a request that got no response; out of line, as no successful call runs it.
-#[cold]
-#[inline(never)]
-fn failed(err: reqwest::Error) -> reqwest::Error {
-    tracing::debug!(error = %err, "request failed");
-    err
-}
-
-/// What [`Client::checked`] made of a response: ready, or to be read first (error bodies).
-enum Checked<'a> {
-    Ready(reqwest::Response),
-    Pending(BoxFuture<'a, reqwest::Response>),
 }
 
 /// Keeps an error response whose body is problem details (or, for the token endpoint, an
@@ -521,7 +456,7 @@ async fn problem_or_synthesized(
     let mut parts = take_parts(&mut response);
     let status = parts.status;
     let body = read_prefix(response, ERROR_BODY_LIMIT).await;
-    let is_oauth = info.operation_id == "request_token";
+    let is_oauth = info.operation_id == crate::operations::REQUEST_TOKEN.id;
     let well_formed = body.complete
         && body.bytes.first() == Some(&b'{')
         && if is_oauth {
@@ -529,8 +464,12 @@ async fn problem_or_synthesized(
         } else {
             // Every member is optional, so any object decodes: a gateway's
             // `{"message": "Unauthorized"}` would become an empty ProblemDetails.
-            serde_json::from_slice::<ProblemDetails>(&body.bytes)
-                .is_ok_and(|p| p.type_.is_some() || p.title.is_some() || p.status.is_some())
+            serde_json::from_slice::<ProblemDetails>(&body.bytes).is_ok_and(|p| {
+                if let Some(trace_id) = &p.trace_id {
+                    tracing::Span::current().record("carbonext.trace_id", trace_id.as_str());
+                }
+                p.type_.is_some() || p.title.is_some() || p.status.is_some()
+            })
         };
     let bytes = if well_formed {
         body.bytes

@@ -40,9 +40,8 @@ mod decimal;
 mod hook;
 mod one_of;
 mod open_enum;
+mod operation;
 mod page;
-mod query;
-mod response;
 mod secret;
 mod timestamp;
 
@@ -55,6 +54,7 @@ pub use hook::{
 };
 pub use one_of::{CancelledOrders, EmissionRequest};
 pub use open_enum::{Currency, InvoiceStatus, OrderStatus, OrderType, PaymentType, PurchaseType};
+pub use operation::Operation;
 pub use page::Page;
 pub use secret::Secret;
 pub use timestamp::{Timestamp, TimestampError};

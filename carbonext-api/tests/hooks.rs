@@ -164,70 +164,6 @@ async fn hooks_run_outermost_first_and_unwind_innermost_first() {
     assert_eq!(chain, ["outer", "inner"]);
 }
 
-/// A [`Recorder`] that says it takes no part in sending.
-struct PrepareOnly(Recorder);
-
-impl RequestHook for PrepareOnly {
-    fn prepare<'a>(
-        &'a self,
-        request: &'a mut reqwest::Request,
-        info: &'a OperationInfo,
-    ) -> BoxFuture<'a, Result<(), HookError>> {
-        self.0.prepare(request, info)
-    }
-
-    fn send<'a>(
-        &'a self,
-        request: reqwest::Request,
-        info: &'a OperationInfo,
-        next: Next<'a>,
-    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
-        self.0.send(request, info, next)
-    }
-
-    fn wraps_send(&self) -> bool {
-        false
-    }
-}
-
-#[tokio::test]
-async fn a_hook_that_does_not_wrap_sending_only_prepares() {
-    let peer = price_peer().await;
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let recorder = |name| Recorder {
-        name,
-        log: log.clone(),
-    };
-    let hooks = Hooks::none()
-        .with(recorder("outer"))
-        .with(PrepareOnly(recorder("middle")))
-        .with(recorder("inner"));
-    assert_eq!(hooks.len(), 3);
-    let client = Client::new(&peer.url, hooks);
-    client.get_price().send().await.unwrap();
-
-    assert_eq!(
-        *log.lock().unwrap(),
-        [
-            "outer prepare get_price",
-            "middle prepare get_price",
-            "inner prepare get_price",
-            "outer send",
-            "inner send",
-            "inner received",
-            "outer received",
-        ]
-    );
-    let chain: Vec<_> = peer
-        .only_request()
-        .headers
-        .get_all("x-chain")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(chain, ["outer", "middle", "inner"]);
-}
-
 #[tokio::test]
 async fn prepare_error_aborts_with_custom_error_and_sends_nothing() {
     let peer = price_peer().await;
@@ -329,7 +265,7 @@ fn capturing_subscriber(captured: &Captured) -> impl tracing::Subscriber + Send 
 // current_thread (the default): the subscriber set for this thread sees the client, the
 // hook and hyper's connection tasks alike.
 #[tokio::test]
-async fn request_span_records_operation_method_path_and_status_but_not_the_authorization_header() {
+async fn http_span_records_otel_fields_but_not_the_authorization_header_or_query() {
     const TOKEN: &str = "Bearer kRjvJJpQpwWHoWKi-K_5SO0w0dkAqiO2QudmyoJxlTI";
     let peer = price_peer().await;
     let client = Client::new(
@@ -354,22 +290,19 @@ async fn request_span_records_operation_method_path_and_status_but_not_the_autho
     let output = captured.text();
     let span_lines: Vec<&str> = output
         .lines()
-        .filter(|line| line.contains("carbonext.request{"))
+        .filter(|line| line.contains("carbonext.http{"))
         .collect();
-    assert!(
-        !span_lines.is_empty(),
-        "no carbonext.request span:\n{output}"
-    );
+    assert!(!span_lines.is_empty(), "no carbonext.http span:\n{output}");
     let closing = span_lines
         .iter()
         .find(|line| line.contains("close"))
         .unwrap_or_else(|| panic!("span never closed:\n{output}"));
     for field in [
-        "operation_id=\"get_price\"",
-        "method=GET",
-        "path=\"/v1/prices\"",
-        "status=200",
-        "duration_ms=",
+        "carbonext.operation_id=\"get_price\"",
+        "http.request.method=GET",
+        "server.address=\"127.0.0.1\"",
+        "url.path=\"/v1/prices\"",
+        "http.response.status_code=200",
     ] {
         assert!(closing.contains(field), "{field} missing from {closing}");
     }
@@ -384,7 +317,7 @@ async fn request_span_records_operation_method_path_and_status_but_not_the_autho
 }
 
 #[tokio::test]
-async fn request_span_records_the_error_status() {
+async fn http_span_records_the_error_status_and_error_type() {
     let peer = Peer::start(Canned::new(
         axum::http::StatusCode::SERVICE_UNAVAILABLE,
         "text/plain",
@@ -403,11 +336,10 @@ async fn request_span_records_the_error_status() {
     );
     let output = captured.text();
     assert!(
-        output
-            .lines()
-            .any(|line| line.contains("carbonext.request{")
-                && line.contains("operation_id=\"list_resources\"")
-                && line.contains("status=503")),
+        output.lines().any(|line| line.contains("carbonext.http{")
+            && line.contains("carbonext.operation_id=\"list_resources\"")
+            && line.contains("http.response.status_code=503")
+            && line.contains("error.type=\"503\"")),
         "{output}"
     );
 }

@@ -3,7 +3,6 @@
 //! docs list the guarantees and show an example; [`AccessToken`] is what it hands out.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -158,9 +157,6 @@ struct Inner {
     refresh_fraction: f64,
     state: RwLock<State>,
     refreshing: tokio::sync::Mutex<()>,
-    /// `State::generation` while a token is cached, 0 otherwise: [`TokenCache::generation`]
-    /// without the lock. Written under the write lock.
-    generation: AtomicU64,
 }
 
 #[derive(Default)]
@@ -174,15 +170,7 @@ struct State {
     finished: u64,
     /// Outcome of the last finished request when it failed.
     last_failure: Option<AuthError>,
-    /// Tokens stored so far: the [`TokenGeneration`] of `current` (from 1).
-    generation: u64,
 }
-
-/// Which token a [`TokenCache`] held: a number that changes every time the cache stores a new
-/// token ([`TokenCache::generation`]), so that a caller can later drop exactly that
-/// token ([`TokenCache::invalidate_if_generation`]) without keeping it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TokenGeneration(u64);
 
 /// Why a token is being requested; logged with the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -296,36 +284,6 @@ impl TokenCache {
         }
     }
 
-    /// The generation of the cached token, fresh or due for refresh; `None` when none is
-    /// cached (cold, or dropped). One atomic load, without the cache's lock or the clock: cheap
-    /// enough to read before every request.
-    ///
-    /// For callers whose hook [only signs](crate::AuthHook::sign_only): read it before
-    /// building a request, and hand it to [`TokenCache::invalidate_if_generation`] if the API
-    /// answers 401. `None`: call [`TokenCache::token`] first, then read it again.
-    pub fn generation(&self) -> Option<TokenGeneration> {
-        match self.inner.generation.load(Ordering::Acquire) {
-            0 => None,
-            generation => Some(TokenGeneration(generation)),
-        }
-    }
-
-    /// Drops the cached token if it is still the one of `generation`, and says whether it
-    /// was: the answer to a 401 for a request signed after `generation` was read.
-    ///
-    /// Exact unless the request was signed with a newer token than `generation`: one stored
-    /// between the read and the signing, such as the refresh that signing itself starts when
-    /// the cached token is due. Then nothing is dropped; should the API have refused that
-    /// brand-new token too, the caller's next request carries it once more and drops it then.
-    pub fn invalidate_if_generation(&self, generation: TokenGeneration) -> bool {
-        let mut state = self.write();
-        if state.current.is_some() && state.generation == generation.0 {
-            self.drop_current(&mut state);
-            return true;
-        }
-        false
-    }
-
     /// The cached token while it may be used (fresh, or early in its refresh window), without
     /// requesting one.
     pub fn cached(&self) -> Option<AccessToken> {
@@ -373,7 +331,6 @@ impl TokenCache {
     fn drop_current(&self, state: &mut State) {
         state.current = None;
         state.invalidated = true;
-        self.inner.generation.store(0, Ordering::Release);
         tracing::debug!("access token invalidated");
     }
 
@@ -438,10 +395,6 @@ impl TokenCache {
                     issued.scope,
                 );
                 state.current = Some(token.clone());
-                state.generation += 1;
-                self.inner
-                    .generation
-                    .store(state.generation, Ordering::Release);
                 state.refresh_at = Some(requested_at + (lifetime - buffer));
                 state.invalidated = false;
                 state.last_failure = None;
@@ -589,7 +542,6 @@ impl TokenCacheBuilder {
                 refresh_fraction: self.refresh_fraction,
                 state: RwLock::new(State::default()),
                 refreshing: tokio::sync::Mutex::new(()),
-                generation: AtomicU64::new(0),
             }),
         }
     }

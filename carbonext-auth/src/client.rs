@@ -59,8 +59,6 @@ pub struct ClientBuilder {
     outer: Vec<Arc<dyn RequestHook>>,
     inner: Vec<Arc<dyn RequestHook>>,
     body_limit: u64,
-    resend_after_401: bool,
-    sign_only: bool,
 }
 
 impl ClientBuilder {
@@ -74,8 +72,6 @@ impl ClientBuilder {
             outer: Vec::new(),
             inner: Vec::new(),
             body_limit: carbonext_api::DEFAULT_BODY_LIMIT,
-            resend_after_401: true,
-            sign_only: false,
         }
     }
 
@@ -88,6 +84,12 @@ impl ClientBuilder {
     /// Adds a hook inside the [`AuthHook`] (after the ones already added).
     pub fn hook(mut self, hook: impl RequestHook) -> Self {
         self.inner.push(Arc::new(hook));
+        self
+    }
+
+    /// Adds hooks already shared, like [`ClientBuilder::hook`], in order.
+    pub fn hooks(mut self, hooks: impl IntoIterator<Item = Arc<dyn RequestHook>>) -> Self {
+        self.inner.extend(hooks);
         self
     }
 
@@ -104,31 +106,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Whether the [`AuthHook`] sends a request again itself after a 401 (default `true`);
-    /// see [`AuthHook::resend_after_401`].
-    pub fn resend_after_401(mut self, resend: bool) -> Self {
-        self.resend_after_401 = resend;
-        self
-    }
-
-    /// Makes the [`AuthHook`] only sign requests, leaving every answer, 401 included, to the
-    /// caller; see [`AuthHook::sign_only`].
-    pub fn sign_only(mut self) -> Self {
-        self.sign_only = true;
-        self
-    }
-
     /// The client.
     pub fn build(self) -> carbonext_api::Client {
         let http = self.http.unwrap_or_else(default_api_http_client);
-        let mut auth = AuthHook::new(self.cache).resend_after_401(self.resend_after_401);
-        if self.sign_only {
-            auth = auth.sign_only();
-        }
-        if self.outer.is_empty() {
-            auth = auth.outermost();
-        }
-        let auth: Arc<dyn RequestHook> = Arc::new(auth);
+        let auth: Arc<dyn RequestHook> = Arc::new(AuthHook::new(self.cache));
         let hooks = self
             .outer
             .into_iter()
@@ -148,8 +129,6 @@ impl std::fmt::Debug for ClientBuilder {
             .field("outer_hooks", &self.outer.len())
             .field("inner_hooks", &self.inner.len())
             .field("body_limit", &self.body_limit)
-            .field("resend_after_401", &self.resend_after_401)
-            .field("sign_only", &self.sign_only)
             .finish_non_exhaustive()
     }
 }

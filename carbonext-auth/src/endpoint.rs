@@ -15,6 +15,9 @@ use std::time::Duration;
 use carbonext_api::types::{OAuthError, TokenResponse};
 use carbonext_api::Secret;
 
+use tracing::Instrument;
+
+use crate::retry::Verdict;
 use crate::{AuthError, Credentials, RetryPolicy};
 
 /// Most bytes of a token endpoint answer read; a token response is a few hundred bytes.
@@ -51,35 +54,61 @@ struct Failure {
 impl TokenEndpoint {
     /// Runs the grant, retrying transient failures per the retry policy.
     pub(crate) async fn fetch(&self) -> Result<Issued, AuthError> {
-        let mut attempt = 1;
-        loop {
-            match self.attempt().await {
-                Ok(issued) => return Ok(issued),
-                Err(failure)
-                    if failure.error.is_transient() && attempt < self.retry.max_attempts() =>
-                {
-                    let delay = self.retry.delay(attempt, failure.retry_after);
-                    tracing::warn!(
-                        attempt,
-                        max_attempts = self.retry.max_attempts(),
-                        delay_ms = delay.as_millis() as u64,
-                        error = %failure.error,
-                        "token request failed, retrying"
-                    );
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                }
-                Err(Failure { mut error, .. }) => {
-                    if let AuthError::Transport { attempts, .. } = &mut error {
-                        *attempts = attempt;
-                    }
-                    return Err(error);
-                }
+        let mut attempts = 0;
+        let outcome = self
+            .retry
+            .run(
+                |_| self.attempt(),
+                |failure: Failure, attempt| {
+                    attempts = attempt;
+                    std::future::ready(if failure.error.is_transient() {
+                        tracing::warn!(
+                            attempt,
+                            max_attempts = self.retry.max_attempts,
+                            error = %failure.error,
+                            "token request failed"
+                        );
+                        Verdict::Retry {
+                            after: failure.retry_after,
+                            error: failure,
+                        }
+                    } else {
+                        Verdict::Done(Err(failure))
+                    })
+                },
+            )
+            .await;
+        outcome.map_err(|Failure { mut error, .. }| {
+            if let AuthError::Transport { attempts: n, .. } = &mut error {
+                *n = attempts;
             }
-        }
+            error
+        })
     }
 
+    /// One token request, in a `carbonext.token` span with OpenTelemetry's HTTP client field
+    /// names (the form, which holds the secret, is never recorded).
     async fn attempt(&self) -> Result<Issued, Failure> {
+        let url = reqwest::Url::parse(&self.url).ok();
+        let span = tracing::info_span!(
+            "carbonext.token",
+            otel.kind = "client",
+            otel.name = "POST",
+            http.request.method = "POST",
+            server.address = url.as_ref().and_then(|u| u.host_str()).unwrap_or_default(),
+            server.port = url.as_ref().and_then(reqwest::Url::port_or_known_default),
+            url.path = url.as_ref().map(reqwest::Url::path).unwrap_or_default(),
+            http.response.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        );
+        let outcome = self.request().instrument(span.clone()).await;
+        if let Err(failure) = &outcome {
+            span.record("error.type", failure.error.kind());
+        }
+        outcome
+    }
+
+    async fn request(&self) -> Result<Issued, Failure> {
         let mut form = vec![
             ("grant_type", "client_credentials"),
             ("client_id", self.credentials.client_id()),
@@ -98,6 +127,7 @@ impl TokenEndpoint {
             .await
             .map_err(|error| self.transport(error))?;
         let status = response.status();
+        tracing::Span::current().record("http.response.status_code", status.as_u16());
         let retry_after = retry_after(&response);
         let body = read_limited(response)
             .await
@@ -270,7 +300,7 @@ mod tests {
             credentials: Credentials::new("id", secret),
             scope: None,
             timeout: Duration::from_secs(1),
-            retry: RetryPolicy::no_retry(),
+            retry: RetryPolicy::none(),
         }
     }
 

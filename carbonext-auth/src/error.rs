@@ -100,6 +100,21 @@ pub enum AuthError {
 }
 
 impl AuthError {
+    /// The variant's name in snake case (`"invalid_client"`, `"transport"`…): the
+    /// `error.type` of a failed token request's span.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AuthError::InvalidClient { .. } => "invalid_client",
+            AuthError::UnauthorizedClient { .. } => "unauthorized_client",
+            AuthError::InvalidScope { .. } => "invalid_scope",
+            AuthError::OAuth { .. } => "oauth",
+            AuthError::Transport { .. } => "transport",
+            AuthError::UnexpectedResponse { .. } => "unexpected_response",
+            AuthError::MissingEnvVar { .. } => "missing_env_var",
+            AuthError::InvalidEnvironment { .. } => "invalid_environment",
+        }
+    }
+
     /// Whether trying again later may succeed without changing the configuration: transport
     /// failures (but a malformed URL), 408, 429 and 5xx answers. Rejected credentials or
     /// scopes are not transient.

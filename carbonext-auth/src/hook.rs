@@ -11,25 +11,20 @@ use reqwest::StatusCode;
 use crate::cache::AccessToken;
 use crate::{AuthError, TokenCache};
 
-/// Signs requests with the token of a [`TokenCache`] and retries once on 401.
+/// Signs requests with the token of a [`TokenCache`] and resends once after a 401: the one
+/// place of the SDK that handles a 401.
 ///
 /// - `prepare` sets `Authorization: Bearer <token>` (marked sensitive). When no token can be
 ///   had the call ends there with `Error::Custom`, whose message is the [`AuthError`] and its
 ///   causes, never a secret. Call [`TokenCache::token`] first for a typed error.
-///   Operations the spec marks public (`security: []`: calculators, airports, resources,
-///   allowed filters) never wait for a token: they carry the cached one if there is one, and
-///   go without otherwise (should the API answer 401 after all, the retry below adds one).
-/// - `send` re-reads the cache right before sending, so that a request replayed by an outer
-///   hook after a delay carries a current token (a client from [`crate::ClientBuilder`]
-///   without outer hooks skips this: nothing can replay around its hook).
-/// - When the API answers 401, `send` drops the token that request carried, gets a new one
-///   and sends the request **once** more. A second 401 is returned as it is; a request whose
-///   body cannot be replayed is not retried. With [`AuthHook::resend_after_401`]`(false)` it
-///   drops the rejected token the same way but returns the 401, for a caller that resends by
-///   building the request again: the hook then keeps no copy of the request.
-/// - With [`AuthHook::sign_only`] the hook has no `send` step at all: it signs requests and
-///   leaves every answer, 401 included, to its caller, which drops the refused token itself
-///   ([`TokenCache::invalidate_if_generation`]; the `carbonext-domain` facade does).
+///   Operations the spec marks public (`security: []`, [`carbonext_api::Operation::public`]:
+///   calculators, airports, resources, allowed filters) never wait for a token: they carry the
+///   cached one if there is one, and go without otherwise (should the API answer 401 after
+///   all, the resend below adds one).
+/// - `send` makes the request carry the cache's current token (a hook placed outside this one
+///   may send a request again after a delay), sends it and, when the API answers 401, drops
+///   the token that request carried, gets a new one and sends the request **once** more. A
+///   second 401 is returned as it is; a request whose body cannot be replayed is not resent.
 ///
 /// ```no_run
 /// use carbonext_api::{Client, Hooks};
@@ -44,152 +39,17 @@ use crate::{AuthError, TokenCache};
 #[derive(Clone, Debug)]
 pub struct AuthHook {
     cache: TokenCache,
-    resend_after_401: bool,
-    /// Whether `send` checks the request still carries the current token: only a hook placed
-    /// outside this one can send a request again later, so [`crate::ClientBuilder`] turns it
-    /// off when it has no outer hooks.
-    recheck_in_send: bool,
-    /// No `send` step at all ([`AuthHook::sign_only`]).
-    sign_only: bool,
 }
 
 impl AuthHook {
     /// A hook using `cache` (which may be shared with other clients and hooks).
     pub fn new(cache: TokenCache) -> Self {
-        Self {
-            cache,
-            resend_after_401: true,
-            recheck_in_send: true,
-            sign_only: false,
-        }
-    }
-
-    /// For a hook no other hook wraps: `send` then sends the request as `prepare` signed it,
-    /// microseconds before, without reading the cache again.
-    pub(crate) fn outermost(mut self) -> Self {
-        self.recheck_in_send = false;
-        self
-    }
-
-    /// Whether the hook itself sends a request again, with a new token, when the API answers
-    /// it 401 (default `true`).
-    ///
-    /// Either way a 401 drops the token the request carried from the cache, so the next
-    /// request gets a new one. With `false` the 401 response is returned, and the hook keeps
-    /// no replay copy of each request (a clone of its URL and headers, made before sending in
-    /// case a 401 comes back): for callers that resend after a 401 by building the request
-    /// again (see also [`AuthHook::sign_only`]).
-    pub fn resend_after_401(mut self, resend: bool) -> Self {
-        self.resend_after_401 = resend;
-        self
-    }
-
-    /// Only signs requests: the hook takes no part in sending them
-    /// ([`RequestHook::wraps_send`] is `false`), so every answer, 401 included, reaches the
-    /// caller as the API gave it and a refused token stays cached until the caller drops it.
-    /// One dynamic call and one boxed future less per request than
-    /// [`AuthHook::resend_after_401`]`(false)`.
-    ///
-    /// For callers that handle 401 themselves: read [`TokenCache::generation`] before
-    /// building a request, and after a 401 call [`TokenCache::invalidate_if_generation`] with
-    /// it, then build the request again (the `carbonext-domain` facade does).
-    pub fn sign_only(mut self) -> Self {
-        self.sign_only = true;
-        self
+        Self { cache }
     }
 
     /// The cache this hook reads tokens from.
     pub fn cache(&self) -> &TokenCache {
         &self.cache
-    }
-
-    /// Sends `request` with the current token; on 401, [`AuthHook::after_unauthorized`] (or,
-    /// without resending, [`AuthHook::send_without_replay`]).
-    ///
-    /// On a warm cache everything up to sending happens here, synchronously, so the future
-    /// holds only what it needs across the exchange (the pending send and, when this hook
-    /// resends, the replay copy), not the request as well.
-    #[inline]
-    fn send_current<'a>(
-        &'a self,
-        mut request: reqwest::Request,
-        info: &'a OperationInfo,
-        next: Next<'a>,
-    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
-        // The current token, unless the request already carries it (the usual case: `prepare`
-        // set it just before); read without cloning the token. Not read again when nothing
-        // wraps this hook: then nothing can have held the request since `prepare`.
-        let current = !self.recheck_in_send
-            || (!is_public(info)
-                && self
-                    .cache
-                    .with_fresh(|token| carry(&mut request, token))
-                    .is_some());
-        if !current {
-            return Box::pin(async move {
-                let token = if is_public(info) {
-                    self.cache.cached()
-                } else {
-                    self.cache.token().await.ok()
-                };
-                if let Some(token) = &token {
-                    carry(&mut request, token);
-                }
-                if !self.resend_after_401 {
-                    return self.send_without_replay(request, info, next).await;
-                }
-                let replay = replay_copy(&request);
-                let response = next.send(request, info).await?;
-                self.after_unauthorized(response, replay, info, next).await
-            });
-        }
-        if !self.resend_after_401 {
-            return self.send_without_replay(request, info, next);
-        }
-        let replay = replay_copy(&request);
-        let sent = next.send(request, info);
-        Box::pin(async move {
-            let response = sent.await?;
-            if response.status() != StatusCode::UNAUTHORIZED {
-                return Ok(response);
-            }
-            // Boxed: only a 401 pays for the retry's future.
-            Box::pin(self.after_unauthorized(response, replay, info, next)).await
-        })
-    }
-
-    /// Sends `request` as it is; when the API answers 401, drops the token it carried from
-    /// the cache and returns the 401 (see [`AuthHook::resend_after_401`]).
-    #[inline(always)]
-    fn send_without_replay<'a>(
-        &'a self,
-        request: reqwest::Request,
-        info: &'a OperationInfo,
-        next: Next<'a>,
-    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
-        let sent_with = authorization(&request);
-        let sent = next.send(request, info);
-        Box::pin(async move {
-            let response = sent.await?;
-            if response.status() == StatusCode::UNAUTHORIZED {
-                self.refused(sent_with.as_ref(), info);
-            }
-            Ok(response)
-        })
-    }
-
-    /// The API answered 401 to a request that carried `sent_with`: that token is dropped from
-    /// the cache, and the caller resends. Out of line: no successful call runs this code.
-    #[cold]
-    #[inline(never)]
-    fn refused(&self, sent_with: Option<&reqwest::header::HeaderValue>, info: &OperationInfo) {
-        if let Some(value) = sent_with {
-            self.cache.invalidate_if_authorization(value);
-        }
-        tracing::debug!(
-            operation_id = info.operation_id,
-            "API answered 401; the access token it carried is dropped, the caller resends"
-        );
     }
 
     /// `response` unless it is a 401 that a new token may fix: then drops the token the
@@ -201,13 +61,10 @@ impl AuthHook {
         info: &OperationInfo,
         next: Next<'_>,
     ) -> reqwest::Result<reqwest::Response> {
-        if response.status() != StatusCode::UNAUTHORIZED {
-            return Ok(response);
-        }
         let Some(mut replay) = replay else {
             tracing::debug!(
                 operation_id = info.operation_id,
-                "API answered 401; the request body cannot be replayed, not retrying"
+                "API answered 401; the request body cannot be replayed, not resending"
             );
             return Ok(response);
         };
@@ -222,7 +79,7 @@ impl AuthHook {
                 tracing::debug!(
                     operation_id = info.operation_id,
                     error = %error,
-                    "API answered 401 and no new access token could be had; not retrying"
+                    "API answered 401 and no new access token could be had; not resending"
                 );
                 return Ok(response);
             }
@@ -234,11 +91,11 @@ impl AuthHook {
         }
         tracing::debug!(
             operation_id = info.operation_id,
-            "API answered 401; retrying once with a new access token"
+            "API answered 401; sending once more with a new access token"
         );
         set_bearer(&mut replay, &fresh);
         drop(response);
-        next.send(replay, info).await
+        next.run(replay, info).await
     }
 }
 
@@ -273,21 +130,32 @@ impl RequestHook for AuthHook {
         })
     }
 
-    #[inline]
     fn send<'a>(
         &'a self,
-        request: reqwest::Request,
+        mut request: reqwest::Request,
         info: &'a OperationInfo,
         next: Next<'a>,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
-        if self.sign_only {
-            return next.run(request, info);
-        }
-        self.send_current(request, info, next)
-    }
-
-    fn wraps_send(&self) -> bool {
-        !self.sign_only
+        // The usual case, a fresh token that `prepare` has just set, is settled here without
+        // a wait; a request an outer hook sends again later may need a new one.
+        let current = is_public(info)
+            || self
+                .cache
+                .with_fresh(|token| carry(&mut request, token))
+                .is_some();
+        Box::pin(async move {
+            if !current {
+                if let Ok(token) = self.cache.token().await {
+                    carry(&mut request, &token);
+                }
+            }
+            let replay = replay_copy(&request);
+            let response = next.run(request, info).await?;
+            if response.status() != StatusCode::UNAUTHORIZED {
+                return Ok(response);
+            }
+            self.after_unauthorized(response, replay, info, next).await
+        })
     }
 }
 
@@ -306,32 +174,9 @@ impl std::future::Future for Prepared {
     }
 }
 
-/// Operations `openapi.yaml` marks `security: []` (progenitor's snake_case ids; a test keeps
-/// the list in step with the spec). The docs' examples call them without a token.
-pub(crate) const PUBLIC_OPERATIONS: &[&str] = &[
-    "request_token",
-    "list_resources",
-    "get_allowed_filters",
-    "list_calculator_types",
-    "list_airports",
-    "calculate_emission",
-];
-
+/// Whether the spec marks the operation public (`security: []`); unknown ids are not.
 fn is_public(info: &OperationInfo) -> bool {
-    is_public_operation(info.operation_id)
-}
-
-/// Whether `openapi.yaml` marks operation `operation_id` (progenitor's snake_case id, as in
-/// `OperationInfo::operation_id`) public, with `security: []`: the calculators, airports,
-/// resources and allowed filters. An [`AuthHook`] never waits for a token for these; it adds
-/// the cached one if there is one.
-///
-/// ```
-/// assert!(carbonext_auth::is_public_operation("list_airports"));
-/// assert!(!carbonext_auth::is_public_operation("get_price"));
-/// ```
-pub fn is_public_operation(operation_id: &str) -> bool {
-    PUBLIC_OPERATIONS.contains(&operation_id)
+    carbonext_api::Operation::find(info.operation_id).is_some_and(|op| op.public)
 }
 
 fn set_bearer(request: &mut reqwest::Request, token: &AccessToken) {
@@ -358,16 +203,6 @@ fn replay_copy(request: &reqwest::Request) -> Option<reqwest::Request> {
         *copy.timeout_mut() = Some(*timeout);
     }
     Some(copy)
-}
-
-/// The `Authorization` header `request` carries, found by walking its few headers: cheaper
-/// than hashing the name for a lookup, on every request the facade sends.
-fn authorization(request: &reqwest::Request) -> Option<reqwest::header::HeaderValue> {
-    request
-        .headers()
-        .iter()
-        .find(|(name, _)| *name == AUTHORIZATION)
-        .map(|(_, value)| value.clone())
 }
 
 /// Makes `request` carry `token`, unless it already does.
@@ -443,25 +278,6 @@ mod tests {
     }
 
     #[test]
-    fn the_sent_authorization_is_found_among_other_headers() {
-        let mut request = reqwest::Request::new(
-            reqwest::Method::GET,
-            "http://127.0.0.1/v1/prices".parse().unwrap(),
-        );
-        assert_eq!(authorization(&request), None);
-        let headers = request.headers_mut();
-        headers.insert(reqwest::header::ACCEPT, "application/json".parse().unwrap());
-        headers.insert("x-correlation-id", "42".parse().unwrap());
-        headers.insert(AUTHORIZATION, "Bearer abc".parse().unwrap());
-        headers.insert(reqwest::header::USER_AGENT, "test".parse().unwrap());
-        assert_eq!(
-            authorization(&request),
-            request.headers().get(AUTHORIZATION).cloned()
-        );
-        assert_eq!(authorization(&request).unwrap(), "Bearer abc");
-    }
-
-    #[test]
     fn the_replay_copy_keeps_method_url_headers_timeout_and_body() {
         let mut get = reqwest::Request::new(
             reqwest::Method::GET,
@@ -522,9 +338,22 @@ mod tests {
             }
         }
         public.sort();
-        let mut listed: Vec<String> = PUBLIC_OPERATIONS.iter().map(|s| s.to_string()).collect();
-        listed.sort();
-        assert_eq!(listed, public);
+        let listed: Vec<String> = carbonext_api::operations::ALL
+            .iter()
+            .filter(|op| op.public)
+            .map(|op| op.id.to_owned())
+            .collect();
+        assert_eq!(listed, public, "the generated table agrees with the spec");
+        assert!(listed.iter().all(|id| is_public(&OperationInfo {
+            operation_id: id_of(id)
+        })));
+    }
+
+    /// The generated `&'static str` id for `id`.
+    fn id_of(id: &str) -> &'static str {
+        carbonext_api::Operation::find(id)
+            .expect("a generated operation")
+            .id
     }
 
     fn snake_case(camel: &str) -> String {

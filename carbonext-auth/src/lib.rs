@@ -45,15 +45,15 @@ mod hook;
 mod retry;
 
 pub use cache::{
-    AccessToken, TokenCache, TokenCacheBuilder, TokenGeneration, DEFAULT_REFRESH_BUFFER,
-    DEFAULT_REFRESH_FRACTION, DEFAULT_TOKEN_REQUEST_TIMEOUT,
+    AccessToken, TokenCache, TokenCacheBuilder, DEFAULT_REFRESH_BUFFER, DEFAULT_REFRESH_FRACTION,
+    DEFAULT_TOKEN_REQUEST_TIMEOUT,
 };
 pub use client::{authenticated_client, ClientBuilder};
 pub use credentials::{Credentials, CLIENT_ID_VAR, CLIENT_SECRET_VAR};
 pub use environment::{Environment, API_URL_VAR, AUTH_URL_VAR, ENV_VAR, PRODUCTION_TOKEN_URL};
 pub use error::AuthError;
-pub use hook::{is_public_operation, AuthHook};
-pub use retry::RetryPolicy;
+pub use hook::AuthHook;
+pub use retry::{RetryPolicy, Verdict};
 
 /// Re-exported: [`Credentials::new`] accepts it and [`Credentials::client_secret`] returns it.
 pub use secrecy::SecretString;

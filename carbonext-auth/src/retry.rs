@@ -1,94 +1,141 @@
-//! [`RetryPolicy`]: how often and how patiently a failed token request is tried again.
+//! [`RetryPolicy`]: the SDK's one retry policy and its one retry loop, [`RetryPolicy::run`].
+//!
+//! A policy says how often and how patiently; the caller says, after each failure, whether
+//! trying again can help ([`Verdict`]): the token endpoint retries transient failures, the
+//! `carbonext-domain` facade retries calls that are safe to repeat, and order placement looks
+//! its key up before it ever sends again. Every wait is on tokio's clock.
 //!
 //! ```
 //! use std::time::Duration;
-//! use carbonext_auth::RetryPolicy;
+//! use carbonext_auth::{RetryPolicy, Verdict};
 //!
-//! let patient = RetryPolicy::new(6, Duration::from_millis(100), Duration::from_secs(10));
-//! assert_eq!(patient.max_attempts(), 6);
-//! assert_eq!(RetryPolicy::no_retry().max_attempts(), 1);
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! let policy = RetryPolicy { max_attempts: 3, ..RetryPolicy::default() };
+//! let answer: Result<&str, &str> = policy
+//!     .run(
+//!         |attempt| async move { if attempt < 3 { Err("busy") } else { Ok("done") } },
+//!         |error, _attempt| async move { Verdict::Retry { error, after: None } },
+//!     )
+//!     .await;
+//! assert_eq!(answer, Ok("done"));
+//! # }
 //! ```
 
-use std::hash::{BuildHasher, Hasher};
+use std::future::Future;
 use std::time::Duration;
 
-/// Bounded exponential backoff for token requests.
-///
-/// Only transient failures are retried (see
-/// [`AuthError::is_transient`](crate::AuthError::is_transient)): connection errors, timeouts,
-/// 5xx, 429 and 408. Rejected credentials or scopes are returned at once. The delay doubles
-/// from `initial_backoff` up to `max_backoff`, jittered into the upper half of each step; a
-/// `Retry-After` header in seconds lengthens it (still capped by `max_backoff`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+use rand::Rng;
+use tokio::time::Instant;
+
+/// How many times and how long to try a failed call again: exponential backoff with jitter,
+/// a server's `Retry-After` honoured, bounded by attempts and by the time since the first.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
-    max_attempts: u32,
-    initial_backoff: Duration,
-    max_backoff: Duration,
+    /// Attempts in all, the first included (1 disables retries).
+    pub max_attempts: u32,
+    /// Wait before the first retry (before jitter).
+    pub initial_backoff: Duration,
+    /// Longest wait computed by backoff (a server's `Retry-After` is honoured as given).
+    pub max_backoff: Duration,
+    /// No retry starts once this much time would have passed since the first attempt.
+    pub max_elapsed: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 4 attempts, 100 ms doubling up to 5 s, within 30 s.
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(5),
+            max_elapsed: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What a caller of [`RetryPolicy::run`] makes of a failed attempt.
+#[derive(Debug)]
+pub enum Verdict<T, E> {
+    /// Stop with this outcome (a final error, or a success found another way).
+    Done(Result<T, E>),
+    /// Try again if the policy allows, after `after` when the server asked for a wait
+    /// (`Retry-After`), otherwise after the policy's backoff; `error` is the outcome if not.
+    Retry {
+        /// The outcome should the policy allow no further attempt.
+        error: E,
+        /// The wait the server asked for, if any.
+        after: Option<Duration>,
+    },
 }
 
 impl RetryPolicy {
-    /// At most `max_attempts` requests (at least 1) in all, waiting about `initial_backoff`
-    /// after the first failure, doubling each time, never more than `max_backoff`.
+    /// `max_attempts` attempts, backoff from `initial_backoff` doubling up to `max_backoff`,
+    /// within the default [`RetryPolicy::max_elapsed`].
     pub fn new(max_attempts: u32, initial_backoff: Duration, max_backoff: Duration) -> Self {
         Self {
             max_attempts: max_attempts.max(1),
             initial_backoff,
             max_backoff: max_backoff.max(initial_backoff),
+            ..Self::default()
         }
     }
 
-    /// One request, no retry.
-    pub fn no_retry() -> Self {
-        Self::new(1, Duration::ZERO, Duration::ZERO)
+    /// Never retry.
+    pub fn none() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
     }
 
-    /// Most requests sent for one token, retries included.
-    pub fn max_attempts(&self) -> u32 {
-        self.max_attempts
-    }
-
-    /// Delay after the first failure (before jitter).
-    pub fn initial_backoff(&self) -> Duration {
-        self.initial_backoff
-    }
-
-    /// Longest delay between two requests.
-    pub fn max_backoff(&self) -> Duration {
-        self.max_backoff
-    }
-
-    /// Delay before attempt `failed + 1`, after `failed` failures (1-based): the exponential
-    /// step, jittered into its upper half, raised to `retry_after`, capped by `max_backoff`.
-    pub(crate) fn delay(&self, failed: u32, retry_after: Option<Duration>) -> Duration {
-        let doublings = failed.saturating_sub(1).min(16);
-        let step = self
+    /// The wait before retry number `retry` (1-based): `initial_backoff` doubled per retry,
+    /// capped at `max_backoff`, jittered into `[d/2, d]`.
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let doublings = retry.saturating_sub(1).min(31);
+        let capped = self
             .initial_backoff
-            .saturating_mul(1 << doublings)
+            .saturating_mul(1u32 << doublings)
             .min(self.max_backoff);
-        let jittered = step / 2 + step.mul_f64(jitter() / 2.0);
-        jittered
-            .max(retry_after.unwrap_or(Duration::ZERO))
-            .min(self.max_backoff)
+        let half = capped / 2;
+        let jitter = rand::rng().random_range(0..=half.as_nanos().min(u64::MAX.into()) as u64);
+        half + Duration::from_nanos(jitter)
     }
-}
 
-/// Four attempts, 250 ms doubling up to 4 s: at most about 7 s spent on one token.
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self::new(4, Duration::from_millis(250), Duration::from_secs(4))
+    /// Runs `attempt` (given its 1-based number) until it succeeds, `settle` ends the call
+    /// ([`Verdict::Done`]), or the policy allows no further attempt: then the last error.
+    /// Waits between attempts with `tokio::time::sleep`.
+    pub async fn run<T, E, A, AF, S, SF>(&self, mut attempt: A, mut settle: S) -> Result<T, E>
+    where
+        A: FnMut(u32) -> AF,
+        AF: Future<Output = Result<T, E>>,
+        S: FnMut(E, u32) -> SF,
+        SF: Future<Output = Verdict<T, E>>,
+    {
+        let started = Instant::now();
+        let mut tries = 0u32;
+        loop {
+            tries += 1;
+            let failed = match attempt(tries).await {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            let (error, after) = match settle(failed, tries).await {
+                Verdict::Done(outcome) => return outcome,
+                Verdict::Retry { error, after } => (error, after),
+            };
+            let wait = after.unwrap_or_else(|| self.backoff(tries));
+            if tries >= self.max_attempts || started.elapsed() + wait > self.max_elapsed {
+                return Err(error);
+            }
+            tracing::debug!(
+                attempt = tries,
+                wait_ms = wait.as_millis() as u64,
+                "retrying"
+            );
+            tokio::time::sleep(wait).await;
+        }
     }
-}
-
-/// A number in `[0, 1)`, different on each call; good enough to spread retries.
-fn jitter() -> f64 {
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos().into())
-            .unwrap_or(0),
-    );
-    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 #[cfg(test)]
@@ -96,36 +143,69 @@ mod tests {
     use super::*;
 
     #[test]
-    fn delays_double_within_bounds() {
-        let policy = RetryPolicy::new(10, Duration::from_millis(100), Duration::from_secs(1));
+    fn backoff_doubles_within_the_cap_with_jitter() {
+        let policy = RetryPolicy::new(10, Duration::from_millis(100), Duration::from_millis(400));
         for _ in 0..100 {
-            let first = policy.delay(1, None);
+            let first = policy.backoff(1);
             assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100));
-            let third = policy.delay(3, None);
+            let third = policy.backoff(3);
             assert!(third >= Duration::from_millis(200) && third <= Duration::from_millis(400));
-            let late = policy.delay(30, None);
-            assert!(late >= Duration::from_millis(500) && late <= Duration::from_secs(1));
+            let late = policy.backoff(40);
+            assert!(late >= Duration::from_millis(200) && late <= Duration::from_millis(400));
         }
-    }
-
-    #[test]
-    fn retry_after_lengthens_but_never_beyond_the_cap() {
-        let policy = RetryPolicy::new(3, Duration::from_millis(100), Duration::from_secs(2));
-        assert_eq!(
-            policy.delay(1, Some(Duration::from_secs(1))),
-            Duration::from_secs(1)
-        );
-        assert_eq!(
-            policy.delay(1, Some(Duration::from_secs(60))),
-            Duration::from_secs(2)
-        );
     }
 
     #[test]
     fn at_least_one_attempt() {
         assert_eq!(
-            RetryPolicy::new(0, Duration::ZERO, Duration::ZERO).max_attempts(),
+            RetryPolicy::new(0, Duration::ZERO, Duration::ZERO).max_attempts,
             1
         );
+    }
+
+    fn always_retry(error: u32, _: u32) -> std::future::Ready<Verdict<(), u32>> {
+        std::future::ready(Verdict::Retry { error, after: None })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn gives_up_after_max_attempts_with_the_last_error() {
+        let policy = RetryPolicy::new(3, Duration::from_millis(10), Duration::from_millis(10));
+        let outcome = policy.run(|n| async move { Err(n) }, always_retry).await;
+        assert_eq!(outcome, Err(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_after_is_waited_on_tokios_clock_and_bounded_by_max_elapsed() {
+        let policy = RetryPolicy {
+            max_attempts: 10,
+            max_elapsed: Duration::from_secs(25),
+            ..RetryPolicy::default()
+        };
+        let started = Instant::now();
+        let outcome: Result<(), u32> = policy
+            .run(
+                |n| async move { Err(n) },
+                |error, _| async move {
+                    Verdict::Retry {
+                        error,
+                        after: Some(Duration::from_secs(10)),
+                    }
+                },
+            )
+            .await;
+        // Waits of 10 s after attempts 1 and 2; a third wait would end past 25 s.
+        assert_eq!(outcome, Err(3));
+        assert_eq!(started.elapsed(), Duration::from_secs(20));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_done_verdict_ends_the_call_with_its_outcome() {
+        let outcome = RetryPolicy::default()
+            .run(
+                |n| async move { Err::<u32, u32>(n) },
+                |error, _| async move { Verdict::Done(Ok(error * 100)) },
+            )
+            .await;
+        assert_eq!(outcome, Ok(100));
     }
 }

@@ -7,11 +7,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use carbonext_api::types::ProblemDetails;
+use carbonext_api::{operations, Operation};
 use carbonext_api::{DecimalText, Page};
-use carbonext_auth::TokenGeneration;
+use carbonext_auth::Verdict;
 use futures::stream::{self, BoxStream, StreamExt};
 use rust_decimal::Decimal;
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use crate::accounts::{
     AllowedFilters, ApiKey, ApiKeyId, NewApiKey, NewApiKeySecret, NewUser, Permission, User,
@@ -32,15 +34,6 @@ const STREAM_PAGE_SIZE: u32 = 100;
 /// Time limit of one attempt unless [`CarbonextBuilder::timeout`] says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A token for the request about to be signed, when the cache had none, and its generation
-/// (`None` if it was dropped again at once).
-async fn fresh_token(
-    tokens: &carbonext_auth::TokenCache,
-) -> std::result::Result<Option<TokenGeneration>, AttemptError> {
-    tokens.token().await.map_err(AttemptError::Auth)?;
-    Ok(tokens.generation())
-}
-
 /// Stands for a time limit too large to add to an `Instant`.
 const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 86_400);
 
@@ -56,15 +49,10 @@ pub struct Carbonext {
 
 #[derive(Debug)]
 struct Inner {
-    /// The client the facade's calls use.
+    /// The client the facade's calls use (and [`Carbonext::raw`] hands out).
     api: carbonext_api::Client,
-    /// The client [`Carbonext::raw`] hands out: `api` itself, unless the facade built `api`
-    /// with an auth hook that only signs (then this one's hook handles 401s itself).
-    raw: carbonext_api::Client,
-    /// Set when the facade built the client: its auth hook then only signs requests, and the
-    /// facade answers a 401 itself: it drops the refused token from this cache and sends the
-    /// attempt again (built anew) once. A client given to [`Carbonext::from_client`] handles
-    /// 401s in its own hook, if it has one.
+    /// Set when the facade built the client (whose auth hook reads it): a cold cache is
+    /// filled before an attempt, for a typed [`Error::Auth`].
     tokens: Option<carbonext_auth::TokenCache>,
     retry: RetryPolicy,
     prefetch: usize,
@@ -82,7 +70,7 @@ pub struct PlacedOrder {
 }
 
 /// Builder of [`Carbonext`].
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct CarbonextBuilder {
     environment: Option<carbonext_auth::Environment>,
     credentials: Option<carbonext_auth::Credentials>,
@@ -92,6 +80,22 @@ pub struct CarbonextBuilder {
     retry: Option<RetryPolicy>,
     prefetch: Option<usize>,
     body_limit: Option<u64>,
+    hooks: Vec<Arc<dyn carbonext_api::RequestHook>>,
+}
+
+impl std::fmt::Debug for CarbonextBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CarbonextBuilder")
+            .field("environment", &self.environment)
+            .field("credentials", &self.credentials)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("retry", &self.retry)
+            .field("prefetch", &self.prefetch)
+            .field("body_limit", &self.body_limit)
+            .field("hooks", &self.hooks.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl CarbonextBuilder {
@@ -148,6 +152,35 @@ impl CarbonextBuilder {
         self
     }
 
+    /// Adds a hook of your own to every request (tracing, metrics, headers…), run after the
+    /// facade's authentication: its `prepare` sees the signed request and its `send` each
+    /// HTTP exchange, the resend after a 401 included. Hooks run in the order added; the
+    /// facade's time limit and retries wrap them all.
+    ///
+    /// ```
+    /// use carbonext_api::{HookError, OperationInfo, RequestHook};
+    /// use futures::future::BoxFuture;
+    ///
+    /// struct Tenant;
+    ///
+    /// impl RequestHook for Tenant {
+    ///     fn prepare<'a>(
+    ///         &'a self,
+    ///         request: &'a mut reqwest::Request,
+    ///         _info: &'a OperationInfo,
+    ///     ) -> BoxFuture<'a, Result<(), HookError>> {
+    ///         request.headers_mut().insert("x-tenant", "acme".parse().unwrap());
+    ///         Box::pin(async { Ok(()) })
+    ///     }
+    /// }
+    ///
+    /// let builder = carbonext_domain::Carbonext::builder().hook(Tenant);
+    /// ```
+    pub fn hook(mut self, hook: impl carbonext_api::RequestHook) -> Self {
+        self.hooks.push(Arc::new(hook));
+        self
+    }
+
     /// Builds the facade. Nothing is sent until the first call.
     pub fn build(self) -> Result<Carbonext> {
         let environment = match self.environment {
@@ -173,24 +206,16 @@ impl CarbonextBuilder {
             .http_client(http.clone())
             .build();
         let body_limit = self.body_limit.unwrap_or(carbonext_api::DEFAULT_BODY_LIMIT);
-        let client = || {
-            carbonext_auth::ClientBuilder::new(environment.api_url(), tokens.clone())
-                .http_client(http.clone())
-                .body_limit(body_limit)
-        };
-        // The facade answers 401s itself, by dropping the refused token and building the
-        // request again: its own client's hook only signs. `raw()` users get a hook that
-        // handles 401s on its own.
-        let api = client().sign_only().build();
-        let raw = client().build();
+        let api = carbonext_auth::ClientBuilder::new(environment.api_url(), tokens.clone())
+            .http_client(http)
+            .body_limit(body_limit)
+            .hooks(self.hooks)
+            .build();
         let carbonext = Carbonext::from_client(api)
             .with_retry_policy(self.retry.unwrap_or_default())
             .with_prefetch(self.prefetch.unwrap_or(4))
             .with_timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT));
-        Ok(carbonext.rebuild(|inner| {
-            inner.raw = raw;
-            inner.tokens = Some(tokens);
-        }))
+        Ok(carbonext.rebuild(|inner| inner.tokens = Some(tokens)))
     }
 }
 
@@ -216,7 +241,6 @@ impl Carbonext {
     pub fn from_client(api: carbonext_api::Client) -> Self {
         Self {
             inner: Arc::new(Inner {
-                raw: api.clone(),
                 api,
                 tokens: None,
                 retry: RetryPolicy::default(),
@@ -245,7 +269,6 @@ impl Carbonext {
     fn rebuild(self, change: impl FnOnce(&mut Inner)) -> Self {
         let mut inner = Inner {
             api: self.inner.api.clone(),
-            raw: self.inner.raw.clone(),
             tokens: self.inner.tokens.clone(),
             retry: self.inner.retry.clone(),
             prefetch: self.inner.prefetch,
@@ -271,206 +294,141 @@ impl Carbonext {
         }
     }
 
-    /// The raw client underneath, for calls this crate does not wrap: it shares the facade's
-    /// HTTP connections and token cache, and its auth hook drops a refused token and sends the
-    /// request again once by itself (see `carbonext_auth::AuthHook`). For a facade made with
-    /// [`Carbonext::from_client`], the client given.
+    /// The raw client underneath, for calls this crate does not wrap: the facade's own, with
+    /// its HTTP connections, token cache and hooks (its auth hook resends once after a 401,
+    /// see `carbonext_auth::AuthHook`). For a facade made with [`Carbonext::from_client`],
+    /// the client given.
     pub fn raw(&self) -> &carbonext_api::Client {
-        &self.inner.raw
+        &self.inner.api
     }
 
     fn api(&self) -> &carbonext_api::Client {
         &self.inner.api
     }
 
-    /// Runs one attempt (the request `make` builds) within the facade's time limit; when the
-    /// API answers it 401 and the facade built the client, drops the refused token and sends a
-    /// newly built request once more, with a new token. A 401 means the request was not
-    /// processed, so this holds for orders too.
+    /// Runs one attempt of `operation` within the facade's time limit. A 401 is not handled
+    /// here: the client's auth hook resends once with a new token (`carbonext_auth::AuthHook`).
     ///
-    /// `operation` is the operation's id; `now` is the current time, which the caller has
-    /// read already.
-    async fn attempt<T, F, Fut>(
+    /// On a cold cache the token is requested first, within the same limit, so that a failure
+    /// is a typed [`Error::Auth`] (the hook could only report it as a message); public
+    /// operations never wait for one.
+    async fn attempt<T, Fut>(
         &self,
-        operation: &'static str,
-        now: Instant,
-        mut make: F,
-    ) -> std::result::Result<T, AttemptError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>> + Unpin,
-    {
-        let Some(tokens) = &self.inner.tokens else {
-            return self.timed(now, make()).await;
-        };
-        // The token the request will carry, to drop exactly that one if the API refuses it.
-        let signed_with = match tokens.generation() {
-            Some(generation) => Some(generation),
-            // A public operation goes without a token rather than wait for one, as the auth
-            // hook does (should the API answer 401 after all, the resend gets one).
-            None if carbonext_auth::is_public_operation(operation) => None,
-            // Boxed: only a cold cache pays for the token request.
-            None => Box::pin(self.token_within(now, tokens)).await?,
-        };
-        match self.timed(now, make()).await {
-            // Boxed: only a 401 pays for the second attempt's future.
-            Err(AttemptError::Api(err)) if unauthorized(&err) => {
-                Box::pin(self.resend(tokens, signed_with, make)).await
-            }
-            first => first,
-        }
-    }
-
-    /// The second send of [`Carbonext::attempt`], after a 401 to a request signed with the
-    /// token of generation `refused`.
-    async fn resend<T, F, Fut>(
-        &self,
-        tokens: &carbonext_auth::TokenCache,
-        refused: Option<TokenGeneration>,
-        mut make: F,
-    ) -> std::result::Result<T, AttemptError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>> + Unpin,
-    {
-        if let Some(refused) = refused {
-            tokens.invalidate_if_generation(refused);
-        }
-        tracing::debug!("API answered 401; sending again with a new access token");
-        let now = Instant::now();
-        let signed_with = match tokens.generation() {
-            Some(generation) => Some(generation),
-            None => self.token_within(now, tokens).await?,
-        };
-        let outcome = self.timed(now, make()).await;
-        if let Err(AttemptError::Api(err)) = &outcome {
-            if let Some(refused) = signed_with.filter(|_| unauthorized(err)) {
-                // Refused again: not resent, but the next call must not carry it either.
-                tokens.invalidate_if_generation(refused);
-            }
-        }
-        outcome
-    }
-
-    /// A token for the request of an attempt started at `now`, when the cache has none, and
-    /// its generation; within the attempt's time limit.
-    async fn token_within(
-        &self,
-        now: Instant,
-        tokens: &carbonext_auth::TokenCache,
-    ) -> std::result::Result<Option<TokenGeneration>, AttemptError> {
-        match tokio::time::timeout_at(self.deadline(now), fresh_token(tokens)).await {
-            Ok(generation) => generation,
-            Err(_) => Err(AttemptError::TimedOut(self.inner.timeout)),
-        }
-    }
-
-    /// The end of the time limit of an attempt started at `now`.
-    fn deadline(&self, now: Instant) -> Instant {
-        // A time limit too large to add is no limit: a deadline decades away.
-        now.checked_add(self.inner.timeout)
-            .unwrap_or_else(|| now + FAR_FUTURE)
-    }
-
-    /// Runs `attempt`, started at `now`, within the facade's time limit.
-    async fn timed<T, Fut>(
-        &self,
-        now: Instant,
+        operation: Operation,
         attempt: Fut,
     ) -> std::result::Result<T, AttemptError>
     where
-        Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>> + Unpin,
+        Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
     {
-        match tokio::time::timeout_at(self.deadline(now), attempt).await {
+        let now = Instant::now();
+        // A time limit too large to add is no limit: a deadline decades away.
+        let deadline = now
+            .checked_add(self.inner.timeout)
+            .unwrap_or_else(|| now + FAR_FUTURE);
+        let timed_out = || AttemptError::TimedOut(self.inner.timeout);
+        if let Some(tokens) = &self.inner.tokens {
+            if !operation.public && tokens.cached().is_none() {
+                match tokio::time::timeout_at(deadline, tokens.token()).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(err)) => return Err(AttemptError::Auth(err)),
+                    Err(_) => return Err(timed_out()),
+                }
+            }
+        }
+        match tokio::time::timeout_at(deadline, attempt).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(err)) => Err(AttemptError::Api(Box::new(err))),
-            Err(_) => Err(AttemptError::TimedOut(self.inner.timeout)),
+            Err(_) => Err(timed_out()),
         }
     }
 
     /// One attempt of a call that is never repeated (it creates something whose answer
     /// cannot be recovered).
-    async fn once<T, F, Fut>(&self, operation: &'static str, mut attempt: F) -> Result<T>
+    async fn once<T, Fut>(&self, operation: Operation, attempt: Fut) -> Result<T>
     where
-        F: FnMut() -> Fut,
         Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
     {
-        self.attempt(operation, Instant::now(), || Box::pin(attempt()))
+        let span = operation_span(operation, None);
+        span.record("carbonext.attempts", 1);
+        let outcome = self
+            .attempt(operation, attempt)
+            .instrument(span.clone())
             .await
-            .map_err(|err| err.into_error(operation))
+            .map_err(|err| err.into_error(operation));
+        record_outcome(&span, &outcome);
+        outcome
     }
 
     /// Runs `attempt` under the retry policy; for calls that are safe to repeat.
-    ///
-    /// Only the first attempt is part of this future: the retries (their loop, their back-off
-    /// sleep, their logging) are a boxed future of their own that only a failed call makes,
-    /// so that the code every successful call runs stays small.
-    async fn retrying<T, F, Fut>(&self, operation: &'static str, mut attempt: F) -> Result<T>
+    async fn retrying<T, F, Fut>(&self, operation: Operation, attempt: F) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
     {
-        let started = Instant::now();
-        // Boxed where it is made: the generated client's futures are nearly a kilobyte,
-        // and every layer above (time limit, retry loop, the trait's boxed future) would
-        // otherwise copy them whole as they move.
-        match self
-            .attempt(operation, started, || Box::pin(attempt()))
-            .await
-        {
-            Ok(value) => Ok(value),
-            Err(err) => Box::pin(self.retry_after(operation, started, err, attempt)).await,
-        }
+        self.with_retries(
+            operation,
+            None,
+            attempt,
+            |err| async move {
+                let failure = err.failure();
+                if failure.retryable() {
+                    Verdict::Retry {
+                        after: failure.wait(),
+                        error: err,
+                    }
+                } else {
+                    Verdict::Done(Err(err))
+                }
+            },
+        )
+        .await
     }
 
-    /// The rest of [`Carbonext::retrying`] after its first attempt failed with `err`.
-    async fn retry_after<T, F, Fut>(
+    /// The facade's use of the one retry loop ([`RetryPolicy::run`]): each attempt bounded
+    /// by the time limit, `settle` deciding after each failure, the error made the caller's.
+    async fn with_retries<T, F, Fut, S, SF>(
         &self,
-        operation: &'static str,
-        started: Instant,
-        mut err: AttemptError,
+        operation: Operation,
+        order_key: Option<&OrderKey>,
         mut attempt: F,
+        mut settle: S,
     ) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
+        S: FnMut(AttemptError) -> SF,
+        SF: Future<Output = Verdict<T, AttemptError>>,
     {
-        let policy = &self.inner.retry;
-        let mut tries = 1;
-        loop {
-            let failure = err.failure();
-            let wait = match failure {
-                Failure::Throttled(Some(secs)) => Duration::from_secs(secs),
-                _ => policy.backoff(tries),
-            };
-            let out_of_budget =
-                tries >= policy.max_attempts || started.elapsed() + wait > policy.max_elapsed;
-            if !failure.retryable() || out_of_budget {
-                return Err(err.into_error(operation));
-            }
-            tracing::debug!(
-                operation,
-                attempt = tries,
-                ?failure,
-                wait_ms = wait.as_millis() as u64,
-                "retrying"
-            );
-            tokio::time::sleep(wait).await;
-            tries += 1;
-            err = match self
-                .attempt(operation, Instant::now(), || Box::pin(attempt()))
-                .await
-            {
-                Ok(value) => return Ok(value),
-                Err(err) => err,
-            };
-        }
+        let span = operation_span(operation, order_key);
+        let outcome = self
+            .inner
+            .retry
+            .run(
+                |tries| {
+                    tracing::Span::current().record("carbonext.attempts", tries);
+                    // Boxed where it is made: the generated client's futures are large, and
+                    // the loop would otherwise carry them inline.
+                    Box::pin(self.attempt(operation, attempt()))
+                },
+                |err, tries| {
+                    tracing::debug!(attempt = tries, failure = ?err.failure(), "attempt failed");
+                    settle(err)
+                },
+            )
+            .instrument(span.clone())
+            .await
+            .map_err(|err| err.into_error(operation));
+        record_outcome(&span, &outcome);
+        outcome
     }
 
     /// [`VcuMarket::place_order`], also telling whether an order with the caller-given key
     /// already existed (so nothing was placed by this call).
+    ///
+    /// Sent again only when it provably was not processed: connect errors and 429 are
+    /// retried; after an ambiguous failure (time-out, dropped connection, 5xx) the order is
+    /// looked up by its key first, and sent again only when no order carries it.
     pub async fn place_order_once(&self, order: NewOrder) -> Result<PlacedOrder> {
-        let policy = &self.inner.retry;
         let key = order.key().clone();
         if order.key_was_given() {
             if let Some(existing) = self.find_by_key(&key).await? {
@@ -482,65 +440,65 @@ impl Carbonext {
             }
         }
         let body = order.to_wire();
-        let started = Instant::now();
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            let send = || Box::pin(self.api().create_order().body(body.clone()).send());
-            let err = match self.attempt("create_order", Instant::now(), send).await {
-                Ok(created) => {
-                    return Ok(PlacedOrder {
-                        order: Order::from(created.into_inner()),
+        let key = &key;
+        self.with_retries(
+            operations::CREATE_ORDER,
+            Some(key),
+            || {
+                let sent = self.api().create_order().body(body.clone()).send();
+                async move {
+                    let created = sent.await?.into_inner();
+                    Ok(PlacedOrder {
+                        order: Order::from(created),
                         already_existed: false,
                     })
                 }
-                Err(err) => err,
-            };
-            // `Processed`: a 2xx whose body was undecodable or too large, so the order exists.
-            let failure = err.failure();
-            tracing::debug!(attempt = tries, ?failure, order_key = %key, "placing the order failed");
-            match failure {
-                Failure::Final => return Err(err.into_error("create_order")),
-                Failure::NotSent | Failure::Throttled(_) => {}
-                Failure::Ambiguous | Failure::Processed => match self.find_by_key(&key).await {
-                    Ok(Some(existing)) => {
-                        tracing::debug!(order_key = %key, order_id = %existing.id, "the order was placed after all");
-                        return Ok(PlacedOrder {
-                            order: existing,
-                            already_existed: false,
-                        });
-                    }
-                    // Never sent again after a success status: that could place it twice.
-                    Ok(None) if failure == Failure::Processed => {
-                        return Err(Error::OutcomeUnknown {
-                            key,
-                            message: format!(
-                                "{}; no order with this key was found",
-                                err.into_error("create_order")
-                            ),
-                        })
-                    }
-                    Ok(None) => {}
-                    Err(lookup) => {
-                        return Err(Error::OutcomeUnknown {
-                            key,
-                            message: format!(
-                                "{}; looking the order up failed: {lookup}",
-                                err.into_error("create_order")
-                            ),
-                        })
-                    }
+            },
+            |err| self.settle_order(key, err),
+        )
+        .await
+    }
+
+    /// What a failed attempt to place the order with `key` means: retried when it provably
+    /// was not processed, settled by looking the key up when it may have been.
+    async fn settle_order(
+        &self,
+        key: &OrderKey,
+        err: AttemptError,
+    ) -> Verdict<PlacedOrder, AttemptError> {
+        let unknown = |err: AttemptError, why: String| {
+            Verdict::Done(Err(AttemptError::Settled(Error::OutcomeUnknown {
+                key: key.clone(),
+                message: format!("{}; {why}", err.into_error(operations::CREATE_ORDER)),
+            })))
+        };
+        // `Processed`: a 2xx whose body was undecodable or too large, so the order exists.
+        let failure = err.failure();
+        match failure {
+            Failure::Final => Verdict::Done(Err(err)),
+            Failure::NotSent | Failure::Throttled(_) => Verdict::Retry {
+                after: failure.wait(),
+                error: err,
+            },
+            Failure::Ambiguous | Failure::Processed => match self.find_by_key(key).await {
+                Ok(Some(existing)) => {
+                    tracing::debug!(order_key = %key, order_id = %existing.id, "the order was placed after all");
+                    Verdict::Done(Ok(PlacedOrder {
+                        order: existing,
+                        already_existed: false,
+                    }))
+                }
+                // Never sent again after a success status: that could place it twice.
+                Ok(None) if failure == Failure::Processed => {
+                    unknown(err, "no order with this key was found".to_owned())
+                }
+                // Provably absent: safe to send again (the policy permitting).
+                Ok(None) => Verdict::Retry {
+                    after: None,
+                    error: err,
                 },
-            }
-            let wait = match failure {
-                Failure::Throttled(Some(secs)) => Duration::from_secs(secs),
-                _ => policy.backoff(tries),
-            };
-            if tries >= policy.max_attempts || started.elapsed() + wait > policy.max_elapsed {
-                // Every ambiguous failure was checked: the order provably does not exist.
-                return Err(err.into_error("create_order"));
-            }
-            tokio::time::sleep(wait).await;
+                Err(lookup) => unknown(err, format!("looking the order up failed: {lookup}")),
+            },
         }
     }
 
@@ -593,6 +551,31 @@ impl Carbonext {
     }
 }
 
+/// The span of one SDK operation, around all its attempts: `carbonext.operation` (the
+/// operation id), `carbonext.attempts`, `carbonext.order_key` when there is one, and
+/// `error.type` when it fails. Each attempt's HTTP exchanges are `carbonext.http` spans inside.
+fn operation_span(operation: Operation, order_key: Option<&OrderKey>) -> tracing::Span {
+    let span = tracing::info_span!(
+        "carbonext.operation",
+        otel.name = operation.id,
+        carbonext.operation = operation.id,
+        carbonext.attempts = tracing::field::Empty,
+        carbonext.order_key = tracing::field::Empty,
+        error.type = tracing::field::Empty,
+    );
+    if let Some(key) = order_key {
+        span.record("carbonext.order_key", key.as_str());
+    }
+    span
+}
+
+/// Records a failed operation's `error.type` (the [`Error`] variant) on its span.
+fn record_outcome<T>(span: &tracing::Span, outcome: &Result<T>) {
+    if let Err(err) = outcome {
+        span.record("error.type", err.kind());
+    }
+}
+
 fn check_page(page: u32) -> Result<i32> {
     if page == 0 || page > i32::MAX as u32 {
         return Err(ValidationError::OutOfRange {
@@ -621,7 +604,7 @@ fn check_page_size(size: u32) -> Result<i32> {
 impl VcuMarket for Carbonext {
     async fn quote(&self, amount: VcuAmount, currency: Currency) -> Result<Quote> {
         let price = self
-            .retrying("get_price", || {
+            .retrying(operations::GET_PRICE, || {
                 self.api()
                     .get_price()
                     .vcu_amount(DecimalText(amount.value()))
@@ -646,7 +629,7 @@ impl VcuMarket for Carbonext {
 
     async fn cancel_order(&self, id: OrderId) -> Result<Order> {
         let order = self
-            .retrying("cancel_order", || {
+            .retrying(operations::CANCEL_ORDER, || {
                 self.api().cancel_order().order_id(id.0).send()
             })
             .await?;
@@ -664,7 +647,7 @@ impl VcuMarket for Carbonext {
             orders_ids: ids.iter().map(|id| id.0).collect(),
         };
         let cancelled = self
-            .retrying("cancel_orders", || {
+            .retrying(operations::CANCEL_ORDERS, || {
                 self.api().cancel_orders().body(body.clone()).send()
             })
             .await?
@@ -683,7 +666,7 @@ impl Ledger for Carbonext {
     async fn balance(&self, period: Option<Period>) -> Result<Balance> {
         let period = period.unwrap_or_default();
         let balance = self
-            .retrying("get_balance", || {
+            .retrying(operations::GET_BALANCE, || {
                 let mut call = self.api().get_balance();
                 if let Some(start) = period.start() {
                     call = call.start_date(start);
@@ -706,7 +689,7 @@ impl Ledger for Carbonext {
             .map(check_page_size)
             .transpose()?;
         let result = self
-            .retrying("list_orders", || {
+            .retrying(operations::LIST_ORDERS, || {
                 let mut call = self.api().list_orders().page(nonzero(page));
                 if let Some(size) = size {
                     call = call.page_size(nonzero(size));
@@ -742,7 +725,7 @@ impl Ledger for Carbonext {
             .map(check_page_size)
             .transpose()?;
         let result = self
-            .retrying("list_invoices", || {
+            .retrying(operations::LIST_INVOICES, || {
                 let mut call = self.api().list_invoices().page(nonzero(page));
                 if let Some(size) = size {
                     call = call.page_size(nonzero(size));
@@ -771,7 +754,9 @@ impl Ledger for Carbonext {
 
     async fn invoice(&self, id: InvoiceId) -> Result<Invoice> {
         let invoice = self
-            .retrying("get_invoice", || self.api().get_invoice().id(id.0).send())
+            .retrying(operations::GET_INVOICE, || {
+                self.api().get_invoice().id(id.0).send()
+            })
             .await?;
         Ok(Invoice::from(invoice.into_inner()))
     }
@@ -786,7 +771,7 @@ fn nonzero(value: i32) -> std::num::NonZeroU32 {
 impl Calculator for Carbonext {
     async fn transport_types(&self) -> Result<Vec<TransportType>> {
         let types = self
-            .retrying("list_calculator_types", || {
+            .retrying(operations::LIST_CALCULATOR_TYPES, || {
                 self.api().list_calculator_types().send()
             })
             .await?;
@@ -800,7 +785,7 @@ impl Calculator for Carbonext {
             async move {
                 let page = check_page(page)?;
                 let result = this
-                    .retrying("list_airports", || {
+                    .retrying(operations::LIST_AIRPORTS, || {
                         this.api()
                             .list_airports()
                             .page(nonzero(page))
@@ -827,7 +812,7 @@ impl Calculator for Carbonext {
             },
         );
         let emission = self
-            .retrying("calculate_emission", || {
+            .retrying(operations::CALCULATE_EMISSION, || {
                 self.api().calculate_emission().body(body.clone()).send()
             })
             .await?;
@@ -856,7 +841,7 @@ impl Calculator for Carbonext {
             },
         );
         let emission = self
-            .retrying("calculate_emission", || {
+            .retrying(operations::CALCULATE_EMISSION, || {
                 self.api().calculate_emission().body(body.clone()).send()
             })
             .await?;
@@ -869,9 +854,10 @@ impl Accounts for Carbonext {
     async fn create_user(&self, user: NewUser) -> Result<User> {
         // Not retried: a lost answer could otherwise create the user twice.
         let created = self
-            .once("create_user", || {
-                self.api().create_user().body(user.clone()).send()
-            })
+            .once(
+                operations::CREATE_USER,
+                self.api().create_user().body(user.clone()).send(),
+            )
             .await?;
         Ok(created.into_inner())
     }
@@ -879,7 +865,7 @@ impl Accounts for Carbonext {
     async fn users_page(&self, page: u32, page_size: u32) -> Result<Page<User>> {
         let (page, size) = (check_page(page)?, check_page_size(page_size)?);
         let users = self
-            .retrying("list_users", || {
+            .retrying(operations::LIST_USERS, || {
                 self.api()
                     .list_users()
                     .page(nonzero(page))
@@ -892,7 +878,7 @@ impl Accounts for Carbonext {
 
     async fn user(&self, id: UserId) -> Result<User> {
         let user = self
-            .retrying("get_user", || {
+            .retrying(operations::GET_USER, || {
                 self.api()
                     .get_user()
                     .id(id)
@@ -905,7 +891,7 @@ impl Accounts for Carbonext {
 
     async fn update_user(&self, id: UserId, update: UserUpdate) -> Result<User> {
         let user = self
-            .retrying("update_user", || {
+            .retrying(operations::UPDATE_USER, || {
                 self.api().update_user().id(id).body(update.clone()).send()
             })
             .await?;
@@ -913,17 +899,20 @@ impl Accounts for Carbonext {
     }
 
     async fn delete_user(&self, id: UserId) -> Result<()> {
-        self.retrying("delete_user", || self.api().delete_user().id(id).send())
-            .await?;
+        self.retrying(operations::DELETE_USER, || {
+            self.api().delete_user().id(id).send()
+        })
+        .await?;
         Ok(())
     }
 
     async fn create_api_key(&self, key: NewApiKey) -> Result<NewApiKeySecret> {
         // Not retried: a lost answer would lose the secret, and a retry would create a second key.
         let created = self
-            .once("create_application", || {
-                self.api().create_application().body(key.clone()).send()
-            })
+            .once(
+                operations::CREATE_APPLICATION,
+                self.api().create_application().body(key.clone()).send(),
+            )
             .await?;
         Ok(created.into_inner())
     }
@@ -931,7 +920,7 @@ impl Accounts for Carbonext {
     async fn api_keys_page(&self, page: u32, page_size: u32) -> Result<Page<ApiKey>> {
         let (page, size) = (check_page(page)?, check_page_size(page_size)?);
         let keys = self
-            .retrying("list_applications", || {
+            .retrying(operations::LIST_APPLICATIONS, || {
                 self.api()
                     .list_applications()
                     .page(nonzero(page))
@@ -944,7 +933,7 @@ impl Accounts for Carbonext {
 
     async fn api_key(&self, id: ApiKeyId) -> Result<ApiKey> {
         let key = self
-            .retrying("get_application", || {
+            .retrying(operations::GET_APPLICATION, || {
                 self.api().get_application().id(id).send()
             })
             .await?;
@@ -953,7 +942,7 @@ impl Accounts for Carbonext {
 
     async fn permissions(&self) -> Result<Vec<Permission>> {
         let list = self
-            .retrying("list_permissions", || {
+            .retrying(operations::LIST_PERMISSIONS, || {
                 self.api()
                     .list_permissions()
                     .page(nonzero(1))
@@ -969,14 +958,16 @@ impl Accounts for Carbonext {
 
     async fn resources(&self) -> Result<Vec<String>> {
         let resources = self
-            .retrying("list_resources", || self.api().list_resources().send())
+            .retrying(operations::LIST_RESOURCES, || {
+                self.api().list_resources().send()
+            })
             .await?;
         Ok(resources.into_inner().entities)
     }
 
     async fn allowed_filters(&self, resource: String) -> Result<AllowedFilters> {
         let filters = self
-            .retrying("get_allowed_filters", || {
+            .retrying(operations::GET_ALLOWED_FILTERS, || {
                 self.api()
                     .get_allowed_filters()
                     .resource(resource.clone())
@@ -985,9 +976,4 @@ impl Accounts for Carbonext {
             .await?;
         Ok(filters.into_inner())
     }
-}
-
-/// Whether the API answered the attempt 401 (its token was refused).
-fn unauthorized(err: &carbonext_api::Error<ProblemDetails>) -> bool {
-    matches!(err, carbonext_api::Error::ErrorResponse(response) if response.status() == 401)
 }

@@ -80,6 +80,19 @@ pub enum Error {
 }
 
 impl Error {
+    /// The variant's name in snake case (`"api"`, `"outcome_unknown"`…): the `error.type`
+    /// of the operation's span, stable for metrics and alerts.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Validation(_) => "validation",
+            Error::Auth { .. } => "auth",
+            Error::Api(_) => "api",
+            Error::Transport { .. } => "transport",
+            Error::Decode { .. } => "decode",
+            Error::OutcomeUnknown { .. } => "outcome_unknown",
+        }
+    }
+
     /// HTTP status of the response behind the error, if there was one.
     pub fn status(&self) -> Option<u16> {
         match self {

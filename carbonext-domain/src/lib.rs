@@ -59,9 +59,10 @@
 //! - Every attempt is bounded in time ([`CarbonextBuilder::timeout`], 30 s by default).
 //! - Reads and cancellations are retried on connect errors, timeouts, 5xx and 429 (honouring
 //!   `Retry-After`) per [`RetryPolicy`]; other 4xx are not.
-//! - A call the API answers 401 (a revoked or expired token) is sent once more, built anew,
-//!   with a new token, whatever the operation: a 401 means nothing was processed. A second 401
-//!   is [`Error::Auth`].
+//! - A call the API answers 401 (a revoked or expired token) is sent once more with a new
+//!   token, whatever the operation (a 401 means nothing was processed), by the client's auth
+//!   hook (`carbonext_auth::AuthHook`, the one place that handles a 401). A second 401 is
+//!   [`Error::Auth`].
 //! - [`VcuMarket::place_order`] never places an order twice: see [`order`] for where the client
 //!   order key travels and how an ambiguous failure is settled, and [`Error::OutcomeUnknown`].
 //! - [`Ledger::orders`] and [`Ledger::invoices`] stream every page in order, fetching a bounded

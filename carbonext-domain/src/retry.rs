@@ -9,53 +9,9 @@
 use std::time::Duration;
 
 use carbonext_api::types::ProblemDetails;
-use rand::Rng;
 
-/// How many times and how long to retry a failed call.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Attempts in all, the first included (1 disables retries).
-    pub max_attempts: u32,
-    /// Wait before the first retry.
-    pub initial_backoff: Duration,
-    /// Longest wait between two attempts.
-    pub max_backoff: Duration,
-    /// No retry starts once this much time has passed since the first attempt.
-    pub max_elapsed: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_attempts: 4,
-            initial_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_secs(5),
-            max_elapsed: Duration::from_secs(30),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// Never retry.
-    pub fn none() -> Self {
-        Self {
-            max_attempts: 1,
-            ..Self::default()
-        }
-    }
-
-    /// The wait before retry number `retry` (1-based): exponential, capped, with jitter in
-    /// `[d/2, d]`.
-    pub fn backoff(&self, retry: u32) -> Duration {
-        let exp = self
-            .initial_backoff
-            .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)));
-        let capped = exp.min(self.max_backoff);
-        let half = capped / 2;
-        let jitter = rand::rng().random_range(0..=half.as_millis() as u64);
-        half + Duration::from_millis(jitter)
-    }
-}
+/// The SDK's one retry policy (shared with the token endpoint), and the loop that runs it.
+pub use carbonext_auth::RetryPolicy;
 
 /// What a failed attempt means for the next one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,6 +33,14 @@ pub(crate) enum Failure {
 impl Failure {
     pub(crate) fn retryable(self) -> bool {
         !matches!(self, Failure::Final | Failure::Processed)
+    }
+
+    /// The wait the server asked for (`Retry-After` of a 429), if any.
+    pub(crate) fn wait(self) -> Option<Duration> {
+        match self {
+            Failure::Throttled(Some(secs)) => Some(Duration::from_secs(secs)),
+            _ => None,
+        }
     }
 }
 
@@ -109,24 +73,4 @@ pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u64> {
         .trim()
         .parse()
         .ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_and_stays_within_the_cap() {
-        let policy = RetryPolicy {
-            initial_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_millis(400),
-            ..RetryPolicy::default()
-        };
-        for _ in 0..50 {
-            let first = policy.backoff(1);
-            assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100));
-            let fifth = policy.backoff(5);
-            assert!(fifth >= Duration::from_millis(200) && fifth <= Duration::from_millis(400));
-        }
-    }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use carbonext_api::types::ProblemDetails;
-use carbonext_api::BodyTooLarge;
+use carbonext_api::{BodyTooLarge, Operation};
 
 use crate::error::{ApiRejection, Error, ValidationError};
 use crate::retry::{classify, retry_after, Failure};
@@ -13,13 +13,10 @@ use crate::retry::{classify, retry_after, Failure};
 /// Characters of an undecodable body kept in an error.
 const EXCERPT_CHARS: usize = 200;
 
-/// Operations whose success body carries a secret (`createApplication` answers with the new
-/// key's `clientSecret`): an error keeps no excerpt of it.
-const SECRET_BEARING: &[&str] = &["create_application"];
-
-/// The excerpt of a success body of `operation`, withheld when that body carries a secret.
-fn success_excerpt(operation: &str, bytes: &[u8]) -> String {
-    if SECRET_BEARING.contains(&operation) {
+/// The excerpt of a success body of `operation`, withheld when that body carries a secret
+/// (`createApplication` answers with the new key's `clientSecret`).
+fn success_excerpt(operation: Operation, bytes: &[u8]) -> String {
+    if operation.secret_in_response {
         "<withheld: this answer carries a secret>".to_owned()
     } else {
         excerpt(bytes)
@@ -54,6 +51,8 @@ pub(crate) enum AttemptError {
     TimedOut(Duration),
     /// No access token could be had, so nothing was sent.
     Auth(carbonext_auth::AuthError),
+    /// Already the caller's error (an order placement settled as of unknown outcome).
+    Settled(Error),
 }
 
 impl AttemptError {
@@ -64,13 +63,14 @@ impl AttemptError {
             // The request may have been sent, and processed, before the time ran out.
             AttemptError::TimedOut(_) => Failure::Ambiguous,
             // The token endpoint's own retry policy has run already.
-            AttemptError::Auth(_) => Failure::Final,
+            AttemptError::Auth(_) | AttemptError::Settled(_) => Failure::Final,
         }
     }
 
     /// The caller's error, for operation `operation` (see [`error_from_api`]).
-    pub(crate) fn into_error(self, operation: &str) -> Error {
+    pub(crate) fn into_error(self, operation: Operation) -> Error {
         match self {
+            AttemptError::Settled(err) => err,
             AttemptError::Api(err) => error_from_api(operation, *err),
             AttemptError::TimedOut(limit) => Error::Transport {
                 message: format!("timed out: no complete answer within {limit:?}"),
@@ -84,9 +84,12 @@ impl AttemptError {
     }
 }
 
-/// Maps an error of the raw client's operation `operation` (its operation id, e.g.
-/// `"create_order"`, which gives the status of an undecodable success).
-pub(crate) fn error_from_api(operation: &str, err: carbonext_api::Error<ProblemDetails>) -> Error {
+/// Maps an error of the raw client's operation `operation` (whose id gives the status of an
+/// undecodable success).
+pub(crate) fn error_from_api(
+    operation: Operation,
+    err: carbonext_api::Error<ProblemDetails>,
+) -> Error {
     use carbonext_api::Error as E;
     match err {
         E::ResponseBodyError(source) if body_too_large(&source).is_some() => {
@@ -138,8 +141,8 @@ pub(crate) fn error_from_api(operation: &str, err: carbonext_api::Error<ProblemD
         // Only a documented success status decodes a typed body (every error body is made
         // decodable by the client's hook), so the status is the operation's success status.
         E::InvalidResponsePayload(bytes, err) => Error::Decode {
-            status: carbonext_api::success_status(operation),
-            message: if SECRET_BEARING.contains(&operation) {
+            status: carbonext_api::success_status(operation.id),
+            message: if operation.secret_in_response {
                 // serde's message can quote a value, and the value can be the secret.
                 format!(
                     "a successful response did not match the API's schema ({:?} error at line {} column {})",
@@ -196,7 +199,10 @@ mod tests {
 
     #[test]
     fn an_undecodable_success_has_the_operation_s_status_and_an_excerpt() {
-        let err = error_from_api("get_price", undecodable(br#"{"vcuPrice": 1"#));
+        let err = error_from_api(
+            carbonext_api::operations::GET_PRICE,
+            undecodable(br#"{"vcuPrice": 1"#),
+        );
         match err {
             Error::Decode {
                 status, excerpt, ..
@@ -212,7 +218,10 @@ mod tests {
     fn an_undecodable_new_api_key_keeps_no_excerpt_of_its_secret() {
         let body = br#"{"id": "a", "clientId": "cbx_b2b_x", "clientSecret": "s3cr3t-value", "#;
         let wrong_type = br#"{"id": "a", "clientId": "cbx_b2b_x", "clientSecret": 12345678}"#;
-        let err = error_from_api("create_application", undecodable(body));
+        let err = error_from_api(
+            carbonext_api::operations::CREATE_APPLICATION,
+            undecodable(body),
+        );
         assert_eq!(err.status(), Some(200));
         assert!(!err.to_string().contains("s3cr3t-value"), "{err}");
         assert!(!format!("{err:?}").contains("s3cr3t-value"), "{err:?}");
@@ -220,7 +229,7 @@ mod tests {
             serde_json::from_slice::<carbonext_api::types::ApplicationCredentials>(wrong_type)
                 .expect_err("a number is no secret");
         let err = error_from_api(
-            "create_application",
+            carbonext_api::operations::CREATE_APPLICATION,
             carbonext_api::Error::InvalidResponsePayload(wrong_type.as_slice().into(), typed),
         );
         assert!(!err.to_string().contains("12345678"), "{err}");

@@ -4,24 +4,18 @@
 //! timestamps, secrets, open enums and pagination envelopes to the hand-written types in
 //! `carbonext-api`, and install the crate's request hook as the client's inner value.
 //!
-//! Besides progenitor's output, `generated.rs` ends with `SUCCESS_STATUSES`, the documented
-//! success status of each operation (read from the spec), so `--check` covers it too.
+//! Besides progenitor's output, `generated.rs` ends with what the spec says of each operation,
+//! so `--check` covers it too and no crate types an operation id by hand:
+//! - `SUCCESS_STATUSES`, the documented success status of each operation;
+//! - `operations`, one `carbonext_api::Operation` constant per operation (id, public,
+//!   secret in its answer) and `operations::ALL`.
 //!
-//! Five passes edit progenitor's syntax tree before it is printed:
-//! - multi-line doc attributes are split into one per line (`LineDocs`);
+//! The code itself is progenitor's, with two edits of its syntax tree before it is printed:
+//! - multi-line doc attributes are split into one per line (`LineDocs`, cosmetic);
 //! - the `api-version` header progenitor adds to every request is not built
-//!   (`NoApiVersion`): the Carbonext API documents no such header, and building, merging and
-//!   dropping a header map per request is measurable work;
-//! - responses are read by `carbonext_api`'s own `response::decode` instead of
-//!   `ResponseValue::from_response` (`OwnDecode`): same result and errors, without copying
-//!   the headers and with a future a third the size, which every call carries;
-//! - query parameters are written into the URL text by `carbonext_api`'s `QueryUrl`
-//!   instead of one `RequestBuilder::query` per parameter (`OwnQuery`);
-//! - requests go through the hook chain by `Client::exec_hooked` instead of
-//!   `ClientHooks::exec` (`OwnExec`), which can hand the request to the hooks at once.
-//!
-//! The last four check they found what they expect and fail the generation otherwise, so a new
-//! progenitor cannot silently undo one.
+//!   (`NoApiVersion`): the Carbonext API documents no such header, and progenitor 0.15 has no
+//!   setting to leave it out. The pass checks it found what it expects and fails the
+//!   generation otherwise, so a new progenitor cannot silently change it.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -141,10 +135,8 @@ pub fn generate(path: &Path) -> anyhow::Result<String> {
     let mut file: syn::File = syn::parse2(tokens).context("progenitor produced unparsable Rust")?;
     LineDocs.visit_file_mut(&mut file);
     run_pass(&mut file, NoApiVersion::verify)?;
-    run_pass(&mut file, OwnDecode::verify)?;
-    run_pass(&mut file, OwnQuery::verify)?;
-    run_pass(&mut file, OwnExec::verify)?;
     file.items.push(success_statuses_item(&spec, &file)?);
+    file.items.push(operations_item(&spec, &file)?);
     let pretty = prettyplease::unparse(&file);
     let formatted = rustfmt(&format!("{HEADER}\n{pretty}"))?;
     Ok(formatted)
@@ -203,6 +195,130 @@ fn success_statuses_item(spec: &openapiv3::OpenAPI, file: &syn::File) -> anyhow:
          pub const SUCCESS_STATUSES: &[(&str, u16)] = &[{entries}];"
     );
     syn::parse_str(&text).context("the SUCCESS_STATUSES table is unparsable")
+}
+
+/// `operations`: one `carbonext_api::Operation` constant per operation of the spec, named
+/// after its snake-case id in upper case (`CREATE_ORDER`), and `ALL`, sorted by id.
+///
+/// `public` is an operation's `security: []` (the document's own `security` applies to the
+/// others); `secret_in_response` is whether a 2xx answer's schema reaches a `format: password`
+/// string (the `Secret` schema), through references, properties, items and compositions.
+fn operations_item(spec: &openapiv3::OpenAPI, file: &syn::File) -> anyhow::Result<syn::Item> {
+    let generated = prettyplease::unparse(file);
+    let mut operations = Vec::new();
+    for (path, method, operation) in spec.operations() {
+        let Some(id) = operation.operation_id.as_deref() else {
+            bail!("{method} {path} has no operationId");
+        };
+        let id = snake_case(id);
+        if !generated.contains(&format!("operation_id: \"{id}\"")) {
+            bail!("operation {id} ({method} {path}) is not in progenitor's output under that id");
+        }
+        let security = operation.security.as_ref().or(spec.security.as_ref());
+        let public = security.is_none_or(|requirements| requirements.is_empty());
+        let mut secret = false;
+        for (code, response) in &operation.responses.responses {
+            if matches!(code, openapiv3::StatusCode::Code(c) if (200..300).contains(c)) {
+                for media in resolve_response(spec, response)?.content.values() {
+                    if let Some(schema) = &media.schema {
+                        secret |= reaches_secret(spec, schema, &mut Vec::new())?;
+                    }
+                }
+            }
+        }
+        operations.push((id, public, secret));
+    }
+    operations.sort();
+    let mut text = String::from(
+        "/// What openapi.yaml says of each operation, generated from it: see \
+         `carbonext_api::Operation`.\n\
+         pub mod operations {\n\
+         use crate::Operation;\n",
+    );
+    for (id, public, secret) in &operations {
+        text.push_str(&format!(
+            "/// `{id}`.\n\
+             pub const {upper}: Operation = Operation {{ id: \"{id}\", public: {public}, \
+             secret_in_response: {secret} }};\n",
+            upper = id.to_uppercase(),
+        ));
+    }
+    let all: Vec<String> = operations
+        .iter()
+        .map(|(id, ..)| id.to_uppercase())
+        .collect();
+    text.push_str(&format!(
+        "/// Every operation, sorted by id.\n\
+         pub const ALL: &[Operation] = &[{}];\n}}",
+        all.join(", ")
+    ));
+    syn::parse_str(&text).context("the operations table is unparsable")
+}
+
+/// Whether `schema` reaches a `format: password` string; `seen` holds the references being
+/// followed, so recursive schemas end.
+fn reaches_secret(
+    spec: &openapiv3::OpenAPI,
+    schema: &openapiv3::ReferenceOr<openapiv3::Schema>,
+    seen: &mut Vec<String>,
+) -> anyhow::Result<bool> {
+    let schema = match schema {
+        openapiv3::ReferenceOr::Item(schema) => schema,
+        openapiv3::ReferenceOr::Reference { reference } => {
+            if seen.contains(reference) {
+                return Ok(false);
+            }
+            let name = reference
+                .strip_prefix("#/components/schemas/")
+                .with_context(|| format!("unsupported schema reference {reference}"))?;
+            let found = spec
+                .components
+                .as_ref()
+                .and_then(|c| c.schemas.get(name))
+                .with_context(|| format!("schema {reference} is not defined"))?;
+            seen.push(reference.clone());
+            let reached = reaches_secret(spec, found, seen);
+            seen.pop();
+            return reached;
+        }
+    };
+    use openapiv3::{SchemaKind, Type, VariantOrUnknownOrEmpty};
+    let children: Vec<openapiv3::ReferenceOr<openapiv3::Schema>> = match &schema.schema_kind {
+        SchemaKind::Type(Type::String(string)) => {
+            return Ok(matches!(
+                &string.format,
+                VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Password)
+            ));
+        }
+        SchemaKind::Type(Type::Object(object)) => {
+            let mut children: Vec<_> = object
+                .properties
+                .values()
+                .map(|p| p.clone().unbox())
+                .collect();
+            if let Some(openapiv3::AdditionalProperties::Schema(extra)) =
+                &object.additional_properties
+            {
+                children.push((**extra).clone());
+            }
+            children
+        }
+        SchemaKind::Type(Type::Array(array)) => array
+            .items
+            .iter()
+            .map(|item| item.clone().unbox())
+            .collect(),
+        SchemaKind::AllOf { all_of: list }
+        | SchemaKind::OneOf { one_of: list }
+        | SchemaKind::AnyOf { any_of: list } => list.clone(),
+        _ => Vec::new(),
+    };
+    for child in &children {
+        if reaches_secret(spec, child, seen)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 fn resolve_response<'a>(
@@ -362,270 +478,6 @@ impl VisitMut for NoApiVersion {
             if calls != 1 {
                 self.unmatched_calls += 1;
             }
-        }
-    }
-}
-
-/// Replaces every call of `ResponseValue::from_response(..)` by
-/// `crate::response::decode(..)` (same arguments, same result type).
-#[derive(Default)]
-struct OwnDecode {
-    /// Calls replaced.
-    replaced: usize,
-}
-
-impl OwnDecode {
-    fn verify(&self) -> anyhow::Result<()> {
-        if self.replaced == 0 {
-            bail!(
-                "no `ResponseValue::from_response` call found: progenitor's output changed \
-                 shape; update OwnDecode in xtask/src/codegen.rs"
-            );
-        }
-        Ok(())
-    }
-}
-
-/// The identifiers of `path`'s segments, in order (`a::b::c` → `["a", "b", "c"]`).
-fn segment_names(path: &syn::Path) -> Vec<String> {
-    path.segments.iter().map(|s| s.ident.to_string()).collect()
-}
-
-impl VisitMut for OwnDecode {
-    fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
-        syn::visit_mut::visit_expr_call_mut(self, call);
-        let syn::Expr::Path(func) = &mut *call.func else {
-            return;
-        };
-        let names = segment_names(&func.path);
-        if names.ends_with(&["ResponseValue".to_owned(), "from_response".to_owned()]) {
-            func.path = syn::parse_quote!(crate::response::decode);
-            self.replaced += 1;
-        }
-    }
-}
-
-/// Sends each operation's request with `Client::exec_hooked` instead of progenitor's
-/// `ClientHooks::exec`.
-///
-/// progenitor (0.15) writes `let result = client.exec(request, &info).await;` in each
-/// operation's `send`. The trait method's signature gives the client and the operation's info
-/// two unrelated lifetimes, so its future cannot hold the hook chain's future (which borrows
-/// both) unless the chain is called from inside it, with the request kept in the future
-/// until then. `exec_hooked` borrows both for one lifetime and calls the hooks before
-/// returning its future. [`OwnExec::verify`] fails when not every operation's call was found.
-#[derive(Default)]
-struct OwnExec {
-    /// `OperationInfo { .. }` values built (one per operation).
-    operations: usize,
-    /// `.exec(request, &info)` calls renamed.
-    replaced: usize,
-}
-
-impl OwnExec {
-    fn verify(&self) -> anyhow::Result<()> {
-        if self.replaced == 0 || self.replaced != self.operations {
-            bail!(
-                "the exec pass renamed {} `.exec(request, &info)` calls in {} operations: \
-                 progenitor's output changed shape; update OwnExec in xtask/src/codegen.rs",
-                self.replaced,
-                self.operations
-            );
-        }
-        Ok(())
-    }
-}
-
-impl VisitMut for OwnExec {
-    fn visit_expr_struct_mut(&mut self, expr: &mut syn::ExprStruct) {
-        syn::visit_mut::visit_expr_struct_mut(self, expr);
-        if expr.path.is_ident("OperationInfo") {
-            self.operations += 1;
-        }
-    }
-
-    fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
-        syn::visit_mut::visit_expr_method_call_mut(self, call);
-        if call.method != "exec" || call.args.len() != 2 {
-            return;
-        }
-        let (request, info) = (&call.args[0], &call.args[1]);
-        if matches!(request, syn::Expr::Path(p) if p.path.is_ident("request"))
-            && matches!(info, syn::Expr::Reference(r)
-                if matches!(&*r.expr, syn::Expr::Path(p) if p.path.is_ident("info")))
-        {
-            call.method = syn::Ident::new("exec_hooked", call.method.span());
-            self.replaced += 1;
-        }
-    }
-}
-
-/// Writes query parameters into the URL text instead of one `RequestBuilder::query` per
-/// parameter.
-///
-/// progenitor (0.15) writes, in each operation's `send`:
-///
-/// ```text
-/// let url = format!("{}/v1/prices", client.baseurl,);
-/// let mut request = client.client.get(url)
-///     .query(&progenitor_client::QueryParam::new("vcu-amount", &vcu_amount))
-///     .build()?;
-/// ```
-///
-/// Each `.query` call runs serde's form serializer and re-serializes the parsed URL. This pass
-/// removes those calls and writes the same parameters, in the same order, into the URL text
-/// before it is parsed:
-///
-/// ```text
-/// let mut url = crate::query::QueryUrl::new(format_args!("{}/v1/prices", client.baseurl,));
-/// url.append("vcu-amount", &vcu_amount).map_err(Error::InvalidRequest)?;
-/// let url = url.finish();
-/// let mut request = client.client.get(url).build()?;
-/// ```
-///
-/// `carbonext_api`'s `query` module encodes exactly as progenitor's `QueryParam` does for
-/// scalar values (its tests compare the two) and refuses the others. [`OwnQuery::verify`]
-/// fails the generation when a `.query(..)` call has another shape or no
-/// `let url = format!(..)` precedes it.
-#[derive(Default)]
-struct OwnQuery {
-    /// Parameters moved into the URL text.
-    moved: usize,
-    /// Blocks with query calls but no `let url = format!(..)` statement before them.
-    unmatched_blocks: usize,
-    /// `.query(..)` calls left because they do not have the expected shape.
-    unexpected_calls: usize,
-}
-
-impl OwnQuery {
-    fn verify(&self) -> anyhow::Result<()> {
-        if self.moved == 0 || self.unmatched_blocks != 0 || self.unexpected_calls != 0 {
-            bail!(
-                "the query pass moved {} parameters and found {} blocks without `let url` and \
-                 {} `.query(..)` calls of another shape: progenitor's output changed shape; \
-                 update OwnQuery in xtask/src/codegen.rs",
-                self.moved,
-                self.unmatched_blocks,
-                self.unexpected_calls
-            );
-        }
-        Ok(())
-    }
-}
-
-/// Whether `stmt` is `let url = ...;` (the operation's URL text).
-fn declares_url(stmt: &syn::Stmt) -> bool {
-    declares(stmt, "url")
-}
-
-/// Takes the `.query(&progenitor_client::QueryParam::new("name", &value))` calls out of the
-/// method chains it visits, keeping `(name, value)` in the order the chain applied them.
-#[derive(Default)]
-struct TakeQueryCalls {
-    params: Vec<(syn::LitStr, syn::Ident)>,
-    unexpected: usize,
-}
-
-/// `("name", value)` when `arg` is `&progenitor_client::QueryParam::new("name", &value)`.
-fn query_param(arg: &syn::Expr) -> Option<(syn::LitStr, syn::Ident)> {
-    let syn::Expr::Reference(reference) = arg else {
-        return None;
-    };
-    let syn::Expr::Call(call) = &*reference.expr else {
-        return None;
-    };
-    let syn::Expr::Path(func) = &*call.func else {
-        return None;
-    };
-    let names = segment_names(&func.path);
-    if names != ["progenitor_client", "QueryParam", "new"] || call.args.len() != 2 {
-        return None;
-    }
-    let syn::Expr::Lit(syn::ExprLit {
-        lit: syn::Lit::Str(name),
-        ..
-    }) = &call.args[0]
-    else {
-        return None;
-    };
-    let syn::Expr::Reference(value) = &call.args[1] else {
-        return None;
-    };
-    let syn::Expr::Path(value) = &*value.expr else {
-        return None;
-    };
-    Some((name.clone(), value.path.get_ident()?.clone()))
-}
-
-impl VisitMut for TakeQueryCalls {
-    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
-        syn::visit_mut::visit_expr_mut(self, expr);
-        if let syn::Expr::MethodCall(call) = expr {
-            if call.method != "query" {
-                return;
-            }
-            match (call.args.len(), call.args.first().and_then(query_param)) {
-                (1, Some(param)) => {
-                    self.params.push(param);
-                    *expr = (*call.receiver).clone();
-                }
-                _ => self.unexpected += 1,
-            }
-        }
-    }
-}
-
-impl VisitMut for OwnQuery {
-    fn visit_block_mut(&mut self, block: &mut syn::Block) {
-        syn::visit_mut::visit_block_mut(self, block);
-        let mut url_at = None;
-        let mut index = 0;
-        while index < block.stmts.len() {
-            if declares_url(&block.stmts[index]) {
-                url_at = Some(index);
-            }
-            let mut take = TakeQueryCalls::default();
-            take.visit_stmt_mut(&mut block.stmts[index]);
-            self.unexpected_calls += take.unexpected;
-            if take.params.is_empty() {
-                index += 1;
-                continue;
-            }
-            let Some(at) = url_at.filter(|&at| at < index) else {
-                self.unmatched_blocks += 1;
-                index += 1;
-                continue;
-            };
-            let syn::Stmt::Local(local) = &block.stmts[at] else {
-                unreachable!("declares_url matched a `let`");
-            };
-            let format = match local.init.as_ref().map(|init| &*init.expr) {
-                Some(syn::Expr::Macro(call)) if call.mac.path.is_ident("format") => {
-                    call.mac.tokens.clone()
-                }
-                _ => {
-                    self.unmatched_blocks += 1;
-                    index += 1;
-                    continue;
-                }
-            };
-            block.stmts[at] = syn::parse_quote! {
-                let mut url = crate::query::QueryUrl::new(format_args!(#format));
-            };
-            let mut statements: Vec<syn::Stmt> = take
-                .params
-                .iter()
-                .map(|(name, value)| {
-                    syn::parse_quote! {
-                        url.append(#name, &#value).map_err(Error::InvalidRequest)?;
-                    }
-                })
-                .collect();
-            self.moved += statements.len();
-            statements.push(syn::parse_quote! { let url = url.finish(); });
-            let count = statements.len();
-            block.stmts.splice(at + 1..at + 1, statements);
-            index += count + 1;
         }
     }
 }
@@ -857,81 +709,5 @@ mod tests {
             "let mut request = client.client.get(url).build()?;",
             NoApiVersion::verify,
         );
-    }
-
-    #[test]
-    fn query_calls_become_appends_to_the_url_text_in_order() {
-        let mut file: syn::File = syn::parse_str(
-            "fn send() {
-                let url = format!(\"{}/v1/prices\", client.baseurl,);
-                let mut request = client.client.get(url)
-                    .header(ACCEPT, json)
-                    .query(&progenitor_client::QueryParam::new(\"target-currency\", &target_currency))
-                    .query(&progenitor_client::QueryParam::new(\"vcu-amount\", &vcu_amount))
-                    .build()?;
-            }",
-        )
-        .unwrap();
-        let mut pass = OwnQuery::default();
-        pass.visit_file_mut(&mut file);
-        pass.verify().expect("the expected shape");
-        assert_eq!(pass.moved, 2);
-        let printed = print(&file)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        let expected = "let mut url = crate::query::QueryUrl::new( \
-            format_args!(\"{}/v1/prices\", client.baseurl,), ); \
-            url.append(\"target-currency\", &target_currency).map_err(Error::InvalidRequest)?; \
-            url.append(\"vcu-amount\", &vcu_amount).map_err(Error::InvalidRequest)?; \
-            let url = url.finish(); \
-            let mut request = client.client.get(url).header(ACCEPT, json).build()?;";
-        assert!(printed.contains(expected), "{printed}");
-    }
-
-    #[test]
-    fn a_query_call_of_another_shape_fails_the_generation() {
-        for body in [
-            "let url = format!(\"{}/x\", b); let r = c.get(url).query(&[(\"a\", 1)]).build()?;",
-            "let r = c.get(u).query(&progenitor_client::QueryParam::new(\"a\", &a)).build()?;",
-        ] {
-            assert_changed_shape::<OwnQuery>(body, OwnQuery::verify);
-        }
-    }
-
-    #[test]
-    fn every_operations_exec_call_goes_to_exec_hooked() {
-        let mut file: syn::File = syn::parse_str(
-            "fn send() {
-                let info = OperationInfo { operation_id: \"get_price\" };
-                client.pre(&mut request, &info).await?;
-                let result = client.exec(request, &info).await;
-                client.post(&result, &info).await?;
-            }",
-        )
-        .unwrap();
-        let mut pass = OwnExec::default();
-        pass.visit_file_mut(&mut file);
-        pass.verify().expect("the expected shape");
-        let printed = print(&file);
-        assert!(
-            printed.contains("let result = client.exec_hooked(request, &info).await;"),
-            "{printed}"
-        );
-        assert!(
-            printed.contains("client.pre(&mut request, &info)"),
-            "{printed}"
-        );
-    }
-
-    #[test]
-    fn an_operation_without_the_expected_exec_call_fails_the_generation() {
-        for body in [
-            "let info = OperationInfo { operation_id: \"a\" }; let r = client.exec(req, &info);",
-            "let info = OperationInfo { operation_id: \"a\" }; let r = client.send(request);",
-            "let r = client.get(url).build()?;",
-        ] {
-            assert_changed_shape::<OwnExec>(body, OwnExec::verify);
-        }
     }
 }
