@@ -5795,143 +5795,217 @@ pub const SUCCESS_STATUSES: &[(&str, u16)] = &[
 /// What openapi.yaml says of each operation, generated from it: see `carbonext_api::Operation`.
 pub mod operations {
     use crate::Operation;
-    /// `calculate_emission`.
+    /// `POST /v1/calculators/calculate`.
     pub const CALCULATE_EMISSION: Operation = Operation {
         id: "calculate_emission",
+        method: "POST",
+        path: "/v1/calculators/calculate",
         public: true,
         secret_in_response: false,
+        permissions: &[],
     };
-    /// `cancel_order`.
+    /// `POST /v1/orders/{orderId}/cancel`.
     pub const CANCEL_ORDER: Operation = Operation {
         id: "cancel_order",
+        method: "POST",
+        path: "/v1/orders/{orderId}/cancel",
         public: false,
         secret_in_response: false,
+        permissions: &["orders_write"],
     };
-    /// `cancel_orders`.
+    /// `POST /v1/orders/cancel`.
     pub const CANCEL_ORDERS: Operation = Operation {
         id: "cancel_orders",
+        method: "POST",
+        path: "/v1/orders/cancel",
         public: false,
         secret_in_response: false,
+        permissions: &["orders_write"],
     };
-    /// `create_application`.
+    /// `POST /v1/customers/applications`.
     pub const CREATE_APPLICATION: Operation = Operation {
         id: "create_application",
+        method: "POST",
+        path: "/v1/customers/applications",
         public: false,
         secret_in_response: true,
+        permissions: &["customer_applications_write"],
     };
-    /// `create_order`.
+    /// `POST /v1/orders`.
     pub const CREATE_ORDER: Operation = Operation {
         id: "create_order",
+        method: "POST",
+        path: "/v1/orders",
         public: false,
         secret_in_response: false,
+        permissions: &["orders_write"],
     };
-    /// `create_user`.
+    /// `POST /v1/users`.
     pub const CREATE_USER: Operation = Operation {
         id: "create_user",
+        method: "POST",
+        path: "/v1/users",
         public: false,
         secret_in_response: false,
+        permissions: &["users_write"],
     };
-    /// `delete_user`.
+    /// `DELETE /v1/users/{id}`.
     pub const DELETE_USER: Operation = Operation {
         id: "delete_user",
+        method: "DELETE",
+        path: "/v1/users/{id}",
         public: false,
         secret_in_response: false,
+        permissions: &["users_write"],
     };
-    /// `get_allowed_filters`.
+    /// `GET /v1/allowed-filters/{resource}`.
     pub const GET_ALLOWED_FILTERS: Operation = Operation {
         id: "get_allowed_filters",
+        method: "GET",
+        path: "/v1/allowed-filters/{resource}",
         public: true,
         secret_in_response: false,
+        permissions: &[],
     };
-    /// `get_application`.
+    /// `GET /v1/customers/applications/{id}`.
     pub const GET_APPLICATION: Operation = Operation {
         id: "get_application",
+        method: "GET",
+        path: "/v1/customers/applications/{id}",
         public: false,
         secret_in_response: false,
+        permissions: &["customer_applications_read", "customer_applications_write"],
     };
-    /// `get_balance`.
+    /// `GET /v1/customers/balance`.
     pub const GET_BALANCE: Operation = Operation {
         id: "get_balance",
+        method: "GET",
+        path: "/v1/customers/balance",
         public: false,
         secret_in_response: false,
+        permissions: &["financial_read", "financial_write"],
     };
-    /// `get_invoice`.
+    /// `GET /v1/invoices/{id}`.
     pub const GET_INVOICE: Operation = Operation {
         id: "get_invoice",
+        method: "GET",
+        path: "/v1/invoices/{id}",
         public: false,
         secret_in_response: false,
+        permissions: &["financial_read", "financial_write"],
     };
-    /// `get_price`.
+    /// `GET /v1/prices`.
     pub const GET_PRICE: Operation = Operation {
         id: "get_price",
+        method: "GET",
+        path: "/v1/prices",
         public: false,
         secret_in_response: false,
+        permissions: &["orders_read", "orders_write"],
     };
-    /// `get_user`.
+    /// `GET /v1/users/{id}`.
     pub const GET_USER: Operation = Operation {
         id: "get_user",
+        method: "GET",
+        path: "/v1/users/{id}",
         public: false,
         secret_in_response: false,
+        permissions: &["users_read", "users_write"],
     };
-    /// `list_airports`.
+    /// `GET /v1/calculators/airports`.
     pub const LIST_AIRPORTS: Operation = Operation {
         id: "list_airports",
+        method: "GET",
+        path: "/v1/calculators/airports",
         public: true,
         secret_in_response: false,
+        permissions: &[],
     };
-    /// `list_applications`.
+    /// `GET /v1/customers/applications`.
     pub const LIST_APPLICATIONS: Operation = Operation {
         id: "list_applications",
+        method: "GET",
+        path: "/v1/customers/applications",
         public: false,
         secret_in_response: false,
+        permissions: &["customer_applications_read", "customer_applications_write"],
     };
-    /// `list_calculator_types`.
+    /// `GET /v1/calculators/types`.
     pub const LIST_CALCULATOR_TYPES: Operation = Operation {
         id: "list_calculator_types",
+        method: "GET",
+        path: "/v1/calculators/types",
         public: true,
         secret_in_response: false,
+        permissions: &[],
     };
-    /// `list_invoices`.
+    /// `GET /v1/invoices`.
     pub const LIST_INVOICES: Operation = Operation {
         id: "list_invoices",
+        method: "GET",
+        path: "/v1/invoices",
         public: false,
         secret_in_response: false,
+        permissions: &["financial_read", "financial_write"],
     };
-    /// `list_orders`.
+    /// `GET /v1/orders`.
     pub const LIST_ORDERS: Operation = Operation {
         id: "list_orders",
+        method: "GET",
+        path: "/v1/orders",
         public: false,
         secret_in_response: false,
+        permissions: &["orders_read", "orders_write"],
     };
-    /// `list_permissions`.
+    /// `GET /v1/permissions`.
     pub const LIST_PERMISSIONS: Operation = Operation {
         id: "list_permissions",
+        method: "GET",
+        path: "/v1/permissions",
         public: false,
         secret_in_response: false,
+        permissions: &[
+            "users_read",
+            "users_write",
+            "customer_applications_read",
+            "customer_applications_write",
+        ],
     };
-    /// `list_resources`.
+    /// `GET /v1/resources`.
     pub const LIST_RESOURCES: Operation = Operation {
         id: "list_resources",
+        method: "GET",
+        path: "/v1/resources",
         public: true,
         secret_in_response: false,
+        permissions: &[],
     };
-    /// `list_users`.
+    /// `GET /v1/users`.
     pub const LIST_USERS: Operation = Operation {
         id: "list_users",
+        method: "GET",
+        path: "/v1/users",
         public: false,
         secret_in_response: false,
+        permissions: &["users_read", "users_write"],
     };
-    /// `request_token`.
+    /// `POST /auth/realms/co2free/protocol/openid-connect/token`.
     pub const REQUEST_TOKEN: Operation = Operation {
         id: "request_token",
+        method: "POST",
+        path: "/auth/realms/co2free/protocol/openid-connect/token",
         public: true,
         secret_in_response: true,
+        permissions: &[],
     };
-    /// `update_user`.
+    /// `PUT /v1/users/{id}`.
     pub const UPDATE_USER: Operation = Operation {
         id: "update_user",
+        method: "PUT",
+        path: "/v1/users/{id}",
         public: false,
         secret_in_response: false,
+        permissions: &["users_write"],
     };
     /// Every operation, sorted by id.
     pub const ALL: &[Operation] = &[

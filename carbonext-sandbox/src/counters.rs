@@ -33,7 +33,7 @@ impl CounterSet {
             .unwrap_or_else(|e| e.into_inner())
             .entry(id)
             .or_default() += 1;
-        if id == "request_token" {
+        if id == carbonext_api::operations::REQUEST_TOKEN.id {
             self.token_requests.fetch_add(1, Ordering::Relaxed);
         }
     }

@@ -9,6 +9,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use carbonext_api::{operations, Operation};
 
 use crate::app::AppState;
 use crate::auth::{authenticate, forbidden};
@@ -17,35 +18,9 @@ use crate::permissions;
 use crate::problem::Problem;
 use crate::server::ConnectionKill;
 
-/// The operation id of a routed request.
+/// The operation id of a routed request, from the spec's table (`carbonext_api::operations`).
 pub fn operation_id(method: &Method, route: &str) -> Option<&'static str> {
-    let m = method.as_str();
-    Some(match (m, route) {
-        ("POST", crate::app::TOKEN_ROUTE) => "request_token",
-        ("GET", "/v1/prices") => "get_price",
-        ("POST", "/v1/orders") => "create_order",
-        ("GET", "/v1/orders") => "list_orders",
-        ("POST", "/v1/orders/{id}/cancel") => "cancel_order",
-        ("POST", "/v1/orders/cancel") => "cancel_orders",
-        ("GET", "/v1/customers/balance") => "get_balance",
-        ("GET", "/v1/invoices") => "list_invoices",
-        ("GET", "/v1/invoices/{id}") => "get_invoice",
-        ("POST", "/v1/users") => "create_user",
-        ("GET", "/v1/users") => "list_users",
-        ("GET", "/v1/users/{id}") => "get_user",
-        ("PUT", "/v1/users/{id}") => "update_user",
-        ("DELETE", "/v1/users/{id}") => "delete_user",
-        ("POST", "/v1/customers/applications") => "create_application",
-        ("GET", "/v1/customers/applications") => "list_applications",
-        ("GET", "/v1/customers/applications/{id}") => "get_application",
-        ("GET", "/v1/permissions") => "list_permissions",
-        ("GET", "/v1/resources") => "list_resources",
-        ("GET", "/v1/allowed-filters/{resource}") => "get_allowed_filters",
-        ("GET", "/v1/calculators/types") => "list_calculator_types",
-        ("GET", "/v1/calculators/airports") => "list_airports",
-        ("POST", "/v1/calculators/calculate") => "calculate_emission",
-        _ => return None,
-    })
+    Operation::route(method.as_str(), route).map(|op| op.id)
 }
 
 /// Counts every request under `/v1/`, routed or not.
@@ -76,7 +51,7 @@ pub async fn gate(State(app): State<AppState>, mut request: Request, next: Next)
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    if operation == "request_token" {
+    if operation == operations::REQUEST_TOKEN.id {
         return next.run(request).await;
     }
 

@@ -119,30 +119,8 @@ pub fn wire(def: &PermissionDef) -> Permission {
 }
 
 /// Permissions an operation accepts (any one grants access), `Some(&[])` for a public
-/// operation and `None` for an unknown operation id.
+/// operation and `None` for an unknown operation id: the spec's `x-permissions`, from its
+/// generated table (`carbonext_api::Operation::permissions`).
 pub fn required(operation: &str) -> Option<&'static [&'static str]> {
-    Some(match operation {
-        "request_token"
-        | "list_resources"
-        | "get_allowed_filters"
-        | "list_calculator_types"
-        | "list_airports"
-        | "calculate_emission" => &[],
-        "get_price" | "list_orders" => &["orders_read", "orders_write"],
-        "create_order" | "cancel_order" | "cancel_orders" => &["orders_write"],
-        "get_balance" | "list_invoices" | "get_invoice" => &["financial_read", "financial_write"],
-        "create_user" | "update_user" | "delete_user" => &["users_write"],
-        "list_users" | "get_user" => &["users_read", "users_write"],
-        "create_application" => &["customer_applications_write"],
-        "list_applications" | "get_application" => {
-            &["customer_applications_read", "customer_applications_write"]
-        }
-        "list_permissions" => &[
-            "users_read",
-            "users_write",
-            "customer_applications_read",
-            "customer_applications_write",
-        ],
-        _ => return None,
-    })
+    carbonext_api::Operation::find(operation).map(|op| op.permissions)
 }

@@ -161,16 +161,8 @@ fn run_pass<P: VisitMut + Default>(
 /// `carbonext_api::success_status` looks it up. Operation ids are progenitor's snake-case ones,
 /// checked against the `operation_id: "..."` strings of the generated code.
 fn success_statuses_item(spec: &openapiv3::OpenAPI, file: &syn::File) -> anyhow::Result<syn::Item> {
-    let generated = prettyplease::unparse(file);
     let mut pairs = Vec::new();
-    for (path, method, operation) in spec.operations() {
-        let Some(id) = operation.operation_id.as_deref() else {
-            bail!("{method} {path} has no operationId");
-        };
-        let id = snake_case(id);
-        if !generated.contains(&format!("operation_id: \"{id}\"")) {
-            bail!("operation {id} ({method} {path}) is not in progenitor's output under that id");
-        }
+    for (id, operation) in operations_by_id(spec, file)? {
         for (code, response) in &operation.responses.responses {
             let openapiv3::StatusCode::Code(code) = code else {
                 continue;
@@ -197,15 +189,25 @@ fn success_statuses_item(spec: &openapiv3::OpenAPI, file: &syn::File) -> anyhow:
     syn::parse_str(&text).context("the SUCCESS_STATUSES table is unparsable")
 }
 
-/// `operations`: one `carbonext_api::Operation` constant per operation of the spec, named
-/// after its snake-case id in upper case (`CREATE_ORDER`), and `ALL`, sorted by id.
-///
-/// `public` is an operation's `security: []` (the document's own `security` applies to the
-/// others); `secret_in_response` is whether a 2xx answer's schema reaches a `format: password`
-/// string (the `Secret` schema), through references, properties, items and compositions.
-fn operations_item(spec: &openapiv3::OpenAPI, file: &syn::File) -> anyhow::Result<syn::Item> {
+/// Every operation of the spec with progenitor's snake-case id for it, checked against the
+/// `operation_id: "..."` strings of the generated code.
+fn operations_by_id<'a>(
+    spec: &'a openapiv3::OpenAPI,
+    file: &syn::File,
+) -> anyhow::Result<Vec<(String, &'a openapiv3::Operation)>> {
+    Ok(operations_with_routes(spec, file)?
+        .into_iter()
+        .map(|(id, _, _, operation)| (id, operation))
+        .collect())
+}
+
+/// [`operations_by_id`] with each operation's method (upper case) and path template.
+fn operations_with_routes<'a>(
+    spec: &'a openapiv3::OpenAPI,
+    file: &syn::File,
+) -> anyhow::Result<Vec<(String, String, &'a str, &'a openapiv3::Operation)>> {
     let generated = prettyplease::unparse(file);
-    let mut operations = Vec::new();
+    let mut found = Vec::new();
     for (path, method, operation) in spec.operations() {
         let Some(id) = operation.operation_id.as_deref() else {
             bail!("{method} {path} has no operationId");
@@ -214,6 +216,21 @@ fn operations_item(spec: &openapiv3::OpenAPI, file: &syn::File) -> anyhow::Resul
         if !generated.contains(&format!("operation_id: \"{id}\"")) {
             bail!("operation {id} ({method} {path}) is not in progenitor's output under that id");
         }
+        found.push((id, method.to_uppercase(), path, operation));
+    }
+    Ok(found)
+}
+
+/// `operations`: one `carbonext_api::Operation` constant per operation of the spec, named
+/// after its snake-case id in upper case (`CREATE_ORDER`), and `ALL`, sorted by id.
+///
+/// `method` and `path` are the spec's (the path as a template, `{orderId}`); `public` is an
+/// operation's `security: []` (the document's own `security` applies to the others);
+/// `permissions` its `x-permissions` (none exactly when public); `secret_in_response` is whether a 2xx answer's schema reaches a `format: password`
+/// string (the `Secret` schema), through references, properties, items and compositions.
+fn operations_item(spec: &openapiv3::OpenAPI, file: &syn::File) -> anyhow::Result<syn::Item> {
+    let mut operations = Vec::new();
+    for (id, method, path, operation) in operations_with_routes(spec, file)? {
         let security = operation.security.as_ref().or(spec.security.as_ref());
         let public = security.is_none_or(|requirements| requirements.is_empty());
         let mut secret = false;
@@ -226,7 +243,22 @@ fn operations_item(spec: &openapiv3::OpenAPI, file: &syn::File) -> anyhow::Resul
                 }
             }
         }
-        operations.push((id, public, secret));
+        let permissions: Vec<String> = match operation.extensions.get("x-permissions") {
+            None => Vec::new(),
+            Some(serde_json::Value::Array(names)) => names
+                .iter()
+                .map(|name| {
+                    name.as_str()
+                        .map(|n| format!("{n:?}"))
+                        .with_context(|| format!("{id}: x-permissions holds a non-string"))
+                })
+                .collect::<anyhow::Result<_>>()?,
+            Some(other) => bail!("{id}: x-permissions is not a list: {other}"),
+        };
+        if public != permissions.is_empty() {
+            bail!("{id}: a public operation names no permission, any other names at least one");
+        }
+        operations.push((id, method, path, public, secret, permissions.join(", ")));
     }
     operations.sort();
     let mut text = String::from(
@@ -235,11 +267,12 @@ fn operations_item(spec: &openapiv3::OpenAPI, file: &syn::File) -> anyhow::Resul
          pub mod operations {\n\
          use crate::Operation;\n",
     );
-    for (id, public, secret) in &operations {
+    for (id, method, path, public, secret, permissions) in &operations {
         text.push_str(&format!(
-            "/// `{id}`.\n\
-             pub const {upper}: Operation = Operation {{ id: \"{id}\", public: {public}, \
-             secret_in_response: {secret} }};\n",
+            "/// `{method} {path}`.\n\
+             pub const {upper}: Operation = Operation {{ id: \"{id}\", method: \"{method}\", \
+             path: \"{path}\", public: {public}, secret_in_response: {secret}, \
+             permissions: &[{permissions}] }};\n",
             upper = id.to_uppercase(),
         ));
     }

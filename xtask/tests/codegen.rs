@@ -193,3 +193,68 @@ fn success_statuses_follow_the_spec_and_check_catches_a_change() {
         "{diff}"
     );
 }
+
+/// The text of one generated `Operation` constant, e.g. `GET_PRICE`.
+fn operation_constant(generated: &str, name: &str) -> String {
+    let start = generated
+        .find(&format!("pub const {name}: Operation = Operation {{"))
+        .unwrap_or_else(|| panic!("no {name} constant"));
+    let end = start + generated[start..].find("};").unwrap();
+    generated[start..end].to_owned()
+}
+
+#[test]
+fn the_operations_table_follows_security_and_secret_fields_of_the_spec() {
+    let fresh = codegen::generate(&spec()).unwrap();
+    assert!(
+        fresh.contains("pub mod operations {"),
+        "no operations table"
+    );
+    let price = operation_constant(&fresh, "GET_PRICE");
+    assert!(price.contains("id: \"get_price\""), "{price}");
+    assert!(price.contains("public: false"), "{price}");
+    assert!(price.contains("secret_in_response: false"), "{price}");
+    let airports = operation_constant(&fresh, "LIST_AIRPORTS");
+    assert!(airports.contains("public: true"), "{airports}");
+    let key = operation_constant(&fresh, "CREATE_APPLICATION");
+    assert!(key.contains("secret_in_response: true"), "{key}");
+    assert!(fresh.contains("pub const ALL: &[Operation] = &["));
+
+    assert!(
+        price.contains("permissions: &[\"orders_read\", \"orders_write\"]"),
+        "{price}"
+    );
+    assert!(price.contains("method: \"GET\""), "{price}");
+    assert!(price.contains("path: \"/v1/prices\""), "{price}");
+
+    // getPrice marked `security: []` (its permissions gone) becomes public in the table;
+    // marked public while it still names permissions, the generation refuses the spec.
+    let text = std::fs::read_to_string(spec()).unwrap();
+    let anchor = "      operationId: getPrice\n";
+    let permissions = "      x-permissions: [orders_read, orders_write]\n";
+    let at = text
+        .find(anchor)
+        .expect("openapi.yaml no longer has getPrice");
+    assert_eq!(
+        text.find(permissions)
+            .map(|p| p > at && text[at..p].matches('\n').count() < 6),
+        Some(true),
+        "getPrice's x-permissions moved"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let modified = dir.path().join("openapi.yaml");
+    std::fs::write(
+        &modified,
+        text.replacen(permissions, "      security: []\n", 1),
+    )
+    .unwrap();
+    let public = codegen::generate(&modified).unwrap();
+    let price = operation_constant(&public, "GET_PRICE");
+    assert!(price.contains("public: true"), "{price}");
+    assert!(price.contains("permissions: &[]"), "{price}");
+
+    let inconsistent = text.replacen(anchor, &format!("{anchor}      security: []\n"), 1);
+    std::fs::write(&modified, inconsistent).unwrap();
+    let err = codegen::generate(&modified).unwrap_err().to_string();
+    assert!(err.contains("get_price: a public operation"), "{err}");
+}
