@@ -17,6 +17,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
 use rust_decimal::Decimal;
 
+use carbonext_domain::accounts::{ApiKeyId, UserId};
+use carbonext_domain::calculator::TransportId;
 use carbonext_domain::{
     Currency, InvoiceId, InvoiceSort, InvoiceStatus, OrderId, OrderKey, OrderSort, OrderStatus,
     SortDirection, VcuAmount,
@@ -323,21 +325,22 @@ pub enum CalculateCommand {
     /// Emissions of a distance travelled.
     Distance {
         /// Transport type id (see `calculate types`).
-        #[arg(long = "type", value_name = "ID")]
-        transport: i32,
+        #[arg(long = "type", value_name = "ID", value_parser = parse_transport_id)]
+        transport: TransportId,
         /// Distance in meters.
         #[arg(long, value_name = "M", value_parser = parse_positive_decimal)]
         meters: Decimal,
     },
-    /// Emissions between two codes (ZIP codes by road, airport codes by air).
+    /// Emissions between two codes: two Brazilian ZIP codes (01310-100) by road, or two
+    /// airport codes (GRU) by air.
     Route {
         /// Transport type id (see `calculate types`).
-        #[arg(long = "type", value_name = "ID")]
-        transport: i32,
-        /// Origin code.
+        #[arg(long = "type", value_name = "ID", value_parser = parse_transport_id)]
+        transport: TransportId,
+        /// Origin: a ZIP code (01310-100 or 01310100) or an airport code (GRU).
         #[arg(long, value_name = "CODE")]
         from: String,
-        /// Destination code.
+        /// Destination, of the same kind as the origin.
         #[arg(long, value_name = "CODE")]
         to: String,
         /// Units of the type's request unit (grams, passengers…).
@@ -365,8 +368,8 @@ pub enum UsersCommand {
     /// One user with their permissions.
     Get {
         /// User id.
-        #[arg(value_name = "ID", value_parser = parse_uuid)]
-        id: uuid::Uuid,
+        #[arg(value_name = "ID", value_parser = parse_user_id)]
+        id: UserId,
     },
     /// Create a user.
     Create {
@@ -383,8 +386,8 @@ pub enum UsersCommand {
     /// Change a user's name and/or permissions.
     Update {
         /// User id.
-        #[arg(value_name = "ID", value_parser = parse_uuid)]
-        id: uuid::Uuid,
+        #[arg(value_name = "ID", value_parser = parse_user_id)]
+        id: UserId,
         /// New name.
         #[arg(long)]
         name: Option<String>,
@@ -395,8 +398,8 @@ pub enum UsersCommand {
     /// Delete a user.
     Delete {
         /// User id.
-        #[arg(value_name = "ID", value_parser = parse_uuid)]
-        id: uuid::Uuid,
+        #[arg(value_name = "ID", value_parser = parse_user_id)]
+        id: UserId,
     },
 }
 
@@ -408,8 +411,8 @@ pub enum ApiKeysCommand {
     /// One API key with its permissions.
     Get {
         /// API key id.
-        #[arg(value_name = "ID", value_parser = parse_uuid)]
-        id: uuid::Uuid,
+        #[arg(value_name = "ID", value_parser = parse_api_key_id)]
+        id: ApiKeyId,
     },
     /// Create an API key; its secret is printed this once.
     Create {
@@ -460,8 +463,20 @@ fn parse_invoice_id(text: &str) -> Result<InvoiceId, String> {
         .map_err(|_| "expected an invoice id (a UUID)".to_owned())
 }
 
-fn parse_uuid(text: &str) -> Result<uuid::Uuid, String> {
-    uuid::Uuid::parse_str(text.trim()).map_err(|_| "expected an id (a UUID)".to_owned())
+fn parse_user_id(text: &str) -> Result<UserId, String> {
+    text.parse::<UserId>()
+        .map_err(|_| "expected a user id (a UUID)".to_owned())
+}
+
+fn parse_api_key_id(text: &str) -> Result<ApiKeyId, String> {
+    text.parse::<ApiKeyId>()
+        .map_err(|_| "expected an API key id (a UUID)".to_owned())
+}
+
+fn parse_transport_id(text: &str) -> Result<TransportId, String> {
+    text.parse::<TransportId>().map_err(|_| {
+        "expected a transport type id, a whole number (see `calculate types`)".to_owned()
+    })
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, String> {

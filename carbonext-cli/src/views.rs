@@ -1,7 +1,7 @@
 //! How each resource looks in table mode: one [`Details`] block for a single resource, one
 //! [`Table`] row per item for a list. Amounts and timestamps are printed as received.
 
-use carbonext_domain::accounts::{permission_key, ApiKey, NewApiKeySecret, Permission, User};
+use carbonext_domain::accounts::{ApiKey, NewApiKeySecret, Permission, User};
 use carbonext_domain::calculator::{Airport, Emission, TransportType};
 use carbonext_domain::{Balance, Invoice, Order, Page, Quote};
 
@@ -175,7 +175,7 @@ pub fn invoices(invoices: &[Invoice]) -> Table {
 pub fn emission(emission: &Emission) -> Details {
     Details::new().field(
         "emission",
-        match &emission.emission_unit {
+        match &emission.unit {
             Some(unit) => format!("{} {unit}", emission.emission),
             None => emission.emission.to_string(),
         },
@@ -187,7 +187,7 @@ pub fn transport_types(types: &[TransportType]) -> Table {
     let mut table = Table::new(["id", "name", "request unit", "response unit"]);
     for t in types {
         table.row([
-            t.value.to_string(),
+            t.id.to_string(),
             t.name.clone(),
             or_dash(t.request_unit.as_deref()),
             or_dash(t.response_unit.as_deref()),
@@ -201,7 +201,7 @@ pub fn airports(airports: &[Airport]) -> Table {
     let mut table = Table::new(["code", "city", "country"]);
     for a in airports {
         table.row([
-            a.code.clone(),
+            a.code.to_string(),
             or_dash(a.city.as_deref()),
             or_dash(a.country.as_deref()),
         ]);
@@ -210,7 +210,10 @@ pub fn airports(airports: &[Airport]) -> Table {
 }
 
 fn permission_keys(permissions: &[Permission]) -> String {
-    let keys: Vec<&str> = permissions.iter().filter_map(permission_key).collect();
+    let keys: Vec<&str> = permissions
+        .iter()
+        .filter_map(|p| p.key.as_deref())
+        .collect();
     if keys.is_empty() {
         "-".to_owned()
     } else {
@@ -277,10 +280,7 @@ pub fn new_api_key(key: &NewApiKeySecret) -> Details {
 pub fn permissions(permissions: &[Permission]) -> Table {
     let mut table = Table::new(["key", "description"]);
     for p in permissions {
-        table.row([
-            or_dash(permission_key(p)),
-            or_dash(p.description.as_deref()),
-        ]);
+        table.row([or_dash(p.key.as_deref()), or_dash(p.description.as_deref())]);
     }
     table
 }

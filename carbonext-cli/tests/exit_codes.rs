@@ -12,7 +12,30 @@ fn first_line(text: &str) -> &str {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_amounts_exit_2_and_send_nothing() {
     let sandbox = sandbox().await;
-    let cases: [&[&str]; 9] = [
+    let route = |from: &'static str, to: &'static str| -> [&'static str; 10] {
+        [
+            "calculate",
+            "route",
+            "--type",
+            "0",
+            "--from",
+            from,
+            "--to",
+            to,
+            "--units",
+            "1",
+        ]
+    };
+    let (mixed, bad_zip, bad_airport) = (
+        route("GRU", "01310-100"),
+        route("0131-0100", "20040-020"),
+        route("GR1", "GIG"),
+    );
+    let cases: [&[&str]; 13] = [
+        &mixed,
+        &bad_zip,
+        &bad_airport,
+        &["calculate", "distance", "--type", "truck", "--meters", "1"],
         &["price", "--vcu", "0"],
         &["price", "--vcu", "abc"],
         &["orders", "create", "--vcu", "-1"],

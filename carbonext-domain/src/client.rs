@@ -16,10 +16,10 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::accounts::{
-    AllowedFilters, ApiKey, ApiKeyId, NewApiKey, NewApiKeySecret, NewUser, Permission, User,
-    UserId, UserUpdate,
+    AllowedFilters, ApiKey, ApiKeyId, NewApiKey, NewApiKeySecret, NewUser, Permission, Resource,
+    User, UserId, UserUpdate,
 };
-use crate::calculator::{Airport, Emission, TransportType};
+use crate::calculator::{Airport, Emission, Route, TransportId, TransportType};
 use crate::error::{Error, Result, ValidationError};
 use crate::ledger::{Balance, Invoice, InvoiceId, Period};
 use crate::order::{NewOrder, Order, OrderId, OrderKey, Quote};
@@ -365,22 +365,17 @@ impl Carbonext {
         F: FnMut() -> Fut,
         Fut: Future<Output = std::result::Result<T, carbonext_api::Error<ProblemDetails>>>,
     {
-        self.with_retries(
-            operation,
-            None,
-            attempt,
-            |err| async move {
-                let failure = err.failure();
-                if failure.retryable() {
-                    Verdict::Retry {
-                        after: failure.wait(),
-                        error: err,
-                    }
-                } else {
-                    Verdict::Done(Err(err))
+        self.with_retries(operation, None, attempt, |err| async move {
+            let failure = err.failure();
+            if failure.retryable() {
+                Verdict::Retry {
+                    after: failure.wait(),
+                    error: err,
                 }
-            },
-        )
+            } else {
+                Verdict::Done(Err(err))
+            }
+        })
         .await
     }
 
@@ -762,6 +757,39 @@ impl Ledger for Carbonext {
     }
 }
 
+/// A page of airports as domain values. An airport whose code is not three letters could not
+/// be used in a route: it is left out, with a warning.
+fn airports_page(page: Page<carbonext_api::types::Airport>) -> Page<Airport> {
+    let Page {
+        items,
+        page_index,
+        total_pages,
+        total_count,
+        aggregations,
+        has_previous_page,
+        has_next_page,
+    } = page;
+    let items = items
+        .into_iter()
+        .filter_map(|wire| match Airport::try_from(wire) {
+            Ok(airport) => Some(airport),
+            Err(err) => {
+                tracing::warn!(page = page_index, "airport left out: {err}");
+                None
+            }
+        })
+        .collect();
+    Page {
+        items,
+        page_index,
+        total_pages,
+        total_count,
+        aggregations,
+        has_previous_page,
+        has_next_page,
+    }
+}
+
 /// Page numbers and sizes are validated ≥ 1 before they get here.
 fn nonzero(value: i32) -> std::num::NonZeroU32 {
     std::num::NonZeroU32::new(value as u32).expect("validated to be at least 1")
@@ -775,7 +803,12 @@ impl Calculator for Carbonext {
                 self.api().list_calculator_types().send()
             })
             .await?;
-        Ok(types.into_inner().types)
+        Ok(types
+            .into_inner()
+            .types
+            .into_iter()
+            .map(TransportType::from)
+            .collect())
     }
 
     fn airports(&self) -> BoxStream<'static, Result<Airport>> {
@@ -793,12 +826,16 @@ impl Calculator for Carbonext {
                             .send()
                     })
                     .await?;
-                Ok(result.into_inner())
+                Ok(airports_page(result.into_inner()))
             }
         })
     }
 
-    async fn emissions_by_distance(&self, transport: i32, meters: Decimal) -> Result<Emission> {
+    async fn emissions_by_distance(
+        &self,
+        transport: TransportId,
+        meters: Decimal,
+    ) -> Result<Emission> {
         if meters <= Decimal::ZERO {
             return Err(ValidationError::NonPositiveAmount {
                 value: meters.to_string(),
@@ -807,7 +844,7 @@ impl Calculator for Carbonext {
         }
         let body = carbonext_api::EmissionRequest::DistanceEmissionRequest(
             carbonext_api::types::DistanceEmissionRequest {
-                type_: transport,
+                type_: transport.value(),
                 distance: meters.into(),
             },
         );
@@ -816,14 +853,13 @@ impl Calculator for Carbonext {
                 self.api().calculate_emission().body(body.clone()).send()
             })
             .await?;
-        Ok(emission.into_inner())
+        Ok(Emission::from(emission.into_inner()))
     }
 
     async fn emissions_by_route(
         &self,
-        transport: i32,
-        origin: String,
-        destination: String,
+        transport: TransportId,
+        route: Route,
         units: Decimal,
     ) -> Result<Emission> {
         if units <= Decimal::ZERO {
@@ -834,9 +870,9 @@ impl Calculator for Carbonext {
         }
         let body = carbonext_api::EmissionRequest::RouteEmissionRequest(
             carbonext_api::types::RouteEmissionRequest {
-                type_: transport,
-                origin_code: origin,
-                dest_code: destination,
+                type_: transport.value(),
+                origin_code: route.origin_code().to_owned(),
+                dest_code: route.destination_code().to_owned(),
                 unit_value: units.into(),
             },
         );
@@ -845,7 +881,7 @@ impl Calculator for Carbonext {
                 self.api().calculate_emission().body(body.clone()).send()
             })
             .await?;
-        Ok(emission.into_inner())
+        Ok(Emission::from(emission.into_inner()))
     }
 }
 
@@ -856,10 +892,10 @@ impl Accounts for Carbonext {
         let created = self
             .once(
                 operations::CREATE_USER,
-                self.api().create_user().body(user.clone()).send(),
+                self.api().create_user().body(user.to_wire()).send(),
             )
             .await?;
-        Ok(created.into_inner())
+        Ok(User::from(created.into_inner()))
     }
 
     async fn users_page(&self, page: u32, page_size: u32) -> Result<Page<User>> {
@@ -873,7 +909,7 @@ impl Accounts for Carbonext {
                     .send()
             })
             .await?;
-        Ok(users.into_inner())
+        Ok(users.into_inner().map(User::from))
     }
 
     async fn user(&self, id: UserId) -> Result<User> {
@@ -881,26 +917,31 @@ impl Accounts for Carbonext {
             .retrying(operations::GET_USER, || {
                 self.api()
                     .get_user()
-                    .id(id)
+                    .id(id.0)
                     .include_permissions(true)
                     .send()
             })
             .await?;
-        Ok(user.into_inner())
+        Ok(User::from(user.into_inner()))
     }
 
     async fn update_user(&self, id: UserId, update: UserUpdate) -> Result<User> {
+        let update = update.to_wire();
         let user = self
             .retrying(operations::UPDATE_USER, || {
-                self.api().update_user().id(id).body(update.clone()).send()
+                self.api()
+                    .update_user()
+                    .id(id.0)
+                    .body(update.clone())
+                    .send()
             })
             .await?;
-        Ok(user.into_inner())
+        Ok(User::from(user.into_inner()))
     }
 
     async fn delete_user(&self, id: UserId) -> Result<()> {
         self.retrying(operations::DELETE_USER, || {
-            self.api().delete_user().id(id).send()
+            self.api().delete_user().id(id.0).send()
         })
         .await?;
         Ok(())
@@ -911,10 +952,10 @@ impl Accounts for Carbonext {
         let created = self
             .once(
                 operations::CREATE_APPLICATION,
-                self.api().create_application().body(key.clone()).send(),
+                self.api().create_application().body(key.to_wire()).send(),
             )
             .await?;
-        Ok(created.into_inner())
+        Ok(NewApiKeySecret::from(created.into_inner()))
     }
 
     async fn api_keys_page(&self, page: u32, page_size: u32) -> Result<Page<ApiKey>> {
@@ -928,16 +969,16 @@ impl Accounts for Carbonext {
                     .send()
             })
             .await?;
-        Ok(keys.into_inner())
+        Ok(keys.into_inner().map(ApiKey::from))
     }
 
     async fn api_key(&self, id: ApiKeyId) -> Result<ApiKey> {
         let key = self
             .retrying(operations::GET_APPLICATION, || {
-                self.api().get_application().id(id).send()
+                self.api().get_application().id(id.0).send()
             })
             .await?;
-        Ok(key.into_inner())
+        Ok(ApiKey::from(key.into_inner()))
     }
 
     async fn permissions(&self) -> Result<Vec<Permission>> {
@@ -950,30 +991,67 @@ impl Accounts for Carbonext {
                     .send()
             })
             .await?;
-        Ok(match list.into_inner() {
+        let items = match list.into_inner() {
             carbonext_api::types::PermissionList::Array(items) => items,
             carbonext_api::types::PermissionList::PermissionPage(page) => page.items,
-        })
+        };
+        Ok(items.into_iter().map(Permission::from).collect())
     }
 
-    async fn resources(&self) -> Result<Vec<String>> {
+    async fn resources(&self) -> Result<Vec<Resource>> {
         let resources = self
             .retrying(operations::LIST_RESOURCES, || {
                 self.api().list_resources().send()
             })
             .await?;
-        Ok(resources.into_inner().entities)
+        Ok(resources
+            .into_inner()
+            .entities
+            .into_iter()
+            .map(Resource::from)
+            .collect())
     }
 
-    async fn allowed_filters(&self, resource: String) -> Result<AllowedFilters> {
+    async fn allowed_filters(&self, resource: Resource) -> Result<AllowedFilters> {
         let filters = self
             .retrying(operations::GET_ALLOWED_FILTERS, || {
                 self.api()
                     .get_allowed_filters()
-                    .resource(resource.clone())
+                    .resource(resource.as_str())
                     .send()
             })
             .await?;
-        Ok(filters.into_inner())
+        Ok(AllowedFilters::from(filters.into_inner()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn airports_whose_code_no_route_could_use_are_left_out_of_the_page() {
+        let wire = |code: &str| carbonext_api::types::Airport {
+            code: code.to_owned(),
+            city: Some("Somewhere".into()),
+            country: None,
+        };
+        let page = Page {
+            items: vec![wire("gru"), wire("SBGR"), wire("GIG")],
+            page_index: 3,
+            total_pages: 7,
+            total_count: 61,
+            aggregations: None,
+            has_previous_page: true,
+            has_next_page: true,
+        };
+        let page = airports_page(page);
+        let codes: Vec<&str> = page.items.iter().map(|a| a.code.as_str()).collect();
+        assert_eq!(codes, ["GRU", "GIG"]);
+        assert_eq!(
+            (page.page_index, page.total_pages, page.total_count),
+            (3, 7, 61)
+        );
+        assert_eq!(page.items[0].city.as_deref(), Some("Somewhere"));
     }
 }

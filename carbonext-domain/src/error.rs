@@ -211,6 +211,36 @@ pub enum ValidationError {
         /// The largest accepted value.
         max: u64,
     },
+    /// Text that is not a Brazilian ZIP code (CEP).
+    #[error(
+        "`{input}` is not a Brazilian ZIP code (CEP): expected 8 digits, as 01310-100 or 01310100"
+    )]
+    InvalidZipCode {
+        /// The refused text (truncated).
+        input: String,
+    },
+    /// Text that is not an airport's IATA code.
+    #[error("`{input}` is not an airport code: expected 3 letters (IATA), as GRU")]
+    InvalidAirportCode {
+        /// The refused text (truncated).
+        input: String,
+    },
+    /// A route end that is neither a ZIP code nor an airport code.
+    #[error(
+        "`{input}` is neither a Brazilian ZIP code (as 01310-100) nor an airport code (as GRU)"
+    )]
+    InvalidRouteCode {
+        /// The refused text (truncated).
+        input: String,
+    },
+    /// A route between a ZIP code and an airport code.
+    #[error("a route runs between two ZIP codes (by road) or two airport codes (by air), got `{origin}` and `{destination}`")]
+    MixedRoute {
+        /// The origin given (truncated).
+        origin: String,
+        /// The destination given (truncated).
+        destination: String,
+    },
     /// A request the generated client refused to build.
     #[error("{0}")]
     Request(String),

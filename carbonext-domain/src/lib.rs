@@ -56,6 +56,9 @@
 //!
 //! - Amounts are exact [`rust_decimal::Decimal`]s; [`VcuAmount`] refuses zero, negative and
 //!   non-decimal input, and invalid input never sends a request ([`ValidationError`]).
+//! - Parameters are typed: ids are newtypes ([`OrderId`], [`accounts::UserId`]…), a
+//!   [`calculator::Route`] holds two validated ZIP codes or two validated airport codes, and
+//!   the traits return this crate's types, never the wire types of `carbonext-api`.
 //! - Every attempt is bounded in time ([`CarbonextBuilder::timeout`], 30 s by default).
 //! - Reads and cancellations are retried on connect errors, timeouts, 5xx and 429 (honouring
 //!   `Retry-After`) per [`RetryPolicy`]; other 4xx are not.

@@ -10,10 +10,10 @@ use futures::stream::BoxStream;
 use rust_decimal::Decimal;
 
 use crate::accounts::{
-    AllowedFilters, ApiKey, ApiKeyId, NewApiKey, NewApiKeySecret, NewUser, Permission, User,
-    UserId, UserUpdate,
+    AllowedFilters, ApiKey, ApiKeyId, NewApiKey, NewApiKeySecret, NewUser, Permission, Resource,
+    User, UserId, UserUpdate,
 };
-use crate::calculator::{Airport, Emission, TransportType};
+use crate::calculator::{Airport, Emission, Route, TransportId, TransportType};
 use crate::error::Result;
 use crate::ledger::{Balance, Invoice, InvoiceId, Period};
 use crate::order::{NewOrder, Order, OrderId, Quote};
@@ -62,25 +62,49 @@ pub trait Ledger: Send + Sync {
 }
 
 /// Emissions of transport, to know how many VCUs neutralise them.
+///
+/// The transport is a [`TransportId`]: take it from [`Calculator::transport_types`]
+/// (`transport.id`), or give one kept elsewhere ([`TransportId::new`]). An id this version
+/// does not know is sent as given: the server, not the SDK, says whether it exists.
+///
+/// ```no_run
+/// use carbonext_domain::calculator::Route;
+/// use carbonext_domain::{Calculator, Decimal};
+///
+/// # async fn run(calculator: &dyn Calculator) -> carbonext_domain::Result<()> {
+/// let types = calculator.transport_types().await?;
+/// let plane = types.iter().find(|t| t.name == "PassengerAirplane").expect("listed");
+/// let flight = calculator
+///     .emissions_by_route(plane.id, Route::air("GRU", "GIG")?, Decimal::from(2))
+///     .await?;
+/// println!("{} {}", flight.emission, flight.unit.as_deref().unwrap_or(""));
+/// # Ok(()) }
+/// ```
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait Calculator: Send + Sync {
-    /// Supported transport types.
+    /// Supported transport types, as the server lists them (unknown ones included).
     async fn transport_types(&self) -> Result<Vec<TransportType>>;
 
-    /// Every airport usable as a route code.
+    /// Every airport usable in a [`Route::Air`]. An entry whose code is not three letters
+    /// (which no route could use) is left out, with a warning in the logs.
     fn airports(&self) -> BoxStream<'static, Result<Airport>>;
 
-    /// Emissions of `meters` travelled by transport type `transport`.
-    async fn emissions_by_distance(&self, transport: i32, meters: Decimal) -> Result<Emission>;
+    /// Emissions of `meters` travelled by `transport`, in the type's response unit. Refuses
+    /// zero or negative meters before sending anything.
+    async fn emissions_by_distance(
+        &self,
+        transport: TransportId,
+        meters: Decimal,
+    ) -> Result<Emission>;
 
-    /// Emissions between two codes (ZIP codes by road, airport codes by air) for `units` of the
-    /// type's request unit (grams, passengers).
+    /// Emissions of `route` (ZIP codes by road, airport codes by air) for `units` of the
+    /// type's request unit (grams, passengers), in tCO2eq. Refuses zero or negative units
+    /// before sending anything; the route's codes were validated when it was made.
     async fn emissions_by_route(
         &self,
-        transport: i32,
-        origin: String,
-        destination: String,
+        transport: TransportId,
+        route: Route,
         units: Decimal,
     ) -> Result<Emission>;
 }
@@ -107,8 +131,9 @@ pub trait Accounts: Send + Sync {
     async fn api_key(&self, id: ApiKeyId) -> Result<ApiKey>;
     /// Every permission that can be granted.
     async fn permissions(&self) -> Result<Vec<Permission>>;
-    /// Resources that accept filters.
-    async fn resources(&self) -> Result<Vec<String>>;
+    /// Resources that accept filters, as the server lists them (unknown ones kept as
+    /// [`Resource::Unknown`]).
+    async fn resources(&self) -> Result<Vec<Resource>>;
     /// Filters, sorts and aggregations `resource` accepts.
-    async fn allowed_filters(&self, resource: String) -> Result<AllowedFilters>;
+    async fn allowed_filters(&self, resource: Resource) -> Result<AllowedFilters>;
 }

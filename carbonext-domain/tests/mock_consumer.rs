@@ -1,12 +1,14 @@
 //! How a consumer tests its own code with the `mock` feature: a small "offset my emissions"
-//! service function, tested against `MockVcuMarket` and `MockLedger` with no HTTP at all.
+//! service function, tested against `MockVcuMarket` and `MockLedger`, and a "how much did this
+//! shipment emit" one against `MockCalculator`, with no HTTP at all.
 
 use std::sync::Arc;
 
+use carbonext_domain::calculator::{Emission, Route, TransportId};
 use carbonext_domain::testing::fixtures;
 use carbonext_domain::{
-    Currency, Decimal, Error, Ledger, MockLedger, MockVcuMarket, NewOrder, Order, OrderStatus,
-    ValidationError, VcuAmount, VcuMarket,
+    Calculator, Currency, Decimal, Error, Ledger, MockCalculator, MockLedger, MockVcuMarket,
+    NewOrder, Order, OrderStatus, ValidationError, VcuAmount, VcuMarket,
 };
 
 /// What a consumer service might write: neutralise `tonnes` of CO2, paying from the balance
@@ -98,6 +100,64 @@ async fn offset_refuses_a_zero_amount_without_calling_anything() {
             err,
             Error::Validation(ValidationError::NonPositiveAmount { .. })
         ),
+        "{err:?}"
+    );
+}
+
+/// What a consumer service might write: the emissions of a truck shipment of `kilograms`
+/// between two ZIP codes typed by a person.
+async fn shipment_emissions(
+    calculator: Arc<dyn Calculator>,
+    from: &str,
+    to: &str,
+    kilograms: Decimal,
+) -> Result<Emission, Error> {
+    let route = Route::from_codes(from, to)?;
+    let grams = kilograms * Decimal::from(1000);
+    calculator
+        .emissions_by_route(TransportId::CARGO_TRUCK, route, grams)
+        .await
+}
+
+#[tokio::test]
+async fn a_shipment_is_calculated_on_the_normalised_road_route() {
+    let mut calculator = MockCalculator::new();
+    calculator
+        .expect_emissions_by_route()
+        .withf(|transport, route, units| {
+            *transport == TransportId::CARGO_TRUCK
+                && *route == Route::road("01310100", "20040020").unwrap()
+                && route.origin_code() == "01310100"
+                && *units == Decimal::from(1500)
+        })
+        .times(1)
+        .returning(|_, _, _| {
+            Ok(Emission {
+                emission: "0.2732945985".parse().unwrap(),
+                unit: Some("tCO2eq".into()),
+            })
+        });
+
+    let emission = shipment_emissions(
+        Arc::new(calculator),
+        "01310-100",
+        "20040-020",
+        "1.5".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(emission.emission.to_string(), "0.2732945985");
+}
+
+#[tokio::test]
+async fn a_shipment_between_a_zip_code_and_an_airport_calls_nothing() {
+    // No expectations: a call would panic the test.
+    let calculator = MockCalculator::new();
+    let err = shipment_emissions(Arc::new(calculator), "01310-100", "GIG", Decimal::ONE)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Validation(ValidationError::MixedRoute { .. })),
         "{err:?}"
     );
 }

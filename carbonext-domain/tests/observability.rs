@@ -100,9 +100,12 @@ fn capture() -> (Spans, tracing::subscriber::DefaultGuard) {
 
 /// A hook of the service's own: it records the operation and the `Authorization` header it
 /// saw in `prepare`, and counts the exchanges it took part in.
+/// What the hook saw in `prepare`: the operation id and the `Authorization` header.
+type Seen = Vec<(String, Option<String>)>;
+
 #[derive(Clone, Default)]
 struct Audit {
-    prepared: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    prepared: Arc<Mutex<Seen>>,
     sends: Arc<Mutex<Vec<String>>>,
 }
 

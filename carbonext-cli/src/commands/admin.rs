@@ -13,12 +13,7 @@ use crate::output::note;
 use crate::views;
 
 fn refs(keys: &[String]) -> Vec<PermissionRef> {
-    keys.iter()
-        .map(|key| PermissionRef {
-            id: None,
-            key: Some(key.clone()),
-        })
-        .collect()
+    keys.iter().map(PermissionRef::key).collect()
 }
 
 /// Runs a `users` subcommand.

@@ -1,6 +1,7 @@
 //! `carbonext calculate types|airports|distance|route`: transport emissions.
 
-use carbonext_domain::Calculator;
+use carbonext_domain::calculator::{Route, TransportId};
+use carbonext_domain::{Calculator, Decimal};
 use futures::StreamExt;
 
 use super::Context;
@@ -9,19 +10,58 @@ use crate::exit::CliError;
 use crate::progress::Progress;
 use crate::views;
 
-/// Runs a `calculate` subcommand.
+/// A `calculate` subcommand with its input validated.
+enum Request {
+    Types,
+    Airports,
+    Distance {
+        transport: TransportId,
+        meters: Decimal,
+    },
+    Route {
+        transport: TransportId,
+        route: Route,
+        units: Decimal,
+    },
+}
+
+impl Request {
+    /// Checks the route's codes: two ZIP codes or two airport codes (exit code 2 otherwise).
+    fn new(command: CalculateCommand) -> Result<Self, CliError> {
+        Ok(match command {
+            CalculateCommand::Types => Self::Types,
+            CalculateCommand::Airports => Self::Airports,
+            CalculateCommand::Distance { transport, meters } => {
+                Self::Distance { transport, meters }
+            }
+            CalculateCommand::Route {
+                transport,
+                from,
+                to,
+                units,
+            } => Self::Route {
+                transport,
+                route: Route::from_codes(&from, &to).map_err(carbonext_domain::Error::from)?,
+                units,
+            },
+        })
+    }
+}
+
+/// Runs a `calculate` subcommand; invalid input is refused before anything is sent.
 pub async fn run(context: &Context, command: CalculateCommand) -> Result<(), CliError> {
+    let request = Request::new(command)?;
     context
         .with_session(|session| async move {
             let calculator = &session.carbonext;
-            let result = match command {
-                CalculateCommand::Types => match calculator.transport_types().await {
+            let result = match request {
+                Request::Types => match calculator.transport_types().await {
                     Ok(types) => context
                         .output
                         .show(types.as_slice(), views::transport_types),
                     Err(error) => Err(error.into()),
                 },
-                CalculateCommand::Airports => {
+                Request::Airports => {
                     let progress = Progress::new(None, "airports");
                     let mut stream = calculator.airports();
                     let mut airports = Vec::new();
@@ -44,21 +84,17 @@ pub async fn run(context: &Context, command: CalculateCommand) -> Result<(), Cli
                         None => context.output.show(airports.as_slice(), views::airports),
                     }
                 }
-                CalculateCommand::Distance { transport, meters } => {
+                Request::Distance { transport, meters } => {
                     match calculator.emissions_by_distance(transport, meters).await {
                         Ok(emission) => context.output.show(&emission, views::emission),
                         Err(error) => Err(error.into()),
                     }
                 }
-                CalculateCommand::Route {
+                Request::Route {
                     transport,
-                    from,
-                    to,
+                    route,
                     units,
-                } => match calculator
-                    .emissions_by_route(transport, from, to, units)
-                    .await
-                {
+                } => match calculator.emissions_by_route(transport, route, units).await {
                     Ok(emission) => context.output.show(&emission, views::emission),
                     Err(error) => Err(error.into()),
                 },
