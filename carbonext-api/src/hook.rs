@@ -408,28 +408,39 @@ impl Exchange<'_> {
             let result = self.http.execute(request).await;
             let span = tracing::Span::current();
             let duration_ms = started.elapsed().as_millis() as u64;
-            match result {
+            match &result {
                 Ok(response) => {
                     let status = response.status();
                     span.record("http.response.status_code", status.as_u16());
                     if status.is_client_error() || status.is_server_error() {
                         span.record("error.type", status.as_str());
-                        tracing::debug!(duration_ms, "error response received");
-                        Ok(problem_or_synthesized(response, info).await)
-                    } else {
-                        tracing::debug!(duration_ms, "response received");
-                        Ok(limit_body(response, self.body_limit))
                     }
+                    tracing::debug!(duration_ms, "response received");
                 }
                 Err(err) => {
-                    span.record("error.type", transport_error_type(&err));
+                    span.record("error.type", transport_error_type(err));
                     tracing::debug!(duration_ms, error = %err, "request failed");
-                    Err(err)
                 }
             }
+            self.answer(result, info).await
         }
         .instrument(span)
         .await
+    }
+
+    /// Steps 4 and 5 of the module docs for what the exchange brought.
+    async fn answer(
+        &self,
+        result: reqwest::Result<reqwest::Response>,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = result?;
+        let status = response.status();
+        Ok(if status.is_client_error() || status.is_server_error() {
+            problem_or_synthesized(response, info).await
+        } else {
+            limit_body(response, self.body_limit)
+        })
     }
 }
 
