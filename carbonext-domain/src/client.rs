@@ -21,6 +21,7 @@ use crate::accounts::{
 };
 use crate::calculator::{Airport, Emission, Route, TransportId, TransportType};
 use crate::error::{Error, Result, ValidationError};
+use crate::key_lock::{InProcessKeyLock, OrderKeyLock};
 use crate::ledger::{Balance, Invoice, InvoiceId, Period};
 use crate::order::{NewOrder, Order, OrderId, OrderKey, Quote};
 use crate::query::{InvoiceQuery, OrderQuery, MAX_PAGE_SIZE};
@@ -58,6 +59,8 @@ struct Inner {
     prefetch: usize,
     /// Time limit of one attempt (request sent, answer read whole).
     timeout: Duration,
+    /// Held over each placement of an order with a caller-given key.
+    key_lock: Arc<dyn OrderKeyLock>,
 }
 
 /// What [`Carbonext::place_order_once`] did.
@@ -81,6 +84,7 @@ pub struct CarbonextBuilder {
     prefetch: Option<usize>,
     body_limit: Option<u64>,
     hooks: Vec<Arc<dyn carbonext_api::RequestHook>>,
+    key_lock: Option<Arc<dyn OrderKeyLock>>,
 }
 
 impl std::fmt::Debug for CarbonextBuilder {
@@ -94,6 +98,7 @@ impl std::fmt::Debug for CarbonextBuilder {
             .field("prefetch", &self.prefetch)
             .field("body_limit", &self.body_limit)
             .field("hooks", &self.hooks.len())
+            .field("key_lock", &self.key_lock)
             .finish_non_exhaustive()
     }
 }
@@ -181,6 +186,15 @@ impl CarbonextBuilder {
         self
     }
 
+    /// The lock held over each placement of an order with a caller-given key, from the key
+    /// lookup through creation and reconciliation (default: [`InProcessKeyLock`], which
+    /// serialises placements of one key within this process). Share one lock across replicas
+    /// to make placements exactly-once between them too.
+    pub fn order_key_lock(mut self, lock: impl OrderKeyLock + 'static) -> Self {
+        self.key_lock = Some(Arc::new(lock));
+        self
+    }
+
     /// Builds the facade. Nothing is sent until the first call.
     pub fn build(self) -> Result<Carbonext> {
         let environment = match self.environment {
@@ -215,7 +229,13 @@ impl CarbonextBuilder {
             .with_retry_policy(self.retry.unwrap_or_default())
             .with_prefetch(self.prefetch.unwrap_or(4))
             .with_timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT));
-        Ok(carbonext.rebuild(|inner| inner.tokens = Some(tokens)))
+        let key_lock = self.key_lock;
+        Ok(carbonext.rebuild(|inner| {
+            inner.tokens = Some(tokens);
+            if let Some(lock) = key_lock {
+                inner.key_lock = lock;
+            }
+        }))
     }
 }
 
@@ -246,6 +266,7 @@ impl Carbonext {
                 retry: RetryPolicy::default(),
                 prefetch: 4,
                 timeout: DEFAULT_TIMEOUT,
+                key_lock: Arc::new(InProcessKeyLock::default()),
             }),
         }
     }
@@ -273,6 +294,7 @@ impl Carbonext {
             retry: self.inner.retry.clone(),
             prefetch: self.inner.prefetch,
             timeout: self.inner.timeout,
+            key_lock: Arc::clone(&self.inner.key_lock),
         };
         change(&mut inner);
         Self {
@@ -425,6 +447,13 @@ impl Carbonext {
     /// looked up by its key first, and sent again only when no order carries it.
     pub async fn place_order_once(&self, order: NewOrder) -> Result<PlacedOrder> {
         let key = order.key().clone();
+        // Held until this placement is settled: concurrent placements of the key wait, then
+        // find this one's order. A generated key is this call's alone and needs no lock.
+        let _held = if order.key_was_given() {
+            Some(self.inner.key_lock.acquire(&key).await?)
+        } else {
+            None
+        };
         if order.key_was_given() {
             if let Some(existing) = self.find_by_key(&key).await? {
                 tracing::debug!(order_key = %key, order_id = %existing.id, "an order with this key exists; not placing another");

@@ -78,6 +78,7 @@ pub mod calculator;
 mod client;
 pub mod error;
 pub mod json;
+pub mod key_lock;
 pub mod ledger;
 pub mod order;
 pub mod query;

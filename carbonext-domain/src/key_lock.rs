@@ -1,0 +1,169 @@
+//! One placement per order key at a time: [`OrderKeyLock`], held by
+//! [`Carbonext::place_order_once`](crate::Carbonext::place_order_once) from the key lookup
+//! through creation and reconciliation, so that concurrent placements of one key place one
+//! order and the others find it.
+//!
+//! The default, [`InProcessKeyLock`], serialises the placements of one process; placements of
+//! different keys never wait for each other, and a key leaves the lock's table as soon as no
+//! placement holds or awaits it. A lock shared across processes plugs in through
+//! [`CarbonextBuilder::order_key_lock`](crate::CarbonextBuilder::order_key_lock).
+//!
+//! ```
+//! use carbonext_domain::key_lock::{InProcessKeyLock, OrderKeyLock};
+//! use carbonext_domain::OrderKey;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> carbonext_domain::Result<()> {
+//! let lock = InProcessKeyLock::default();
+//! let key = OrderKey::new("invoice_2026_03")?;
+//! let held = lock.acquire(&key).await?;
+//! assert_eq!(lock.keys(), 1);
+//! drop(held);
+//! assert_eq!(lock.keys(), 0);
+//! # Ok(()) }
+//! ```
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use async_trait::async_trait;
+
+use crate::error::Result;
+use crate::order::OrderKey;
+
+/// Held while a placement of one key runs; dropping it lets the next placement of that key in.
+pub struct KeyGuard(#[allow(dead_code)] Box<dyn Send + Sync>);
+
+impl KeyGuard {
+    /// A guard that releases the lock when `held` is dropped.
+    pub fn new(held: impl Send + Sync + 'static) -> Self {
+        Self(Box::new(held))
+    }
+}
+
+impl fmt::Debug for KeyGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeyGuard")
+    }
+}
+
+/// A lock per order key, held over a whole placement (lookup, creation, reconciliation).
+#[async_trait]
+pub trait OrderKeyLock: Send + Sync + fmt::Debug {
+    /// Waits until no other placement holds `key`, then holds it until the guard is dropped.
+    async fn acquire(&self, key: &OrderKey) -> Result<KeyGuard>;
+}
+
+/// The in-process [`OrderKeyLock`] (the default): a table of per-key async mutexes whose
+/// entries live only while a placement holds or awaits them.
+#[derive(Debug, Default, Clone)]
+pub struct InProcessKeyLock {
+    table: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+}
+
+impl InProcessKeyLock {
+    /// Keys held or awaited right now.
+    pub fn keys(&self) -> usize {
+        self.table
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+}
+
+/// Holds one key of an [`InProcessKeyLock`]; on drop, releases it and removes the key's entry
+/// when nobody else holds or awaits it.
+struct Held {
+    table: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+    key: String,
+    // Dropped before the entry is looked at (see `Drop`).
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+        let mutex = self
+            .guard
+            .take()
+            .map(|guard| Arc::clone(tokio::sync::OwnedMutexGuard::mutex(&guard)));
+        // The guard is released here, under the table's lock: a placement that finds the
+        // entry afterwards clones its Arc under the same lock, so the count below is exact.
+        if let Some(mutex) = mutex {
+            // The table's reference and this one: nobody else holds or awaits the key.
+            if Arc::strong_count(&mutex) == 2 {
+                table.remove(&self.key);
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl OrderKeyLock for InProcessKeyLock {
+    async fn acquire(&self, key: &OrderKey) -> Result<KeyGuard> {
+        let mutex = {
+            let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+            Arc::clone(table.entry(key.as_str().to_owned()).or_default())
+        };
+        let guard = mutex.lock_owned().await;
+        Ok(KeyGuard::new(Held {
+            table: Arc::clone(&self.table),
+            key: key.as_str().to_owned(),
+            guard: Some(guard),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn key(text: &str) -> OrderKey {
+        OrderKey::new(text).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_second_placement_of_a_key_waits_for_the_first() {
+        let lock = InProcessKeyLock::default();
+        let first = lock.acquire(&key("same_key")).await.unwrap();
+        let waiting = {
+            let lock = lock.clone();
+            tokio::spawn(async move { lock.acquire(&key("same_key")).await.map(drop) })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!waiting.is_finished(), "the key is held");
+        drop(first);
+        tokio::time::timeout(Duration::from_secs(5), waiting)
+            .await
+            .expect("released")
+            .unwrap()
+            .unwrap();
+        assert_eq!(lock.keys(), 0);
+    }
+
+    #[tokio::test]
+    async fn different_keys_never_wait_for_each_other() {
+        let lock = InProcessKeyLock::default();
+        let _a = lock.acquire(&key("key_aaaa")).await.unwrap();
+        let b = tokio::time::timeout(Duration::from_secs(1), lock.acquire(&key("key_bbbb")))
+            .await
+            .expect("key_bbbb is free")
+            .unwrap();
+        assert_eq!(lock.keys(), 2);
+        drop(b);
+        assert_eq!(lock.keys(), 1, "key_bbbb left, key_aaaa is still held");
+    }
+
+    #[tokio::test]
+    async fn a_million_finished_keys_leave_nothing_behind() {
+        let lock = InProcessKeyLock::default();
+        for n in 0..1_000_000u32 {
+            let held = lock.acquire(&key(&format!("key_{n:08}"))).await.unwrap();
+            drop(held);
+        }
+        assert_eq!(lock.keys(), 0);
+    }
+}
