@@ -27,9 +27,15 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// Applies `f` to every item, keeping the envelope.
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+    pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> Page<U> {
+        self.filter_map(|item| Some(f(item)))
+    }
+
+    /// Keeps the items `f` turns into `Some`, and the envelope as the server sent it (its
+    /// counts still describe the server's items).
+    pub fn filter_map<U>(self, f: impl FnMut(T) -> Option<U>) -> Page<U> {
         Page {
-            items: self.items.into_iter().map(f).collect(),
+            items: self.items.into_iter().filter_map(f).collect(),
             page_index: self.page_index,
             total_pages: self.total_pages,
             total_count: self.total_count,

@@ -789,34 +789,14 @@ impl Ledger for Carbonext {
 /// A page of airports as domain values. An airport whose code is not three letters could not
 /// be used in a route: it is left out, with a warning.
 fn airports_page(page: Page<carbonext_api::types::Airport>) -> Page<Airport> {
-    let Page {
-        items,
-        page_index,
-        total_pages,
-        total_count,
-        aggregations,
-        has_previous_page,
-        has_next_page,
-    } = page;
-    let items = items
-        .into_iter()
-        .filter_map(|wire| match Airport::try_from(wire) {
-            Ok(airport) => Some(airport),
-            Err(err) => {
-                tracing::warn!(page = page_index, "airport left out: {err}");
-                None
-            }
-        })
-        .collect();
-    Page {
-        items,
-        page_index,
-        total_pages,
-        total_count,
-        aggregations,
-        has_previous_page,
-        has_next_page,
-    }
+    let index = page.page_index;
+    page.filter_map(|wire| match Airport::try_from(wire) {
+        Ok(airport) => Some(airport),
+        Err(err) => {
+            tracing::warn!(page = index, "airport left out: {err}");
+            None
+        }
+    })
 }
 
 /// Page numbers and sizes are validated ≥ 1 before they get here.
