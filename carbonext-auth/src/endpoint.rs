@@ -17,7 +17,7 @@ use carbonext_api::Secret;
 
 use tracing::Instrument;
 
-use crate::retry::Verdict;
+use crate::retry::{retry_after, Verdict};
 use crate::{AuthError, Credentials, RetryPolicy};
 
 /// Most bytes of a token endpoint answer read; a token response is a few hundred bytes.
@@ -128,7 +128,7 @@ impl TokenEndpoint {
             .map_err(|error| self.transport(error))?;
         let status = response.status();
         tracing::Span::current().record("http.response.status_code", status.as_u16());
-        let retry_after = retry_after(&response);
+        let retry_after = retry_after(response.headers());
         let body = read_limited(response)
             .await
             .map_err(|error| self.transport(error))?;
@@ -263,18 +263,6 @@ fn form_encode(value: &str) -> String {
         }
     }
     out
-}
-
-fn retry_after(response: &reqwest::Response) -> Option<Duration> {
-    let seconds: u64 = response
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    Some(Duration::from_secs(seconds))
 }
 
 async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {

@@ -53,7 +53,7 @@ pub use credentials::{Credentials, CLIENT_ID_VAR, CLIENT_SECRET_VAR};
 pub use environment::{Environment, API_URL_VAR, AUTH_URL_VAR, ENV_VAR, PRODUCTION_TOKEN_URL};
 pub use error::AuthError;
 pub use hook::AuthHook;
-pub use retry::{RetryPolicy, Verdict};
+pub use retry::{retry_after, RetryPolicy, Verdict};
 
 /// Re-exported: [`Credentials::new`] accepts it and [`Credentials::client_secret`] returns it.
 pub use secrecy::SecretString;

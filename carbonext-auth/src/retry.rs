@@ -138,6 +138,19 @@ impl RetryPolicy {
     }
 }
 
+/// The wait a `Retry-After` header asks for, in its delta-seconds form (an HTTP date is not
+/// used by the API and is ignored): what a [`Verdict::Retry`] passes as `after`.
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let seconds: u64 = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(seconds))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

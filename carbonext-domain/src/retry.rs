@@ -18,8 +18,9 @@ pub use carbonext_auth::RetryPolicy;
 pub(crate) enum Failure {
     /// The request never reached the server (connect error): sending again is safe.
     NotSent,
-    /// The server refused without processing (429): safe to send again, after `Some(secs)`.
-    Throttled(Option<u64>),
+    /// The server refused without processing (429): safe to send again, after its
+    /// `Retry-After` wait when it gave one.
+    Throttled(Option<Duration>),
     /// The request may have been processed (timeout, dropped connection, 5xx).
     Ambiguous,
     /// The server answered with a success status, but its body is unusable (undecodable, or
@@ -38,7 +39,7 @@ impl Failure {
     /// The wait the server asked for (`Retry-After` of a 429), if any.
     pub(crate) fn wait(self) -> Option<Duration> {
         match self {
-            Failure::Throttled(Some(secs)) => Some(Duration::from_secs(secs)),
+            Failure::Throttled(wait) => wait,
             _ => None,
         }
     }
@@ -56,21 +57,10 @@ pub(crate) fn classify(err: &carbonext_api::Error<ProblemDetails>) -> Failure {
         E::InvalidResponsePayload(..) => Failure::Processed,
         E::CommunicationError(_) | E::ResponseBodyError(_) => Failure::Ambiguous,
         E::ErrorResponse(rv) => match rv.status().as_u16() {
-            429 => Failure::Throttled(retry_after(rv.headers())),
+            429 => Failure::Throttled(carbonext_auth::retry_after(rv.headers())),
             500..=599 => Failure::Ambiguous,
             _ => Failure::Final,
         },
         _ => Failure::Final,
     }
-}
-
-/// Seconds of a `Retry-After` header (delta-seconds form).
-pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u64> {
-    headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
 }

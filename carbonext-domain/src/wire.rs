@@ -8,7 +8,7 @@ use carbonext_api::types::ProblemDetails;
 use carbonext_api::{BodyTooLarge, Operation};
 
 use crate::error::{ApiRejection, Error, ValidationError};
-use crate::retry::{classify, retry_after, Failure};
+use crate::retry::{classify, Failure};
 
 /// Characters of an undecodable body kept in an error.
 const EXCERPT_CHARS: usize = 200;
@@ -118,7 +118,7 @@ pub(crate) fn error_from_api(
         },
         E::ErrorResponse(rv) => {
             let status = rv.status().as_u16();
-            let retry_after = retry_after(rv.headers());
+            let retry_after = carbonext_auth::retry_after(rv.headers()).map(|wait| wait.as_secs());
             let problem = rv.into_inner();
             let rejection = ApiRejection {
                 status,
