@@ -8,6 +8,7 @@
 //! | 4 | the API rejected the request (its message is shown) |
 //! | 5 | network or server failure, after retries |
 //! | 6 | the outcome of an order is unknown (its key and how to check it are shown) |
+//! | 7 | the order key's lock (`--lock-url`) could not be had, or was lost before anything was sent: nothing was placed |
 //!
 //! ```
 //! use carbonext_cli::exit::{CliError, ExitCode};
@@ -20,7 +21,7 @@
 
 use std::fmt;
 
-use carbonext_domain::Error;
+use carbonext_domain::{Error, KeyLockError};
 
 /// What the process exits with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +38,8 @@ pub enum ExitCode {
     Unavailable = 5,
     /// An order may or may not have been placed.
     OutcomeUnknown = 6,
+    /// The order key's lock could not be had (or was lost before sending); nothing was placed.
+    KeyLock = 7,
 }
 
 impl ExitCode {
@@ -152,6 +155,20 @@ impl From<Error> for CliError {
                 "running `carbonext orders create … --key {key}` again places it only if it does \
                  not exist"
             ))
+            }
+            Error::KeyLock {
+                key,
+                reason: KeyLockError::Lost { sent: true, .. },
+            } => CliError::new(ExitCode::OutcomeUnknown, error.to_string())
+                .hint(format!("check with: carbonext orders list --key {key}")),
+            Error::KeyLock { reason, .. } => {
+                let error = CliError::new(ExitCode::KeyLock, error.to_string());
+                match reason {
+                    KeyLockError::TimedOut { .. } => error.hint(
+                        "another placement of this key is still running; try again when it ends",
+                    ),
+                    _ => error.hint("check --lock-url / CARBONEXT_LOCK_URL and the database"),
+                }
             }
             _ => CliError::unavailable(error.to_string()),
         }

@@ -20,8 +20,8 @@ use crate::accounts::{
     User, UserId, UserUpdate,
 };
 use crate::calculator::{Airport, Emission, Route, TransportId, TransportType};
-use crate::error::{Error, Result, ValidationError};
-use crate::key_lock::{InProcessKeyLock, OrderKeyLock};
+use crate::error::{Error, KeyLockError, Result, ValidationError};
+use crate::key_lock::{InProcessKeyLock, KeyGuard, OrderKeyLock};
 use crate::ledger::{Balance, Invoice, InvoiceId, Period};
 use crate::order::{NewOrder, Order, OrderId, OrderKey, Quote};
 use crate::query::{InvoiceQuery, OrderQuery, MAX_PAGE_SIZE};
@@ -37,6 +37,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Stands for a time limit too large to add to an `Instant`.
 const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 86_400);
+
+/// Longest wait for an order key's lock unless [`CarbonextBuilder::order_key_wait`] says
+/// otherwise.
+pub const DEFAULT_ORDER_KEY_WAIT: Duration = Duration::from_secs(60);
 
 /// Time limit to connect unless [`CarbonextBuilder::connect_timeout`] says otherwise.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -61,6 +65,8 @@ struct Inner {
     timeout: Duration,
     /// Held over each placement of an order with a caller-given key.
     key_lock: Arc<dyn OrderKeyLock>,
+    /// Longest wait for `key_lock`.
+    key_wait: Duration,
 }
 
 /// What [`Carbonext::place_order_once`] did.
@@ -85,6 +91,7 @@ pub struct CarbonextBuilder {
     body_limit: Option<u64>,
     hooks: Vec<Arc<dyn carbonext_api::RequestHook>>,
     key_lock: Option<Arc<dyn OrderKeyLock>>,
+    key_wait: Option<Duration>,
 }
 
 impl std::fmt::Debug for CarbonextBuilder {
@@ -99,6 +106,7 @@ impl std::fmt::Debug for CarbonextBuilder {
             .field("body_limit", &self.body_limit)
             .field("hooks", &self.hooks.len())
             .field("key_lock", &self.key_lock)
+            .field("key_wait", &self.key_wait)
             .finish_non_exhaustive()
     }
 }
@@ -195,6 +203,15 @@ impl CarbonextBuilder {
         self
     }
 
+    /// Longest wait for the order key's lock while another placement of the same key holds it
+    /// (default 60 s, [`DEFAULT_ORDER_KEY_WAIT`]). Running out ends the placement with
+    /// [`Error::KeyLock`] ([`KeyLockError::TimedOut`](crate::KeyLockError::TimedOut)) and
+    /// nothing sent. Kept on tokio's clock.
+    pub fn order_key_wait(mut self, wait: Duration) -> Self {
+        self.key_wait = Some(wait);
+        self
+    }
+
     /// Builds the facade. Nothing is sent until the first call.
     pub fn build(self) -> Result<Carbonext> {
         let environment = match self.environment {
@@ -230,13 +247,28 @@ impl CarbonextBuilder {
             .with_prefetch(self.prefetch.unwrap_or(4))
             .with_timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT));
         let key_lock = self.key_lock;
+        let key_wait = self.key_wait;
         Ok(carbonext.rebuild(|inner| {
             inner.tokens = Some(tokens);
             if let Some(lock) = key_lock {
                 inner.key_lock = lock;
             }
+            if let Some(wait) = key_wait {
+                inner.key_wait = wait;
+            }
         }))
     }
+}
+
+/// [`Error::KeyLock`] when the placement of `key` holds a lock that was lost; `sent` says
+/// whether a request to create the order went out.
+fn lost_lock(key: &OrderKey, held: Option<&KeyGuard>, sent: bool) -> Option<Error> {
+    let message = held?.is_held().err()?;
+    tracing::warn!(order_key = %key, %message, "the order key lock was lost; stopping the placement");
+    Some(Error::KeyLock {
+        key: key.clone(),
+        reason: KeyLockError::Lost { message, sent },
+    })
 }
 
 fn auth_config_error(err: carbonext_auth::AuthError) -> Error {
@@ -267,6 +299,7 @@ impl Carbonext {
                 prefetch: 4,
                 timeout: DEFAULT_TIMEOUT,
                 key_lock: Arc::new(InProcessKeyLock::default()),
+                key_wait: DEFAULT_ORDER_KEY_WAIT,
             }),
         }
     }
@@ -295,6 +328,7 @@ impl Carbonext {
             prefetch: self.inner.prefetch,
             timeout: self.inner.timeout,
             key_lock: Arc::clone(&self.inner.key_lock),
+            key_wait: self.inner.key_wait,
         };
         change(&mut inner);
         Self {
@@ -446,21 +480,48 @@ impl Carbonext {
     /// retried; after an ambiguous failure (time-out, dropped connection, 5xx) the order is
     /// looked up by its key first, and sent again only when no order carries it.
     pub async fn place_order_once(&self, order: NewOrder) -> Result<PlacedOrder> {
+        if !order.key_was_given() {
+            // A generated key is this call's alone and needs no lock.
+            return self.place_order_held(order, None).await;
+        }
         let key = order.key().clone();
         // Held until this placement is settled: concurrent placements of the key wait, then
-        // find this one's order. A generated key is this call's alone and needs no lock.
-        let _held = if order.key_was_given() {
-            Some(self.inner.key_lock.acquire(&key).await?)
-        } else {
-            None
+        // find this one's order.
+        let wait = self.inner.key_wait;
+        let now = Instant::now();
+        let deadline = now.checked_add(wait).unwrap_or_else(|| now + FAR_FUTURE);
+        let held = match tokio::time::timeout_at(deadline, self.inner.key_lock.acquire(&key)).await
+        {
+            Ok(held) => held?,
+            Err(_) => {
+                return Err(Error::KeyLock {
+                    key,
+                    reason: KeyLockError::TimedOut { waited: wait },
+                })
+            }
         };
-        if order.key_was_given() {
+        let placed = self.place_order_held(order, Some(&held)).await;
+        held.release().await;
+        placed
+    }
+
+    /// The placement itself, with the key's lock `held` when the caller gave the key.
+    async fn place_order_held(
+        &self,
+        order: NewOrder,
+        held: Option<&KeyGuard>,
+    ) -> Result<PlacedOrder> {
+        let key = order.key().clone();
+        if held.is_some() {
             if let Some(existing) = self.find_by_key(&key).await? {
                 tracing::debug!(order_key = %key, order_id = %existing.id, "an order with this key exists; not placing another");
                 return Ok(PlacedOrder {
                     order: existing,
                     already_existed: true,
                 });
+            }
+            if let Some(lost) = lost_lock(&key, held, false) {
+                return Err(lost);
             }
         }
         let body = order.to_wire();
@@ -478,18 +539,24 @@ impl Carbonext {
                     })
                 }
             },
-            |err| self.settle_order(key, err),
+            |err| self.settle_order(key, held, err),
         )
         .await
     }
 
     /// What a failed attempt to place the order with `key` means: retried when it provably
     /// was not processed, settled by looking the key up when it may have been.
+    ///
+    /// With the key's lock `held`, a lost lock stops the placement instead of sending again:
+    /// another process may hold the key by now.
     async fn settle_order(
         &self,
         key: &OrderKey,
+        held: Option<&KeyGuard>,
         err: AttemptError,
     ) -> Verdict<PlacedOrder, AttemptError> {
+        let lost =
+            || lost_lock(key, held, true).map(|e| Verdict::Done(Err(AttemptError::Settled(e))));
         let unknown = |err: AttemptError, why: String| {
             Verdict::Done(Err(AttemptError::Settled(Error::OutcomeUnknown {
                 key: key.clone(),
@@ -500,10 +567,10 @@ impl Carbonext {
         let failure = err.failure();
         match failure {
             Failure::Final => Verdict::Done(Err(err)),
-            Failure::NotSent | Failure::Throttled(_) => Verdict::Retry {
+            Failure::NotSent | Failure::Throttled(_) => lost().unwrap_or(Verdict::Retry {
                 after: failure.wait(),
                 error: err,
-            },
+            }),
             Failure::Ambiguous | Failure::Processed => match self.find_by_key(key).await {
                 Ok(Some(existing)) => {
                     tracing::debug!(order_key = %key, order_id = %existing.id, "the order was placed after all");
@@ -516,11 +583,12 @@ impl Carbonext {
                 Ok(None) if failure == Failure::Processed => {
                     unknown(err, "no order with this key was found".to_owned())
                 }
-                // Provably absent: safe to send again (the policy permitting).
-                Ok(None) => Verdict::Retry {
+                // Provably absent: safe to send again (the policy permitting), while the key
+                // is still ours.
+                Ok(None) => lost().unwrap_or(Verdict::Retry {
                     after: None,
                     error: err,
-                },
+                }),
                 Err(lookup) => unknown(err, format!("looking the order up failed: {lookup}")),
             },
         }

@@ -67,6 +67,17 @@ pub enum Error {
         excerpt: String,
     },
 
+    /// The order key's lock ([`key_lock`](crate::key_lock)) could not be had, or was lost
+    /// before the order was confirmed. [`KeyLockError`] says which, and whether anything was
+    /// sent.
+    #[error("order key {key}: {reason}")]
+    KeyLock {
+        /// The key whose placement stopped.
+        key: OrderKey,
+        /// What happened to the lock.
+        reason: KeyLockError,
+    },
+
     /// An order may or may not have been placed: the request was sent, the answer was lost,
     /// and looking the order up by its key did not settle it. Check with
     /// `Ledger::orders(OrderQuery::new().key(&key))` before placing it again.
@@ -90,6 +101,7 @@ impl Error {
             Error::Transport { .. } => "transport",
             Error::Decode { .. } => "decode",
             Error::OutcomeUnknown { .. } => "outcome_unknown",
+            Error::KeyLock { .. } => "key_lock",
         }
     }
 
@@ -101,6 +113,36 @@ impl Error {
             _ => None,
         }
     }
+}
+
+/// Why a placement stopped at its order key's lock.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyLockError {
+    /// Another placement held the key for longer than the wait allowed
+    /// ([`CarbonextBuilder::order_key_wait`](crate::CarbonextBuilder::order_key_wait)).
+    /// Nothing was sent.
+    #[error("another placement held the key for more than {waited:?}; nothing was sent")]
+    TimedOut {
+        /// How long this placement waited.
+        waited: std::time::Duration,
+    },
+    /// The lock's store could not be reached or refused the lock. Nothing was sent.
+    #[error("the order key lock is unavailable ({message}); nothing was sent")]
+    Unavailable {
+        /// What failed (never contains a password).
+        message: String,
+    },
+    /// The lock was lost while the placement held it, before the order was confirmed: another
+    /// process may now hold the key, so this placement stopped rather than send (again).
+    /// When `sent` is `true` an order may exist: look it up by its key before placing again.
+    #[error("the order key lock was lost ({message}); {}", if *sent { "the order may or may not have been placed: look it up by its key" } else { "nothing was sent" })]
+    Lost {
+        /// What happened to the lock.
+        message: String,
+        /// Whether a request to create the order had been sent.
+        sent: bool,
+    },
 }
 
 /// An error answer of the API, from its RFC 7807 problem details.

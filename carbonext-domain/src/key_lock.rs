@@ -30,15 +30,33 @@ use std::sync::{Arc, Mutex, PoisonError};
 use async_trait::async_trait;
 
 use crate::error::Result;
+#[cfg(doc)]
+use crate::error::{Error, KeyLockError};
 use crate::order::OrderKey;
 
 /// Held while a placement of one key runs; dropping it lets the next placement of that key in.
-pub struct KeyGuard(#[allow(dead_code)] Box<dyn Send + Sync>);
+///
+/// The facade calls [`KeyGuard::release`] when the placement ends, and asks
+/// [`KeyGuard::is_held`] before each request that creates the order: a lock that was lost
+/// (its store's connection dropped, say) ends the placement with [`Error::KeyLock`] instead of
+/// sending while another process may hold the key. A guard dropped without `release` (the
+/// placement was cancelled) must still let the key go, by whatever means needs no `.await`.
+pub struct KeyGuard(Box<dyn HeldKey>);
 
 impl KeyGuard {
-    /// A guard that releases the lock when `held` is dropped.
-    pub fn new(held: impl Send + Sync + 'static) -> Self {
+    /// A guard over `held`.
+    pub fn new(held: impl HeldKey + 'static) -> Self {
         Self(Box::new(held))
+    }
+
+    /// `Ok` while the key is still held; otherwise why it no longer is.
+    pub fn is_held(&self) -> std::result::Result<(), String> {
+        self.0.is_held()
+    }
+
+    /// Lets the key go (the default of [`HeldKey::release`] just drops it).
+    pub async fn release(self) {
+        self.0.release().await;
     }
 }
 
@@ -48,10 +66,30 @@ impl fmt::Debug for KeyGuard {
     }
 }
 
+/// What a [`KeyGuard`] holds: an implementation's hold on one key.
+#[async_trait]
+pub trait HeldKey: Send + Sync {
+    /// `Ok` while the key is still held; `Err(why)` once it was lost. Cheap and without I/O:
+    /// it is asked before every request that may create the order. Default: always held.
+    fn is_held(&self) -> std::result::Result<(), String> {
+        Ok(())
+    }
+
+    /// Lets the key go, at the end of a placement. Default: drops `self`.
+    async fn release(self: Box<Self>) {}
+}
+
 /// A lock per order key, held over a whole placement (lookup, creation, reconciliation).
+///
+/// The facade bounds the wait ([`CarbonextBuilder::order_key_wait`]) by dropping the future
+/// `acquire` returned: an implementation must then hold nothing for the key.
+///
+/// [`CarbonextBuilder::order_key_wait`]: crate::CarbonextBuilder::order_key_wait
 #[async_trait]
 pub trait OrderKeyLock: Send + Sync + fmt::Debug {
-    /// Waits until no other placement holds `key`, then holds it until the guard is dropped.
+    /// Waits until no other placement holds `key`, then holds it until the guard is released
+    /// or dropped. A lock that cannot be had at all (its store is unreachable) is
+    /// [`Error::KeyLock`] with [`KeyLockError::Unavailable`].
     async fn acquire(&self, key: &OrderKey) -> Result<KeyGuard>;
 }
 
@@ -80,6 +118,8 @@ struct Held {
     // Dropped before the entry is looked at (see `Drop`).
     guard: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
+
+impl HeldKey for Held {}
 
 impl Drop for Held {
     fn drop(&mut self) {

@@ -90,9 +90,10 @@ mod wire;
 
 pub use amount::{Money, VcuAmount};
 pub use client::{
-    Carbonext, CarbonextBuilder, PlacedOrder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+    Carbonext, CarbonextBuilder, PlacedOrder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_ORDER_KEY_WAIT,
+    DEFAULT_TIMEOUT,
 };
-pub use error::{ApiRejection, Error, Result, ValidationError};
+pub use error::{ApiRejection, Error, KeyLockError, Result, ValidationError};
 pub use ledger::{Balance, CurrencyBalance, Invoice, InvoiceId, Period};
 pub use order::{MetaData, NewOrder, NewOrderBuilder, Order, OrderId, OrderKey, Quote, Recipient};
 pub use query::{FilterOp, InvoiceQuery, InvoiceSort, OrderQuery, OrderSort, SortDirection};

@@ -4,8 +4,11 @@
 mod common;
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use carbonext_domain::{NewOrder, OrderKey};
+use carbonext_api::operations;
+use carbonext_domain::key_lock::{HeldKey, InProcessKeyLock, KeyGuard, OrderKeyLock};
+use carbonext_domain::{Error, KeyLockError, NewOrder, OrderKey};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixteen_concurrent_placements_of_one_key_place_one_order() {
@@ -63,4 +66,88 @@ async fn concurrent_placements_of_distinct_keys_each_place_their_order() {
         assert!(!placed.already_existed);
     }
     assert_eq!(sandbox.orders_snapshot().len(), 16);
+}
+
+#[tokio::test]
+async fn a_key_held_longer_than_the_wait_ends_the_placement_with_nothing_sent() {
+    let sandbox = common::sandbox().await;
+    let lock = InProcessKeyLock::default();
+    let carbonext = common::builder(&sandbox)
+        .order_key_lock(lock.clone())
+        .order_key_wait(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let key = OrderKey::new("held_elsewhere_01").unwrap();
+    // Another placement of the key is in progress.
+    let _other = lock.acquire(&key).await.unwrap();
+
+    let order = NewOrder::builder("1".parse().unwrap())
+        .key(key.clone())
+        .build()
+        .unwrap();
+    let err = carbonext.place_order_once(order).await.unwrap_err();
+    match &err {
+        Error::KeyLock {
+            key: reported,
+            reason: KeyLockError::TimedOut { waited },
+        } => {
+            assert_eq!(reported, &key);
+            assert_eq!(*waited, Duration::from_millis(100));
+        }
+        other => panic!("expected a lock time-out, got {other:?}"),
+    }
+    assert_eq!(err.kind(), "key_lock");
+    assert!(err.to_string().contains("nothing was sent"), "{err}");
+    assert_eq!(sandbox.counters().operation(operations::LIST_ORDERS.id), 0);
+    assert_eq!(sandbox.counters().operation(operations::CREATE_ORDER.id), 0);
+    assert!(sandbox.orders_snapshot().is_empty());
+}
+
+/// A lock whose hold is lost as soon as it is taken (a database session that closed).
+#[derive(Debug)]
+struct LosesItsHold;
+
+struct Lost;
+
+impl HeldKey for Lost {
+    fn is_held(&self) -> Result<(), String> {
+        Err("the session closed".to_owned())
+    }
+}
+
+#[async_trait::async_trait]
+impl OrderKeyLock for LosesItsHold {
+    async fn acquire(&self, _key: &OrderKey) -> carbonext_domain::Result<KeyGuard> {
+        Ok(KeyGuard::new(Lost))
+    }
+}
+
+#[tokio::test]
+async fn a_lock_lost_before_creation_stops_the_placement_before_it_sends() {
+    let sandbox = common::sandbox().await;
+    let carbonext = common::builder(&sandbox)
+        .order_key_lock(LosesItsHold)
+        .build()
+        .unwrap();
+    let key = OrderKey::new("lost_lock_00001").unwrap();
+    let order = NewOrder::builder("1".parse().unwrap())
+        .key(key.clone())
+        .build()
+        .unwrap();
+    let err = carbonext.place_order_once(order).await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::KeyLock { reason: KeyLockError::Lost { sent: false, message }, .. }
+                if message == "the session closed"
+        ),
+        "{err:?}"
+    );
+    assert_eq!(sandbox.counters().operation(operations::CREATE_ORDER.id), 0);
+    assert!(sandbox.orders_snapshot().is_empty());
+
+    // A placement without a caller-given key takes no lock and is not stopped by it.
+    let unkeyed = NewOrder::builder("1".parse().unwrap()).build().unwrap();
+    carbonext.place_order_once(unkeyed).await.unwrap();
+    assert_eq!(sandbox.orders_snapshot().len(), 1);
 }
