@@ -78,6 +78,45 @@ pub struct GlobalArgs {
     /// Time limit of one HTTP attempt, in seconds.
     #[arg(long, env = "CARBONEXT_TIMEOUT_SECS", global = true, hide = true)]
     pub timeout_secs: Option<u64>,
+
+    /// PostgreSQL database whose advisory locks make orders placed with --key exactly-once
+    /// across processes and machines (e.g. `postgres://orders@db.internal/orders`). Without
+    /// it, placements are exactly-once within this process only.
+    #[arg(
+        long,
+        env = "CARBONEXT_LOCK_URL",
+        hide_env_values = true,
+        global = true,
+        value_name = "URL"
+    )]
+    pub lock_url: Option<LockUrl>,
+
+    /// Longest wait, in seconds, for a key another placement holds (default 60).
+    #[arg(
+        long,
+        env = "CARBONEXT_LOCK_WAIT_SECS",
+        global = true,
+        value_name = "SECS"
+    )]
+    pub lock_wait_secs: Option<u64>,
+}
+
+/// A PostgreSQL connection string, which may hold a password: never shown.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LockUrl(pub String);
+
+impl std::fmt::Debug for LockUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LockUrl(<redacted>)")
+    }
+}
+
+impl std::str::FromStr for LockUrl {
+    type Err = std::convert::Infallible;
+
+    fn from_str(url: &str) -> Result<Self, Self::Err> {
+        Ok(Self(url.to_owned()))
+    }
 }
 
 /// A named Carbonext environment.

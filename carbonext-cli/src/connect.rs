@@ -27,6 +27,7 @@ use std::time::Duration;
 
 use carbonext_auth::{AccessToken, Credentials, Environment, TokenCache};
 use carbonext_domain::{Carbonext, RetryPolicy};
+use carbonext_postgres_lock::PostgresKeyLock;
 use carbonext_sandbox::Sandbox;
 
 use crate::cli::{EnvironmentName, GlobalArgs};
@@ -221,9 +222,20 @@ impl Session {
         if let Some(attempts) = attempts {
             retry.max_attempts = attempts;
         }
-        let carbonext = Carbonext::from_client(api)
+        let mut carbonext = Carbonext::from_client(api)
             .with_retry_policy(retry)
             .with_timeout(timeout);
+        if let Some(url) = global.lock_url.as_ref().filter(|u| !u.0.trim().is_empty()) {
+            // Parsed here, connected at the first placement with --key.
+            let lock = PostgresKeyLock::from_url(url.0.trim())
+                .map_err(CliError::from)?
+                .build();
+            tracing::debug!(?lock, "order keys locked in PostgreSQL");
+            carbonext = carbonext.with_order_key_lock(lock);
+        }
+        if let Some(secs) = global.lock_wait_secs {
+            carbonext = carbonext.with_order_key_wait(Duration::from_secs(secs));
+        }
         Ok(Self {
             carbonext,
             tokens,

@@ -315,6 +315,19 @@ impl Carbonext {
         self.rebuild(|inner| inner.timeout = timeout)
     }
 
+    /// The same client holding `lock` over each placement with a caller-given key (see
+    /// [`CarbonextBuilder::order_key_lock`]).
+    pub fn with_order_key_lock(self, lock: impl OrderKeyLock + 'static) -> Self {
+        let lock: Arc<dyn OrderKeyLock> = Arc::new(lock);
+        self.rebuild(|inner| inner.key_lock = lock)
+    }
+
+    /// The same client with another longest wait for the order key's lock (see
+    /// [`CarbonextBuilder::order_key_wait`]; default 60 s).
+    pub fn with_order_key_wait(self, wait: Duration) -> Self {
+        self.rebuild(|inner| inner.key_wait = wait)
+    }
+
     /// The same client with another prefetch depth for the streams.
     pub fn with_prefetch(self, pages: usize) -> Self {
         self.rebuild(|inner| inner.prefetch = pages.max(1))

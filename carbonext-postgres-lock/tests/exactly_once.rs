@@ -16,7 +16,7 @@ use carbonext_domain::key_lock::OrderKeyLock;
 use carbonext_domain::{Error, KeyLockError, NewOrder, OrderKey};
 use carbonext_postgres_lock::PostgresKeyLock;
 use carbonext_sandbox::Sandbox;
-use common::Cluster;
+use common::pg::Cluster;
 
 fn lock(cluster: &Cluster) -> PostgresKeyLock {
     PostgresKeyLock::from_url(&cluster.url())

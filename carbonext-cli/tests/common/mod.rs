@@ -10,7 +10,7 @@ use carbonext_sandbox::Sandbox;
 use regex::Regex;
 
 /// Every variable the CLI reads, removed so the developer's shell cannot leak into a test.
-pub const CARBONEXT_VARS: [&str; 8] = [
+pub const CARBONEXT_VARS: [&str; 10] = [
     "CARBONEXT_ENV",
     "CARBONEXT_API_URL",
     "CARBONEXT_AUTH_URL",
@@ -19,6 +19,8 @@ pub const CARBONEXT_VARS: [&str; 8] = [
     "CARBONEXT_RETRY_ATTEMPTS",
     "CARBONEXT_TIMEOUT_SECS",
     "CARBONEXT_SANDBOX_PORT",
+    "CARBONEXT_LOCK_URL",
+    "CARBONEXT_LOCK_WAIT_SECS",
 ];
 
 /// A deterministic sandbox (fixed ids, secret and clock start).
