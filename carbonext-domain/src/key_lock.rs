@@ -6,7 +6,14 @@
 //! The default, [`InProcessKeyLock`], serialises the placements of one process; placements of
 //! different keys never wait for each other, and a key leaves the lock's table as soon as no
 //! placement holds or awaits it. A lock shared across processes plugs in through
-//! [`CarbonextBuilder::order_key_lock`](crate::CarbonextBuilder::order_key_lock).
+//! [`CarbonextBuilder::order_key_lock`](crate::CarbonextBuilder::order_key_lock); the crate
+//! `carbonext-postgres-lock` has one on PostgreSQL advisory locks.
+//!
+//! No lock on the client closes one window: a process that dies after sending the request
+//! that creates the order, before reading its answer. Its lock dies with it and the order may
+//! or may not exist; the next placement of the key looks it up before anything else, and
+//! returns the order if the API has it. Delivering the event again with the same key settles
+//! it.
 //!
 //! ```
 //! use carbonext_domain::key_lock::{InProcessKeyLock, OrderKeyLock};
