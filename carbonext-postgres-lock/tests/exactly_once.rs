@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use carbonext_api::operations;
 use carbonext_domain::key_lock::OrderKeyLock;
-use carbonext_domain::{Error, KeyLockError, NewOrder, OrderKey};
+use carbonext_domain::{Carbonext, Error, KeyLockError, NewOrder, OrderKey};
 use carbonext_postgres_lock::PostgresKeyLock;
 use carbonext_sandbox::Sandbox;
 use common::pg::Cluster;
@@ -22,6 +22,17 @@ fn lock(cluster: &Cluster) -> PostgresKeyLock {
     PostgresKeyLock::from_url(&cluster.url())
         .expect("the URL parses")
         .build()
+}
+
+/// A cluster, a sandbox, and a facade on both.
+async fn set_up() -> (Cluster, Sandbox, Carbonext) {
+    let cluster = Cluster::start();
+    let sandbox = common::sandbox().await;
+    let carbonext = common::builder(&sandbox)
+        .order_key_lock(lock(&cluster))
+        .build()
+        .unwrap();
+    (cluster, sandbox, carbonext)
 }
 
 fn order(key: &OrderKey) -> NewOrder {
@@ -189,12 +200,7 @@ async fn two_processes_over_two_hundred_keys_with_dropped_answers_place_exactly_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopped_database_is_a_typed_error_and_nothing_is_sent() {
-    let cluster = Cluster::start();
-    let sandbox = common::sandbox().await;
-    let carbonext = common::builder(&sandbox)
-        .order_key_lock(lock(&cluster))
-        .build()
-        .unwrap();
+    let (cluster, sandbox, carbonext) = set_up().await;
     carbonext
         .place_order_once(order(&OrderKey::new("before_stop_01").unwrap()))
         .await
@@ -226,12 +232,7 @@ async fn a_stopped_database_is_a_typed_error_and_nothing_is_sent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_lost_while_holding_the_key_stops_the_placement_before_it_creates() {
-    let cluster = Cluster::start();
-    let sandbox = common::sandbox().await;
-    let carbonext = common::builder(&sandbox)
-        .order_key_lock(lock(&cluster))
-        .build()
-        .unwrap();
+    let (cluster, sandbox, carbonext) = set_up().await;
     carbonext.authenticate().await.unwrap();
     // The key lookup takes 400 ms; the session is terminated meanwhile.
     sandbox.faults().set_latency(Duration::from_millis(400));

@@ -108,6 +108,11 @@ impl Cluster {
     }
 
     fn pg(&self, program: &str, args: &[&str]) {
+        run(&mut self.command(program, args));
+    }
+
+    /// One of the server's programs, as the user that owns the cluster.
+    fn command(&self, program: &str, args: &[&str]) -> Command {
         let program = self.bin.join(program);
         let mut command = if self.as_postgres {
             let mut command = Command::new("runuser");
@@ -118,23 +123,15 @@ impl Cluster {
         };
         // The server's working directory must be readable by it.
         command.args(args).current_dir("/");
-        run(&mut command);
+        command
     }
 }
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        let program = self.bin.join("pg_ctl");
         let args = ["-D", path(&self.data), "-m", "immediate", "-w", "stop"];
-        let mut command = if self.as_postgres {
-            let mut command = Command::new("runuser");
-            command.args(["-u", "postgres", "--"]).arg(&program);
-            command
-        } else {
-            Command::new(&program)
-        };
         // Already stopped is fine here.
-        let _ = command.args(args).current_dir("/").output();
+        let _ = self.command("pg_ctl", &args).output();
     }
 }
 
