@@ -608,11 +608,24 @@ impl Carbonext {
     }
 
     /// Looks an order up by its key: `Ok(Some)` found, `Ok(None)` provably absent.
+    ///
+    /// The API filters metaData with `like`, which also matches the keys that contain this
+    /// one (`shipment_1` in `shipment_10`…): every page of matches is read until the exact key
+    /// turns up, since stopping at the first page could miss it and place it twice. Orders
+    /// created meanwhile only push matches towards later pages, so none is skipped.
     async fn find_by_key(&self, key: &OrderKey) -> Result<Option<Order>> {
-        let page = self
-            .orders_page(OrderQuery::new().key(key).page_size(10), 1)
-            .await?;
-        Ok(page.items.into_iter().find(|o| o.key() == Some(key)))
+        let query = OrderQuery::new().key(key).page_size(STREAM_PAGE_SIZE);
+        let mut number = 1;
+        loop {
+            let page = self.orders_page(query.clone(), number).await?;
+            if let Some(found) = page.items.into_iter().find(|o| o.key() == Some(key)) {
+                return Ok(Some(found));
+            }
+            if i64::from(number) >= i64::from(page.total_pages) {
+                return Ok(None);
+            }
+            number += 1;
+        }
     }
 
     fn paginate<T, F, Fut>(&self, fetch: F) -> BoxStream<'static, Result<T>>

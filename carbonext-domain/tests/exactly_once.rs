@@ -151,3 +151,40 @@ async fn a_lock_lost_before_creation_stops_the_placement_before_it_sends() {
     carbonext.place_order_once(unkeyed).await.unwrap();
     assert_eq!(sandbox.orders_snapshot().len(), 1);
 }
+
+#[tokio::test]
+async fn a_key_found_only_past_the_first_page_of_matches_is_not_placed_again() {
+    let sandbox = common::sandbox().await;
+    let carbonext = common::connect(&sandbox);
+    let key = OrderKey::new("shipment_1").unwrap();
+    let first = carbonext
+        .place_order_once(
+            NewOrder::builder("1".parse().unwrap())
+                .key(key.clone())
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    // 120 newer orders whose keys contain it: a `like` lookup matches them all, newest first.
+    for n in 0..120 {
+        let other = OrderKey::new(format!("shipment_1{n:03}")).unwrap();
+        let order = NewOrder::builder("1".parse().unwrap())
+            .key(other)
+            .build()
+            .unwrap();
+        carbonext.place_order_once(order).await.unwrap();
+    }
+    let again = carbonext
+        .place_order_once(
+            NewOrder::builder("1".parse().unwrap())
+                .key(key.clone())
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(again.already_existed, "found past the first page");
+    assert_eq!(again.order.id, first.order.id);
+    assert_eq!(sandbox.orders_snapshot().len(), 121);
+}
