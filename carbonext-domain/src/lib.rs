@@ -80,6 +80,7 @@ pub mod error;
 pub mod json;
 pub mod key_lock;
 pub mod ledger;
+pub mod offset;
 pub mod order;
 pub mod query;
 pub mod retry;
@@ -98,10 +99,10 @@ pub use ledger::{Balance, CurrencyBalance, Invoice, InvoiceId, Period};
 pub use order::{MetaData, NewOrder, NewOrderBuilder, Order, OrderId, OrderKey, Quote, Recipient};
 pub use query::{FilterOp, InvoiceQuery, InvoiceSort, OrderQuery, OrderSort, SortDirection};
 pub use retry::RetryPolicy;
-pub use traits::{Accounts, Calculator, Ledger, VcuMarket};
+pub use traits::{Accounts, Calculator, Ledger, Offsetting, VcuMarket};
 
 #[cfg(feature = "mock")]
-pub use traits::{MockAccounts, MockCalculator, MockLedger, MockVcuMarket};
+pub use traits::{MockAccounts, MockCalculator, MockLedger, MockOffsetting, MockVcuMarket};
 
 pub use carbonext_api::{
     Currency, InvoiceStatus, OrderStatus, OrderType, Page, PaymentType, PurchaseType, Timestamp,
