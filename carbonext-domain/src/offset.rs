@@ -478,9 +478,7 @@ impl Offsetting for Carbonext {
                 route,
                 units,
             } => {
-                let emission = self
-                    .emissions_by_route(*transport, *route, *units)
-                    .await?;
+                let emission = self.emissions_by_route(*transport, *route, *units).await?;
                 let total = emission.emission;
                 (Some(emission), total)
             }
@@ -634,7 +632,11 @@ mod tests {
             ("0.0293110549184694", Rounding::UpToWholeVcus, "1"),
             ("2.000000000000000001", Rounding::UpToDecimals(2), "2.01"),
             ("2.000000000000000001", Rounding::UpToWholeVcus, "3"),
-            ("0.0000000000000000000000000001", Rounding::UpToDecimals(0), "1"),
+            (
+                "0.0000000000000000000000000001",
+                Rounding::UpToDecimals(0),
+                "1",
+            ),
             ("1.5", Rounding::UpToDecimals(2), "1.5"),
             ("1.50", Rounding::Exact, "1.50"),
             ("3", Rounding::UpToWholeVcus, "3"),
@@ -671,7 +673,10 @@ mod tests {
                 Rounding::UpToWholeVcus,
             ] {
                 let vcus = rounding.apply(tonnes);
-                assert!(vcus >= tonnes && vcus > Decimal::ZERO, "{tonnes} {rounding}");
+                assert!(
+                    vcus >= tonnes && vcus > Decimal::ZERO,
+                    "{tonnes} {rounding}"
+                );
             }
         }
     }
