@@ -53,8 +53,8 @@
 //!
 //! # What the order records
 //!
-//! The order's `metaData` says what was offset, e.g. `offset: type 1 GRU->JFK x2, 0.4634
-//! tCO2eq` (after your own note, if any), cut to what the key leaves of the API's 500
+//! The order's `metaData` says what was offset, e.g. `offset: air GRU->JFK 2 passengers,
+//! 2.421859076 tCO2eq` (after your own note, if any), cut to what the key leaves of the API's 500
 //! characters ([`MetaData::max_len_for`]): the key is never dropped.
 
 use std::fmt;
@@ -151,25 +151,60 @@ impl EmissionSource {
         Ok(Self::Tonnes { tonnes })
     }
 
-    /// What the order's metaData says was offset, before the amount.
+    /// What the order's metaData says was offset, before the amount: `air GRU->JFK 2
+    /// passengers`, `truck 100000 m 3.5 t`, `type 7 …` for a type this version does not name.
     fn describe(&self) -> String {
         match self {
             Self::Distance {
                 transport,
                 meters,
                 units,
-            } => format!("type {transport} {meters} m x{units}"),
+            } => format!(
+                "{} {meters} m {units} {}",
+                transport_name(*transport),
+                distance_unit(*transport)
+            ),
             Self::Route {
                 transport,
                 route,
                 units,
             } => format!(
-                "type {transport} {}->{} x{units}",
+                "{} {}->{} {units} {}",
+                transport_name(*transport),
                 route.origin_code(),
-                route.destination_code()
+                route.destination_code(),
+                route_unit(*transport)
             ),
             Self::Tonnes { .. } => "known emission".to_owned(),
         }
+    }
+}
+
+/// Short names of the documented transport types, for metaData.
+fn transport_name(transport: TransportId) -> String {
+    match transport {
+        TransportId::CARGO_TRUCK => "truck".to_owned(),
+        TransportId::PASSENGER_AIRPLANE => "air".to_owned(),
+        TransportId::PASSENGER_BUS => "bus".to_owned(),
+        other => format!("type {other}"),
+    }
+}
+
+/// Unit of a by-route `units` (the type's `requestUnit`).
+fn route_unit(transport: TransportId) -> &'static str {
+    match transport {
+        TransportId::CARGO_TRUCK => "g",
+        TransportId::PASSENGER_AIRPLANE | TransportId::PASSENGER_BUS => "passengers",
+        _ => "units",
+    }
+}
+
+/// Unit of a by-distance `units` (the denominator of the type's `responseUnit`).
+fn distance_unit(transport: TransportId) -> &'static str {
+    match transport {
+        TransportId::CARGO_TRUCK => "t",
+        TransportId::PASSENGER_AIRPLANE | TransportId::PASSENGER_BUS => "passengers",
+        _ => "units",
     }
 }
 
@@ -713,7 +748,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             request.meta_data(d("1.234567")).as_str(),
-            "offset: type 1 GRU->JFK x2, 1.234567 tCO2eq"
+            "offset: air GRU->JFK 2 passengers, 1.234567 tCO2eq"
         );
 
         let long_note = "n".repeat(1000);

@@ -60,7 +60,7 @@ async fn a_flight_is_calculated_rounded_quoted_and_ordered_once_with_what_was_of
     assert_eq!(
         meta,
         format!(
-            "offset: type 1 GRU->JFK x2, {} tCO2eq",
+            "offset: air GRU->JFK 2 passengers, {} tCO2eq",
             calculation.emission
         )
     );
@@ -111,7 +111,7 @@ async fn a_distance_answer_per_tonne_is_multiplied_by_the_tonnes_carried_exactly
     assert_eq!(order.vcu_amount.to_string(), "0.135975");
     assert_eq!(
         order.meta_data.as_deref(),
-        Some("offset: type 0 100000 m x3.5, 0.135975 tCO2eq")
+        Some("offset: truck 100000 m 3.5 t, 0.135975 tCO2eq")
     );
 }
 
