@@ -9,6 +9,8 @@
 //! | 5 | network or server failure, after retries |
 //! | 6 | the outcome of an order is unknown (its key and how to check it are shown) |
 //! | 7 | the order key's lock (`--lock-url`) could not be had, or was lost before anything was sent: nothing was placed |
+//! | 8 | `offset`: the quote is above `--max-total-price`: nothing was ordered |
+//! | 9 | `offset batch`: some rows failed (the others were offset; the results say which) |
 //!
 //! ```
 //! use carbonext_cli::exit::{CliError, ExitCode};
@@ -40,6 +42,10 @@ pub enum ExitCode {
     OutcomeUnknown = 6,
     /// The order key's lock could not be had (or was lost before sending); nothing was placed.
     KeyLock = 7,
+    /// The quote was above the caller's price limit; nothing was ordered.
+    PriceAboveLimit = 8,
+    /// A batch finished with failed rows (the others were processed).
+    BatchFailed = 9,
 }
 
 impl ExitCode {
@@ -169,6 +175,10 @@ impl From<Error> for CliError {
                     ),
                     _ => error.hint("check --lock-url / CARBONEXT_LOCK_URL and the database"),
                 }
+            }
+            Error::PriceAboveLimit { .. } => {
+                CliError::new(ExitCode::PriceAboveLimit, error.to_string())
+                    .hint("raise --max-total-price, or see the price with --dry-run")
             }
             _ => CliError::unavailable(error.to_string()),
         }

@@ -451,7 +451,7 @@ impl Offset {
 
 /// What an offset did with its order.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "status", content = "order", rename_all = "camelCase")]
+#[serde(tag = "status", content = "order", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum OffsetOutcome {
     /// The order was placed by this call.
