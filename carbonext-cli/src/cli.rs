@@ -643,9 +643,9 @@ pub fn parse_transport(text: &str) -> Result<TransportId, String> {
 
 /// `exact`, a number of decimals, or `whole`.
 pub fn parse_rounding(text: &str) -> Result<Rounding, String> {
-    match normalise(text).as_str() {
+    match text.trim().to_ascii_lowercase().as_str() {
         "exact" => Ok(Rounding::Exact),
-        "whole" | "wholevcus" | "units" => Ok(Rounding::UpToWholeVcus),
+        "whole" | "whole-vcus" | "whole_vcus" => Ok(Rounding::UpToWholeVcus),
         other => match other.parse::<u32>() {
             Ok(places) if places <= 28 => Ok(Rounding::UpToDecimals(places)),
             _ => Err("expected exact, whole, or a number of decimals from 0 to 28".to_owned()),
