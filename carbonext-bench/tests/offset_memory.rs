@@ -1,7 +1,7 @@
 //! Memory of an offset batch is flat in the number of rows: `carbonext-bench-offset` (its own
 //! process, a counting allocator) offsets 500 and then 2,500 generated shipments against a
 //! sandbox in this process; the peak of live heap bytes of the larger batch stays within a
-//! small margin of the smaller one's. (`p5_offset` measures 1,000 against 10,000 in release.)
+//! small margin of the smaller one's. (`p6_offset` measures 1,000 against 10,000 in release.)
 
 use std::process::Command;
 

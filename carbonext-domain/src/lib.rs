@@ -32,9 +32,10 @@
 //!
 //! # What you program against
 //!
-//! Four object-safe traits — [`VcuMarket`] (quotes, orders, cancellations), [`Ledger`]
-//! (balance, orders, invoices), [`Calculator`] (transport emissions) and [`Accounts`] (users,
-//! API keys, permissions) — implemented by the [`Carbonext`] facade. Take `Arc<dyn VcuMarket>`
+//! Five object-safe traits — [`VcuMarket`] (quotes, orders, cancellations), [`Ledger`]
+//! (balance, orders, invoices), [`Calculator`] (transport emissions), [`Offsetting`] (from an
+//! emission to its order, exactly once: see [`offset`]) and [`Accounts`] (users, API keys,
+//! permissions) — implemented by the [`Carbonext`] facade. Take `Arc<dyn VcuMarket>`
 //! (or a generic) in your own code and it can be tested without HTTP.
 //!
 //! # Mocking (feature `mock`)
@@ -44,7 +45,8 @@
 //! carbonext-domain = { version = "0.1", features = ["mock"] }
 //! ```
 //!
-//! gives `MockVcuMarket`, `MockLedger`, `MockCalculator` and `MockAccounts` (mockall).
+//! gives `MockVcuMarket`, `MockLedger`, `MockCalculator`, `MockOffsetting` and `MockAccounts`
+//! (mockall).
 //!
 //! # Snapshot testing (feature `testing`)
 //!

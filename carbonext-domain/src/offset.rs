@@ -56,6 +56,40 @@
 //! The order's `metaData` says what was offset, e.g. `offset: air GRU->JFK 2 passengers,
 //! 2.421859076 tCO2eq` (after your own note, if any), cut to what the key leaves of the API's 500
 //! characters ([`MetaData::max_len_for`]): the key is never dropped.
+//!
+//! # A whole program
+//!
+//! As in the README (against the environment `Carbonext::from_env` reads):
+//!
+//! ```no_run
+//! use carbonext_domain::calculator::{Route, TransportId};
+//! use carbonext_domain::offset::{EmissionSource, OffsetOutcome, OffsetRequest, Rounding};
+//! use carbonext_domain::{Carbonext, Decimal, Offsetting, OrderKey, Recipient};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let carbonext = Carbonext::from_env()?;
+//!     let flight = EmissionSource::route(
+//!         TransportId::PASSENGER_AIRPLANE,
+//!         Route::air("GRU", "JFK")?,
+//!         Decimal::from(2), // passengers
+//!     )?;
+//!     let request = OffsetRequest::builder(flight, OrderKey::new("trip_000123")?)
+//!         .rounding(Rounding::UpToDecimals(2)) // or Exact, or UpToWholeVcus
+//!         .max_total_price(Decimal::from(500)) // BRL; above it: Error::PriceAboveLimit, nothing ordered
+//!         .recipient(Recipient::new().name("Jane Traveller"))
+//!         .build()?;
+//!     let offset = carbonext.offset(request).await?;
+//!     println!("{} tCO2eq → {:?} VCU", offset.tonnes, offset.vcus.map(|v| v.to_string()));
+//!     match &offset.outcome {
+//!         OffsetOutcome::Placed(order) => println!("order {} placed", order.id),
+//!         OffsetOutcome::Existing(order) => println!("order {} was already placed", order.id),
+//!         OffsetOutcome::NothingToOffset => println!("zero emission: nothing ordered"),
+//!         _ => {}
+//!     }
+//!     Ok(())
+//! }
+//! ```
 
 use std::fmt;
 

@@ -1,4 +1,4 @@
-//! P5 — offset batches (issue 17).
+//! P6 — offset batches (issue 17).
 //!
 //! - Throughput of `Carbonext::offset_batch` over 32 shipments (every fifth a flight, the rest
 //!   known tonnes; each item is a key look-up, a quote, the placement's own look-up and the
@@ -39,7 +39,7 @@ fn item(n: usize) -> OffsetRequest {
         EmissionSource::tonnes(Decimal::new(1 + (n % 5000) as i64, 3))
     }
     .expect("source");
-    OffsetRequest::builder(source, OrderKey::new(format!("p5_{n:09}")).expect("key"))
+    OffsetRequest::builder(source, OrderKey::new(format!("p6_{n:09}")).expect("key"))
         .build()
         .expect("request")
 }
@@ -73,7 +73,7 @@ fn throughput(c: &mut Criterion) {
     sandbox.faults().set_latency(LATENCY);
 
     let times: Arc<Mutex<Vec<(usize, Duration)>>> = Arc::default();
-    let mut group = c.benchmark_group("p5_offset_batch_32");
+    let mut group = c.benchmark_group("p6_offset_batch_32");
     group.sampling_mode(SamplingMode::Flat);
     group.throughput(Throughput::Elements(ITEMS as u64));
     for concurrency in CONCURRENCY {
@@ -122,7 +122,7 @@ fn throughput(c: &mut Criterion) {
     }
     figures.insert("items_per_batch".into(), ITEMS.into());
     figures.insert("latency_ms".into(), (LATENCY.as_millis() as u64).into());
-    carbonext_bench::record("p5_offset_throughput", serde_json::Value::Object(figures));
+    carbonext_bench::record("p6_offset_throughput", serde_json::Value::Object(figures));
     memory(&sandbox);
     rt.block_on(sandbox.shutdown());
 }
@@ -152,7 +152,7 @@ fn memory(sandbox: &carbonext_sandbox::Sandbox) {
         assert_eq!(summary["statuses"]["placed"], rows, "{summary}");
         figures.insert(format!("rows_{rows}"), summary);
     }
-    carbonext_bench::record("p5_offset_memory", serde_json::Value::Object(figures));
+    carbonext_bench::record("p6_offset_memory", serde_json::Value::Object(figures));
 }
 
 criterion_group! {
