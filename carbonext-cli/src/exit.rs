@@ -322,6 +322,21 @@ mod tests {
     }
 
     #[test]
+    fn a_quote_above_the_price_limit_exits_8() {
+        let error = CliError::from(Error::PriceAboveLimit {
+            vcus: "1.25".parse().expect("amount"),
+            quoted: "137.5000".parse().expect("decimal"),
+            limit: "100".parse().expect("decimal"),
+            currency: carbonext_domain::Currency::Brl,
+        });
+        assert_eq!(error.code, ExitCode::PriceAboveLimit);
+        assert_eq!(error.code.code(), 8);
+        assert_eq!(ExitCode::BatchFailed.code(), 9);
+        assert!(error.message.contains("137.5000 BRL"), "{}", error.message);
+        assert!(error.message.contains("nothing was ordered"), "{}", error.message);
+    }
+
+    #[test]
     fn missing_credentials_are_a_usage_error_naming_the_variable() {
         let error = CliError::from(carbonext_auth::AuthError::MissingEnvVar {
             name: "CARBONEXT_CLIENT_SECRET",

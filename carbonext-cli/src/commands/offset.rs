@@ -73,7 +73,9 @@ fn single_request(command: OffsetCommand) -> Result<OffsetRequest, CliError> {
         OffsetCommand::Tonnes { tonnes, options } => {
             (EmissionSource::tonnes(tonnes).map_err(invalid)?, options)
         }
-        OffsetCommand::Batch(_) => unreachable!("batches are run by `batch`"),
+        OffsetCommand::Batch(_) => {
+            return Err(CliError::usage("a batch has no single emission source"))
+        }
     };
     let OffsetOptions {
         key,
