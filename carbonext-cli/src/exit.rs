@@ -333,7 +333,11 @@ mod tests {
         assert_eq!(error.code.code(), 8);
         assert_eq!(ExitCode::BatchFailed.code(), 9);
         assert!(error.message.contains("137.5000 BRL"), "{}", error.message);
-        assert!(error.message.contains("nothing was ordered"), "{}", error.message);
+        assert!(
+            error.message.contains("nothing was ordered"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]

@@ -322,8 +322,14 @@ fn main() {
     match extra(&criterion, "p6_offset_throughput") {
         Some(v) => {
             for (concurrency, figure) in [
-                ("8", "P6 offset batch, 20 ms latency: concurrency 8 / 1 (time)"),
-                ("32", "P6 offset batch, 20 ms latency: concurrency 32 / 1 (time)"),
+                (
+                    "8",
+                    "P6 offset batch, 20 ms latency: concurrency 8 / 1 (time)",
+                ),
+                (
+                    "32",
+                    "P6 offset batch, 20 ms latency: concurrency 32 / 1 (time)",
+                ),
             ] {
                 let m = &v[format!("concurrency_{concurrency}")];
                 rows.push(Row {

@@ -489,7 +489,7 @@ impl ResultRow {
 
 /// Where results are written, as they come.
 enum Sink {
-    Csv(csv::Writer<Box<dyn Write + Send>>),
+    Csv(Box<csv::Writer<Box<dyn Write + Send>>>),
     Jsonl(Box<dyn Write + Send>),
 }
 
@@ -511,7 +511,7 @@ impl Sink {
             None => Box::new(std::io::stdout()),
         };
         Ok(match format {
-            ExportFormat::Csv => Sink::Csv(csv::Writer::from_writer(out)),
+            ExportFormat::Csv => Sink::Csv(Box::new(csv::Writer::from_writer(out))),
             ExportFormat::Jsonl => Sink::Jsonl(out),
         })
     }
