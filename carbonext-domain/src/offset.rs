@@ -37,7 +37,8 @@
 //!    emission is always fully covered. A zero emission orders nothing:
 //!    [`OffsetOutcome::NothingToOffset`].
 //! 3. **An order already placed under the key?** It is looked up by the key before anything is
-//!    quoted. If found, the offset is [`OffsetOutcome::Existing`] with that order, and the
+//!    quoted, through every page of matches (a key contained in others, `shipment_1` in
+//!    `shipment_10`, matches them all). If found, the offset is [`OffsetOutcome::Existing`] with that order, and the
 //!    price limit is *not* checked again (the price may have moved since the order was
 //!    placed; the order stands as placed).
 //! 4. **Quote** of the VCUs in the request's currency, then the **price limit**: a quote
@@ -661,11 +662,19 @@ impl Carbonext {
     }
 
     /// The order carrying `key`, if one exists (`Ok(None)`: provably none).
+    ///
+    /// Every page of matches is read: the look-up filters metaData with `like`, so a key
+    /// contained in other keys (`shipment_1` in `shipment_10` … `shipment_19`) matches them
+    /// all, and its own order may be on any page.
     async fn order_with_key(&self, key: &OrderKey) -> Result<Option<Order>> {
-        let page = self
-            .orders_page(OrderQuery::new().key(key).page_size(10), 1)
-            .await?;
-        Ok(page.items.into_iter().find(|o| o.key() == Some(key)))
+        let mut matches = self.orders(OrderQuery::new().key(key));
+        while let Some(order) = matches.next().await {
+            let order = order?;
+            if order.key() == Some(key) {
+                return Ok(Some(order));
+            }
+        }
+        Ok(None)
     }
 }
 

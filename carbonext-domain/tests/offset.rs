@@ -354,3 +354,29 @@ async fn a_failed_item_never_stops_the_others() {
     assert_eq!(statuses, ["placed", "api", "price_above_limit", "placed"]);
     assert_eq!(sandbox.orders_snapshot().len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rerun_finds_its_order_among_keys_that_contain_its_key() {
+    let sandbox = common::sandbox().await;
+    let carbonext = common::connect(&sandbox);
+    // `shipment_1` is contained in `shipment_10` … `shipment_19`: the key look-up (a `like`
+    // filter) matches twelve orders, more than a first page of ten.
+    let item = |n: usize| {
+        OffsetRequest::builder(tonnes("0.1"), key(&format!("shipment_{n}")))
+            .build()
+            .unwrap()
+    };
+    let first: Vec<_> = carbonext
+        .offset_batch(futures::stream::iter(1..=30).map(item), 4)
+        .collect()
+        .await;
+    assert!(first.iter().all(|i| i.result.is_ok()));
+    assert_eq!(sandbox.orders_snapshot().len(), 30);
+
+    let again = carbonext.offset(item(1)).await.expect("re-run");
+    let OffsetOutcome::Existing(order) = &again.outcome else {
+        panic!("expected the existing order, got {:?}", again.outcome);
+    };
+    assert_eq!(order.key(), Some(&key("shipment_1")));
+    assert_eq!(sandbox.orders_snapshot().len(), 30, "no second order");
+}
