@@ -380,3 +380,23 @@ async fn a_rerun_finds_its_order_among_keys_that_contain_its_key() {
     assert_eq!(order.key(), Some(&key("shipment_1")));
     assert_eq!(sandbox.orders_snapshot().len(), 30, "no second order");
 }
+
+#[tokio::test]
+async fn offsetting_can_be_mocked_behind_the_trait() {
+    let mut mock = carbonext_domain::MockOffsetting::new();
+    mock.expect_offset().times(1).returning(|_| {
+        Err(Error::PriceAboveLimit {
+            vcus: "2".parse().unwrap(),
+            quoted: d("220.00"),
+            limit: d("200"),
+            currency: carbonext_domain::Currency::Brl,
+        })
+    });
+    let offsetting: &dyn Offsetting = &mock;
+    let request = OffsetRequest::builder(tonnes("2"), key("mocked_0001"))
+        .max_total_price(d("200"))
+        .build()
+        .unwrap();
+    let error = offsetting.offset(request).await.unwrap_err();
+    assert_eq!(error.kind(), "price_above_limit");
+}
