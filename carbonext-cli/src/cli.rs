@@ -19,6 +19,7 @@ use rust_decimal::Decimal;
 
 use carbonext_domain::accounts::{ApiKeyId, UserId};
 use carbonext_domain::calculator::TransportId;
+use carbonext_domain::offset::Rounding;
 use carbonext_domain::{
     Currency, InvoiceId, InvoiceSort, InvoiceStatus, OrderId, OrderKey, OrderSort, OrderStatus,
     SortDirection, VcuAmount,
@@ -158,6 +159,10 @@ pub enum Command {
     /// Emissions of transport, to know how many VCUs neutralise them.
     #[command(subcommand)]
     Calculate(CalculateCommand),
+    /// Offset an emission: calculate it, buy the VCUs that neutralise it, exactly once per
+    /// key; or a whole CSV file of shipments and trips.
+    #[command(subcommand)]
+    Offset(OffsetCommand),
     /// Administration: users of the customer account.
     #[command(subcommand)]
     Users(UsersCommand),
@@ -388,6 +393,149 @@ pub enum CalculateCommand {
     },
 }
 
+/// `carbonext offset …`.
+#[derive(Debug, Subcommand)]
+pub enum OffsetCommand {
+    /// Offset a trip between two ZIP codes by road or two airports by air.
+    Route {
+        /// Transport: air, truck, bus, or a type id (see `calculate types`).
+        #[arg(long, value_name = "T", value_parser = parse_transport)]
+        transport: TransportId,
+        /// Origin: a ZIP code (01310-100) or an airport code (GRU).
+        #[arg(long, value_name = "CODE")]
+        from: String,
+        /// Destination, of the same kind as the origin.
+        #[arg(long, value_name = "CODE")]
+        to: String,
+        /// Passengers (air, bus) or grams of cargo (truck): the type's request unit.
+        #[arg(long, value_name = "N", visible_aliases = ["passengers", "grams"],
+              value_parser = parse_positive_decimal)]
+        units: Decimal,
+        /// Key, rounding, price limit, recipient…
+        #[command(flatten)]
+        options: OffsetOptions,
+    },
+    /// Offset a distance travelled: the calculator answers per tonne of cargo (truck) or per
+    /// passenger, multiplied by --units.
+    Distance {
+        /// Transport: air, truck, bus, or a type id (see `calculate types`).
+        #[arg(long, value_name = "T", value_parser = parse_transport)]
+        transport: TransportId,
+        /// Distance in meters.
+        #[arg(long, value_name = "M", value_parser = parse_positive_decimal)]
+        meters: Decimal,
+        /// Tonnes of cargo (truck) or passengers carried.
+        #[arg(long, value_name = "N", visible_aliases = ["passengers", "cargo-tonnes"],
+              value_parser = parse_positive_decimal)]
+        units: Decimal,
+        /// Key, rounding, price limit, recipient…
+        #[command(flatten)]
+        options: OffsetOptions,
+    },
+    /// Offset a known emission, in tCO2eq (1 VCU = 1 tCO2eq).
+    Tonnes {
+        /// tCO2eq to offset; exact decimal, zero or more (zero orders nothing).
+        #[arg(value_name = "TCO2EQ", value_parser = parse_tonnes)]
+        tonnes: Decimal,
+        /// Key, rounding, price limit, recipient…
+        #[command(flatten)]
+        options: OffsetOptions,
+    },
+    /// Offset every row of a CSV file, each exactly once by its key.
+    ///
+    /// The file has a header row; one row per shipment or trip. Columns (any order, names
+    /// case-insensitive): `key` (required, unique), `kind` (route, distance or tonnes),
+    /// `transport` (air, truck, bus or a type id), `from` and `to` (route), `meters` or
+    /// `distance` (distance), `units` or `passengers` or `grams` (route, distance), `tonnes`
+    /// (tonnes), and optionally `note`, `recipient_name`, `recipient_email`,
+    /// `recipient_tax_id`, `retirement_name`, `retirement_email`, `retirement_tax_id`.
+    ///
+    /// Every row is validated before anything is sent: bad rows are listed with their line
+    /// numbers (the header is line 1) and the command exits 2 with nothing ordered. Results
+    /// (key, status placed/existing/failed/nothing_to_offset/dry_run, order id, VCUs, total,
+    /// error) go to --results, else to stdout. Exit 0 when every row succeeded, 9 when some
+    /// failed (the others were still offset). Running the same file again orders nothing
+    /// twice: rows already offset are reported as existing.
+    Batch(OffsetBatchArgs),
+}
+
+/// Options of every `offset` command.
+#[derive(Debug, Clone, Args)]
+pub struct OffsetOptions {
+    /// Client order key (8–64 of A-Z a-z 0-9 _), e.g. the shipment or trip id: running the
+    /// command again with the same key never orders twice. Optional only with --dry-run.
+    #[arg(long, value_name = "KEY", value_parser = parse_order_key,
+          required_unless_present = "dry_run")]
+    pub key: Option<OrderKey>,
+    /// Free text recorded in the order's metaData before what was offset.
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// Recipient and common settings.
+    #[command(flatten)]
+    pub common: OffsetCommon,
+    /// Name on the certificate.
+    #[arg(long, value_name = "N")]
+    pub recipient_name: Option<String>,
+    /// Where the certificate is sent.
+    #[arg(long, value_name = "E")]
+    pub recipient_email: Option<String>,
+    /// Tax document (CPF/CNPJ) of the recipient.
+    #[arg(long, value_name = "T")]
+    pub recipient_tax_id: Option<String>,
+    /// Name the credits are retired for.
+    #[arg(long, value_name = "N")]
+    pub retirement_name: Option<String>,
+    /// E-mail of the retirement beneficiary.
+    #[arg(long, value_name = "E")]
+    pub retirement_email: Option<String>,
+    /// Tax document of the retirement beneficiary.
+    #[arg(long, value_name = "T")]
+    pub retirement_tax_id: Option<String>,
+}
+
+/// Settings shared by single offsets and every row of a batch.
+#[derive(Debug, Clone, Args)]
+pub struct OffsetCommon {
+    /// VCUs from the emission, always rounded up: `exact` (every digit), a number of
+    /// decimals (`2`), or `whole` (whole VCUs: VERRA retires whole units only).
+    #[arg(long, value_name = "exact|N|whole", default_value = "exact", value_parser = parse_rounding)]
+    pub round: Rounding,
+    /// Order nothing when the quote's total is above this (in --currency): exit 8.
+    #[arg(long, value_name = "AMOUNT", value_parser = parse_price_limit)]
+    pub max_total_price: Option<Decimal>,
+    /// Currency to quote and charge (BRL, USD).
+    #[arg(long, value_name = "CODE", default_value = "BRL", value_parser = parse_currency)]
+    pub currency: Currency,
+    /// Pay from the VCU balance at once (default: billed later).
+    #[arg(long)]
+    pub pay_with_balance: bool,
+    /// Calculate and quote (price limit included), order nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `carbonext offset batch`.
+#[derive(Debug, Args)]
+pub struct OffsetBatchArgs {
+    /// The CSV file of shipments or trips (header row, a `key` column).
+    #[arg(long, value_name = "PATH")]
+    pub file: std::path::PathBuf,
+    /// Rows offset at the same time (1–64).
+    #[arg(long, value_name = "N", default_value_t = 8,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Where the results go (`.csv` or `.jsonl`); default stdout.
+    #[arg(long, value_name = "PATH")]
+    pub results: Option<std::path::PathBuf>,
+    /// Format of the results (default: from the --results extension, else CSV, or JSON
+    /// lines with --output json).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub results_format: Option<ExportFormat>,
+    /// Rounding, price limit (per row), currency, payment, dry run.
+    #[command(flatten)]
+    pub common: OffsetCommon,
+}
+
 /// Paging of the administration listings.
 #[derive(Debug, Clone, Copy, Args)]
 pub struct PageArgs {
@@ -516,6 +664,61 @@ fn parse_transport_id(text: &str) -> Result<TransportId, String> {
     text.parse::<TransportId>().map_err(|_| {
         "expected a transport type id, a whole number (see `calculate types`)".to_owned()
     })
+}
+
+/// A transport by name (`air`, `truck`, `bus`, as the documented types) or by id.
+pub fn parse_transport(text: &str) -> Result<TransportId, String> {
+    match normalise(text).as_str() {
+        "air" | "plane" | "airplane" | "passengerairplane" | "flight" => {
+            Ok(TransportId::PASSENGER_AIRPLANE)
+        }
+        "truck" | "cargotruck" => Ok(TransportId::CARGO_TRUCK),
+        "bus" | "passengerbus" => Ok(TransportId::PASSENGER_BUS),
+        _ => text.parse::<TransportId>().map_err(|_| {
+            "expected air, truck, bus or a transport type id (see `calculate types`)".to_owned()
+        }),
+    }
+}
+
+/// `exact`, a number of decimals, or `whole`.
+pub fn parse_rounding(text: &str) -> Result<Rounding, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "exact" => Ok(Rounding::Exact),
+        "whole" | "whole-vcus" | "whole_vcus" => Ok(Rounding::UpToWholeVcus),
+        other => match other.parse::<u32>() {
+            Ok(places) if places <= 28 => Ok(Rounding::UpToDecimals(places)),
+            _ => Err("expected exact, whole, or a number of decimals from 0 to 28".to_owned()),
+        },
+    }
+}
+
+/// tCO2eq: plain decimal text, zero or more.
+pub fn parse_tonnes(text: &str) -> Result<Decimal, String> {
+    parse_non_negative(text, "tCO2eq")
+}
+
+fn parse_price_limit(text: &str) -> Result<Decimal, String> {
+    parse_non_negative(text, "the price limit")
+}
+
+fn parse_non_negative(text: &str, what: &str) -> Result<Decimal, String> {
+    let text = text.trim();
+    let plain = !text.is_empty()
+        && text.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && text.chars().filter(|&c| c == '.').count() <= 1
+        && text.chars().any(|c| c.is_ascii_digit());
+    match Decimal::from_str_exact(text) {
+        Ok(value) if plain => Ok(value),
+        _ => Err(format!(
+            "{what} must be a plain decimal number, zero or more (e.g. 1.25), got `{}`",
+            text.chars().take(40).collect::<String>()
+        )),
+    }
+}
+
+/// A decimal greater than zero (meters, units).
+pub fn parse_positive(text: &str) -> Result<Decimal, String> {
+    parse_positive_decimal(text)
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, String> {

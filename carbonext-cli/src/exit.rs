@@ -9,6 +9,8 @@
 //! | 5 | network or server failure, after retries |
 //! | 6 | the outcome of an order is unknown (its key and how to check it are shown) |
 //! | 7 | the order key's lock (`--lock-url`) could not be had, or was lost before anything was sent: nothing was placed |
+//! | 8 | `offset`: the quote is above `--max-total-price`: nothing was ordered |
+//! | 9 | `offset batch`: some rows failed (the others were offset; the results say which) |
 //!
 //! ```
 //! use carbonext_cli::exit::{CliError, ExitCode};
@@ -40,6 +42,10 @@ pub enum ExitCode {
     OutcomeUnknown = 6,
     /// The order key's lock could not be had (or was lost before sending); nothing was placed.
     KeyLock = 7,
+    /// The quote was above the caller's price limit; nothing was ordered.
+    PriceAboveLimit = 8,
+    /// A batch finished with failed rows (the others were processed).
+    BatchFailed = 9,
 }
 
 impl ExitCode {
@@ -169,6 +175,10 @@ impl From<Error> for CliError {
                     ),
                     _ => error.hint("check --lock-url / CARBONEXT_LOCK_URL and the database"),
                 }
+            }
+            Error::PriceAboveLimit { .. } => {
+                CliError::new(ExitCode::PriceAboveLimit, error.to_string())
+                    .hint("raise --max-total-price, or see the price with --dry-run")
             }
             _ => CliError::unavailable(error.to_string()),
         }
@@ -309,6 +319,25 @@ mod tests {
         let text = error.to_string();
         assert!(text.starts_with("error: order outcome unknown for key invoice_2026_03"));
         assert!(text.contains("carbonext orders list --key invoice_2026_03"));
+    }
+
+    #[test]
+    fn a_quote_above_the_price_limit_exits_8() {
+        let error = CliError::from(Error::PriceAboveLimit {
+            vcus: "1.25".parse().expect("amount"),
+            quoted: "137.5000".parse().expect("decimal"),
+            limit: "100".parse().expect("decimal"),
+            currency: carbonext_domain::Currency::Brl,
+        });
+        assert_eq!(error.code, ExitCode::PriceAboveLimit);
+        assert_eq!(error.code.code(), 8);
+        assert_eq!(ExitCode::BatchFailed.code(), 9);
+        assert!(error.message.contains("137.5000 BRL"), "{}", error.message);
+        assert!(
+            error.message.contains("nothing was ordered"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]

@@ -78,6 +78,21 @@ pub enum Error {
         reason: KeyLockError,
     },
 
+    /// An offset's quote costs more than its
+    /// [`max_total_price`](crate::offset::OffsetRequestBuilder::max_total_price): nothing was
+    /// ordered.
+    #[error("the quote for {vcus} VCUs is {quoted} {currency}, above the limit of {limit} {currency}; nothing was ordered")]
+    PriceAboveLimit {
+        /// VCUs quoted.
+        vcus: crate::VcuAmount,
+        /// Total price quoted, exactly as computed from the API's unit price.
+        quoted: rust_decimal::Decimal,
+        /// The caller's limit.
+        limit: rust_decimal::Decimal,
+        /// Currency of both.
+        currency: crate::Currency,
+    },
+
     /// An order may or may not have been placed: the request was sent, the answer was lost,
     /// and looking the order up by its key did not settle it. Check with
     /// `Ledger::orders(OrderQuery::new().key(&key))` before placing it again.
@@ -102,6 +117,7 @@ impl Error {
             Error::Decode { .. } => "decode",
             Error::OutcomeUnknown { .. } => "outcome_unknown",
             Error::KeyLock { .. } => "key_lock",
+            Error::PriceAboveLimit { .. } => "price_above_limit",
         }
     }
 

@@ -32,9 +32,10 @@
 //!
 //! # What you program against
 //!
-//! Four object-safe traits — [`VcuMarket`] (quotes, orders, cancellations), [`Ledger`]
-//! (balance, orders, invoices), [`Calculator`] (transport emissions) and [`Accounts`] (users,
-//! API keys, permissions) — implemented by the [`Carbonext`] facade. Take `Arc<dyn VcuMarket>`
+//! Five object-safe traits — [`VcuMarket`] (quotes, orders, cancellations), [`Ledger`]
+//! (balance, orders, invoices), [`Calculator`] (transport emissions), [`Offsetting`] (from an
+//! emission to its order, exactly once: see [`offset`]) and [`Accounts`] (users, API keys,
+//! permissions) — implemented by the [`Carbonext`] facade. Take `Arc<dyn VcuMarket>`
 //! (or a generic) in your own code and it can be tested without HTTP.
 //!
 //! # Mocking (feature `mock`)
@@ -44,7 +45,8 @@
 //! carbonext-domain = { version = "0.1", features = ["mock"] }
 //! ```
 //!
-//! gives `MockVcuMarket`, `MockLedger`, `MockCalculator` and `MockAccounts` (mockall).
+//! gives `MockVcuMarket`, `MockLedger`, `MockCalculator`, `MockOffsetting` and `MockAccounts`
+//! (mockall).
 //!
 //! # Snapshot testing (feature `testing`)
 //!
@@ -80,6 +82,7 @@ pub mod error;
 pub mod json;
 pub mod key_lock;
 pub mod ledger;
+pub mod offset;
 pub mod order;
 pub mod query;
 pub mod retry;
@@ -98,10 +101,10 @@ pub use ledger::{Balance, CurrencyBalance, Invoice, InvoiceId, Period};
 pub use order::{MetaData, NewOrder, NewOrderBuilder, Order, OrderId, OrderKey, Quote, Recipient};
 pub use query::{FilterOp, InvoiceQuery, InvoiceSort, OrderQuery, OrderSort, SortDirection};
 pub use retry::RetryPolicy;
-pub use traits::{Accounts, Calculator, Ledger, VcuMarket};
+pub use traits::{Accounts, Calculator, Ledger, Offsetting, VcuMarket};
 
 #[cfg(feature = "mock")]
-pub use traits::{MockAccounts, MockCalculator, MockLedger, MockVcuMarket};
+pub use traits::{MockAccounts, MockCalculator, MockLedger, MockOffsetting, MockVcuMarket};
 
 pub use carbonext_api::{
     Currency, InvoiceStatus, OrderStatus, OrderType, Page, PaymentType, PurchaseType, Timestamp,

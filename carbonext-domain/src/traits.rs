@@ -1,9 +1,9 @@
-//! The four traits services program against: [`VcuMarket`], [`Ledger`], [`Calculator`] and
-//! [`Accounts`].
+//! The traits services program against: [`VcuMarket`], [`Ledger`], [`Calculator`],
+//! [`Offsetting`] and [`Accounts`].
 //!
 //! All are object-safe (`Arc<dyn VcuMarket>` works), `Send + Sync`, and implemented by the
 //! [`Carbonext`](crate::Carbonext) facade. With the `mock` feature each has a mockall mock
-//! (`MockVcuMarket`, `MockLedger`, `MockCalculator`, `MockAccounts`) for your own tests.
+//! (`MockVcuMarket`, `MockLedger`, `MockCalculator`, `MockOffsetting`, `MockAccounts`) for your own tests.
 
 use async_trait::async_trait;
 use futures::stream::BoxStream;
@@ -16,6 +16,7 @@ use crate::accounts::{
 use crate::calculator::{Airport, Emission, Route, TransportId, TransportType};
 use crate::error::Result;
 use crate::ledger::{Balance, Invoice, InvoiceId, Period};
+use crate::offset::{Offset, OffsetRequest};
 use crate::order::{NewOrder, Order, OrderId, Quote};
 use crate::query::{InvoiceQuery, OrderQuery};
 use crate::{Currency, Page, VcuAmount};
@@ -107,6 +108,35 @@ pub trait Calculator: Send + Sync {
         route: Route,
         units: Decimal,
     ) -> Result<Emission>;
+}
+
+/// Offsetting an emission: calculate it, turn it into VCUs, quote them and order them exactly
+/// once (see [`crate::offset`] for the steps and what each sends).
+///
+/// ```no_run
+/// use carbonext_domain::offset::{EmissionSource, OffsetRequest, Rounding};
+/// use carbonext_domain::{Decimal, Offsetting, OrderKey};
+///
+/// # async fn run(offsetting: &dyn Offsetting) -> Result<(), Box<dyn std::error::Error>> {
+/// let request = OffsetRequest::builder(
+///     EmissionSource::tonnes("1.25".parse()?)?,
+///     OrderKey::new("shipment_0042")?,
+/// )
+/// .rounding(Rounding::UpToWholeVcus)
+/// .build()?;
+/// let offset = offsetting.offset(request).await?;
+/// println!("{} VCUs: {}", offset.vcus.map(|v| v.to_string()).unwrap_or_default(), offset.outcome.as_str());
+/// # Ok(()) }
+/// ```
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait Offsetting: Send + Sync {
+    /// Offsets `request`'s emission exactly once under its key: the calculation, the VCUs,
+    /// the quote and the order (placed, or found already placed). A zero emission orders
+    /// nothing ([`OffsetOutcome::NothingToOffset`](crate::offset::OffsetOutcome::NothingToOffset));
+    /// a quote above the request's price limit is
+    /// [`Error::PriceAboveLimit`](crate::Error::PriceAboveLimit), with nothing ordered.
+    async fn offset(&self, request: OffsetRequest) -> Result<Offset>;
 }
 
 /// Administration: users, API keys, permissions and filter metadata.

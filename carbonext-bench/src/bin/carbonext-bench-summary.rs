@@ -319,6 +319,55 @@ fn main() {
             "run carbonext-bench/scripts/codegen-timing.sh",
         ),
     });
+    match extra(&criterion, "p6_offset_throughput") {
+        Some(v) => {
+            for (concurrency, figure) in [
+                (
+                    "8",
+                    "P6 offset batch, 20 ms latency: concurrency 8 / 1 (time)",
+                ),
+                (
+                    "32",
+                    "P6 offset batch, 20 ms latency: concurrency 32 / 1 (time)",
+                ),
+            ] {
+                let m = &v[format!("concurrency_{concurrency}")];
+                rows.push(Row {
+                    figure,
+                    ratio: m["time_ratio_vs_1"]
+                        .as_f64()
+                        .map(|r| format!("{r:.3}×"))
+                        .unwrap_or_else(|| "—".into()),
+                    target: "(context)",
+                    context: format!(
+                        "{:.0} items/s vs {:.1} items/s at concurrency 1 (median batch of {} items)",
+                        m["items_per_s"].as_f64().unwrap_or(0.0),
+                        v["concurrency_1"]["items_per_s"].as_f64().unwrap_or(0.0),
+                        v["items_per_batch"]
+                    ),
+                });
+            }
+        }
+        None => rows.push(missing("P6 offset batch", "(context)", "run p6_offset")),
+    }
+    rows.push(match extra(&criterion, "p6_offset_memory") {
+        Some(v) => {
+            let heap = |rows: &str| v[rows]["peak_heap_bytes"].as_f64().unwrap_or(f64::NAN);
+            Row {
+                figure: "P6 offset batch peak heap: 10,000 rows / 1,000 rows",
+                ratio: format!("{:.2}×", heap("rows_10000") / heap("rows_1000")),
+                target: "≈ 1× (flat)",
+                context: format!(
+                    "peak heap {} B vs {} B; peak RSS {} KiB vs {} KiB",
+                    v["rows_10000"]["peak_heap_bytes"],
+                    v["rows_1000"]["peak_heap_bytes"],
+                    v["rows_10000"]["peak_rss_kib"],
+                    v["rows_1000"]["peak_rss_kib"]
+                ),
+            }
+        }
+        None => missing("P6 offset batch memory", "≈ 1× (flat)", "run p6_offset"),
+    });
 
     if markdown {
         println!("| figure | ratio | target | context |\n|---|---|---|---|");

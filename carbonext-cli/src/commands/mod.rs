@@ -9,6 +9,7 @@ mod balance;
 mod calculate;
 mod completions;
 mod invoices;
+mod offset;
 mod orders;
 mod price;
 mod quickstart;
@@ -70,6 +71,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Balance(args) => balance::run(&context, args).await,
         Command::Invoices(command) => invoices::run(&context, command).await,
         Command::Calculate(command) => calculate::run(&context, command).await,
+        Command::Offset(command) => offset::run(&context, command).await,
         Command::Users(command) => admin::users(&context, command).await,
         Command::ApiKeys(command) => admin::api_keys(&context, command).await,
         Command::Permissions => admin::permissions(&context).await,

@@ -1,4 +1,4 @@
-//! P6 — the cost of the order key lock: placements with distinct caller-given keys (each a key
+//! P7 — the cost of the order key lock: placements with distinct caller-given keys (each a key
 //! lookup and a creation against the in-process sandbox) under no lock at all (the baseline, a
 //! lock that holds nothing), under the default in-process lock, and under the PostgreSQL
 //! advisory lock on a throwaway cluster of its own (`carbonext-postgres-lock`), at 1 and 16
@@ -10,7 +10,7 @@
 //! the same round (median over rounds), and the added time per placement in microseconds.
 //! Needs PostgreSQL's server programs (`apt-get install -y postgresql`).
 //!
-//! `cargo bench -p carbonext-bench --bench p6_order_key_lock`
+//! `cargo bench -p carbonext-bench --bench p7_order_key_lock`
 
 #[path = "../../carbonext-postgres-lock/tests/common/pg.rs"]
 mod pg;
@@ -64,7 +64,7 @@ async fn place(
         let n = next.fetch_add(1, Ordering::Relaxed);
         async move {
             let order = NewOrder::builder(amount)
-                .key(OrderKey::new(format!("p6_key_{n:09}")).expect("a key"))
+                .key(OrderKey::new(format!("p7_key_{n:09}")).expect("a key"))
                 .build()
                 .expect("an order");
             let placed = carbonext.place_order_once(order).await.expect("placed");
@@ -101,7 +101,7 @@ fn main() {
         lanes
     });
     let next = Arc::new(AtomicUsize::new(0));
-    println!("P6 order key lock: {ROUNDS} rounds x {PER_ROUND} placements per lock and level");
+    println!("P7 order key lock: {ROUNDS} rounds x {PER_ROUND} placements per lock and level");
     for callers in [1usize, 16] {
         // Warm: tokens, connections, database sessions.
         rt.block_on(async {

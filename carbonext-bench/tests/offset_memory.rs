@@ -1,0 +1,49 @@
+//! Memory of an offset batch is flat in the number of rows: `carbonext-bench-offset` (its own
+//! process, a counting allocator) offsets 500 and then 2,500 generated shipments against a
+//! sandbox in this process; the peak of live heap bytes of the larger batch stays within a
+//! small margin of the smaller one's. (`p6_offset` measures 1,000 against 10,000 in release.)
+
+use std::process::Command;
+
+use carbonext_sandbox::Sandbox;
+
+/// Runs the batch of `rows` and returns its JSON summary.
+fn batch(sandbox: &Sandbox, rows: usize, prefix: &str) -> serde_json::Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_carbonext-bench-offset"))
+        .args([rows.to_string(), "16".to_owned(), prefix.to_owned()])
+        .env("CARBONEXT_API_URL", sandbox.api_url())
+        .env("CARBONEXT_AUTH_URL", sandbox.token_url())
+        .env("CARBONEXT_CLIENT_ID", sandbox.client_id())
+        .env("CARBONEXT_CLIENT_SECRET", sandbox.client_secret())
+        .env_remove("CARBONEXT_ENV")
+        .output()
+        .expect("the batch runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("a JSON summary")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peak_memory_of_a_batch_does_not_grow_with_its_rows() {
+    let sandbox = Sandbox::builder()
+        .start()
+        .await
+        .expect("the sandbox starts");
+    let small = batch(&sandbox, 500, "small");
+    let large = batch(&sandbox, 2_500, "large");
+    assert_eq!(small["statuses"]["placed"], 500, "{small}");
+    assert_eq!(large["statuses"]["placed"], 2_500, "{large}");
+    let peak = |v: &serde_json::Value| v["peak_heap_bytes"].as_u64().expect("peak");
+    let (small_peak, large_peak) = (peak(&small), peak(&large));
+    println!("peak heap: 500 rows {small_peak} B, 2,500 rows {large_peak} B");
+    // Five times the rows: at most a quarter more memory plus 64 KiB (allocator noise,
+    // connection buffers), where a batch holding its rows or results would grow fivefold.
+    assert!(
+        large_peak <= small_peak + small_peak / 4 + 64 * 1024,
+        "500 rows: {small}\n2,500 rows: {large}"
+    );
+    sandbox.shutdown().await;
+}
