@@ -613,7 +613,7 @@ impl Carbonext {
     /// one (`shipment_1` in `shipment_10`…): every page of matches is read until the exact key
     /// turns up, since stopping at the first page could miss it and place it twice. Orders
     /// created meanwhile only push matches towards later pages, so none is skipped.
-    async fn find_by_key(&self, key: &OrderKey) -> Result<Option<Order>> {
+    pub(crate) async fn find_by_key(&self, key: &OrderKey) -> Result<Option<Order>> {
         let query = OrderQuery::new().key(key).page_size(STREAM_PAGE_SIZE);
         let mut number = 1;
         loop {

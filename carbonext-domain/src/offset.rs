@@ -102,8 +102,7 @@ use serde::Serialize;
 use crate::calculator::{Emission, Route, TransportId};
 use crate::error::{Error, Result, ValidationError};
 use crate::order::{MetaData, NewOrder, Order, OrderKey, Quote, Recipient};
-use crate::query::OrderQuery;
-use crate::{Calculator, Carbonext, Currency, Ledger, Offsetting, VcuAmount, VcuMarket};
+use crate::{Calculator, Carbonext, Currency, Offsetting, VcuAmount, VcuMarket};
 
 /// What was emitted, to be offset.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -569,7 +568,7 @@ impl Offsetting for Carbonext {
         let vcus = VcuAmount::new(rounded)?;
 
         // A re-run finds the order placed before and reports it, whatever the price now.
-        if let Some(existing) = self.order_with_key(&key).await? {
+        if let Some(existing) = self.find_by_key(&key).await? {
             return Ok(offset(Some(vcus), None, OffsetOutcome::Existing(existing)));
         }
         let quote = self.quote(vcus, request.currency.clone()).await?;
@@ -659,22 +658,6 @@ impl Carbonext {
                 }
             })
             .buffered(concurrency.max(1))
-    }
-
-    /// The order carrying `key`, if one exists (`Ok(None)`: provably none).
-    ///
-    /// Every page of matches is read: the look-up filters metaData with `like`, so a key
-    /// contained in other keys (`shipment_1` in `shipment_10` … `shipment_19`) matches them
-    /// all, and its own order may be on any page.
-    async fn order_with_key(&self, key: &OrderKey) -> Result<Option<Order>> {
-        let mut matches = self.orders(OrderQuery::new().key(key));
-        while let Some(order) = matches.next().await {
-            let order = order?;
-            if order.key() == Some(key) {
-                return Ok(Some(order));
-            }
-        }
-        Ok(None)
     }
 }
 
