@@ -209,7 +209,7 @@ fn shipments(rows: usize) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_run_twice_orders_each_row_once_and_reports_existing_the_second_time() {
-    const ROWS: usize = 60;
+    const ROWS: usize = 1_000;
     let sandbox = sandbox().await;
     sandbox.faults().drop_after_commit(0.2);
     let file = temp_file("shipments.csv", &shipments(ROWS));
