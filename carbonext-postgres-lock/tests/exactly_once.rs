@@ -243,20 +243,11 @@ async fn a_session_lost_while_holding_the_key_stops_the_placement_before_it_crea
         tokio::spawn(async move { carbonext.place_order_once(order).await })
     };
     tokio::time::sleep(Duration::from_millis(150)).await;
-    let (admin, connection) = tokio_postgres::connect(&cluster.url(), tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    let ended = admin
-        .query_one(
-            "select count(pg_terminate_backend(pid)) from pg_stat_activity \
-             where application_name = 'carbonext-order-key-lock'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get::<_, i64>(0);
-    assert_eq!(ended, 1, "the placement's session held the key");
+    assert_eq!(
+        terminate_lock_sessions(&cluster).await,
+        1,
+        "the placement's session held the key"
+    );
 
     let err = placement.await.unwrap().unwrap_err();
     assert!(
@@ -320,4 +311,83 @@ async fn a_key_another_process_holds_past_the_wait_is_a_time_out_with_nothing_se
         "a finished placement returns its session"
     );
     drop(Arc::new(elsewhere));
+}
+
+/// Ends the lock's database sessions (as a restart or a network cut would); returns how many.
+async fn terminate_lock_sessions(cluster: &Cluster) -> i64 {
+    let (admin, connection) = tokio_postgres::connect(&cluster.url(), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    admin
+        .query_one(
+            "select count(pg_terminate_backend(pid)) from pg_stat_activity \
+             where application_name = 'carbonext-order-key-lock'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get::<_, i64>(0)
+}
+
+/// Every request takes 600 ms: the key lookup runs from 0 to 600 ms, the creation from 600 to
+/// 1,200 ms, a lookup after it from 1,200 to 1,800 ms.
+const SLOW: Duration = Duration::from_millis(600);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_lost_while_a_creation_is_in_flight_keeps_the_confirmed_order() {
+    let (cluster, sandbox, carbonext) = set_up().await;
+    carbonext.authenticate().await.unwrap();
+    sandbox.faults().set_latency(SLOW);
+    let key = OrderKey::new("lost_in_flight_01").unwrap();
+    let placement = {
+        let carbonext = carbonext.clone();
+        let order = order(&key);
+        tokio::spawn(async move { carbonext.place_order_once(order).await })
+    };
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(terminate_lock_sessions(&cluster).await, 1);
+
+    // The creation was answered: the order is confirmed, and returned as placed.
+    let placed = placement.await.unwrap().expect("the confirmed order");
+    assert!(!placed.already_existed);
+    assert_eq!(placed.order.key(), Some(&key));
+    assert_eq!(sandbox.orders_snapshot().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_lost_while_an_unanswered_creation_is_in_flight_is_not_sent_again() {
+    let (cluster, sandbox, carbonext) = set_up().await;
+    carbonext.authenticate().await.unwrap();
+    sandbox.faults().set_latency(SLOW);
+    let key = OrderKey::new("lost_in_flight_02").unwrap();
+    let placement = {
+        let carbonext = carbonext.clone();
+        let order = order(&key);
+        tokio::spawn(async move { carbonext.place_order_once(order).await })
+    };
+    // During the creation: the session ends, and the creation will be answered 503 (not
+    // processed); the lookup after it is answered normally and finds nothing.
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    sandbox.faults().fail_share(503, 1.0);
+    assert_eq!(terminate_lock_sessions(&cluster).await, 1);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    sandbox.faults().fail_share(503, 0.0);
+
+    // Another process may hold the key now: the placement stops instead of sending again, and
+    // says that an order may exist.
+    let err = placement.await.unwrap().unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::KeyLock {
+                reason: KeyLockError::Lost { sent: true, .. },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("look it up by its key"), "{err}");
+    assert_eq!(sandbox.counters().operation(operations::CREATE_ORDER.id), 1);
+    assert!(sandbox.orders_snapshot().is_empty());
 }
