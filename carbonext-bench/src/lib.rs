@@ -15,6 +15,8 @@
 //! # }
 //! ```
 
+pub mod counting;
+
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;

@@ -11,41 +11,17 @@
 //! - A success status declaring a 1 GiB `Content-Length`: refused on the headers, nothing of the
 //!   body is read.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::http::{header, StatusCode};
 use axum::routing::{get, post};
 use axum::Router;
+use carbonext_bench::counting;
 use carbonext_domain::{Carbonext, Credentials, Currency, Environment, RetryPolicy, VcuMarket};
 
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded unchanged to the system allocator.
-        let ptr = unsafe { System.alloc(layout) };
-        if !ptr.is_null() {
-            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        ptr
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: counting::Counting = counting::Counting;
 
 const TOKEN_PATH: &str = "/auth/realms/co2free/protocol/openid-connect/token";
 const HUGE: usize = 20 * 1024 * 1024;
@@ -137,16 +113,15 @@ async fn quote_peak(addr: SocketAddr) -> (usize, usize) {
         .timeout(Duration::from_secs(30))
         .build()
         .expect("facade");
-    let before = CURRENT.load(Ordering::SeqCst);
-    PEAK.store(before, Ordering::SeqCst);
+    let before = counting::reset_peak();
     let err = sdk
         .quote("1".parse().expect("amount"), Currency::Brl)
         .await
         .expect_err("a malformed answer");
-    let peak = PEAK.load(Ordering::SeqCst) - before;
+    let peak = counting::peak() - before;
     drop(err);
     drop(sdk);
-    let after = CURRENT.load(Ordering::SeqCst).saturating_sub(before);
+    let after = counting::current().saturating_sub(before);
     (peak, after)
 }
 

@@ -22,7 +22,7 @@ use carbonext_domain::calculator::TransportId;
 use carbonext_domain::offset::Rounding;
 use carbonext_domain::{
     Currency, InvoiceId, InvoiceSort, InvoiceStatus, OrderId, OrderKey, OrderSort, OrderStatus,
-    SortDirection, VcuAmount,
+    Recipient, SortDirection, VcuAmount,
 };
 
 /// carbonext: buy and retire carbon credits (VCUs) through the Carbonext B2B API.
@@ -230,24 +230,9 @@ pub struct CreateOrderArgs {
     /// never places a second order.
     #[arg(long, value_name = "KEY", value_parser = parse_order_key)]
     pub key: Option<OrderKey>,
-    /// Name on the certificate.
-    #[arg(long, value_name = "N")]
-    pub recipient_name: Option<String>,
-    /// Where the certificate is sent.
-    #[arg(long, value_name = "E")]
-    pub recipient_email: Option<String>,
-    /// Tax document (CPF/CNPJ) of the recipient.
-    #[arg(long, value_name = "T")]
-    pub recipient_tax_id: Option<String>,
-    /// Name the credits are retired for.
-    #[arg(long, value_name = "N")]
-    pub retirement_name: Option<String>,
-    /// E-mail of the retirement beneficiary.
-    #[arg(long, value_name = "E")]
-    pub retirement_email: Option<String>,
-    /// Tax document of the retirement beneficiary.
-    #[arg(long, value_name = "T")]
-    pub retirement_tax_id: Option<String>,
+    /// Who the certificate names, and who the credits are retired for.
+    #[command(flatten)]
+    pub recipient: RecipientArgs,
 }
 
 /// Filters shared by `orders list` and `orders export`.
@@ -459,20 +444,10 @@ pub enum OffsetCommand {
     Batch(OffsetBatchArgs),
 }
 
-/// Options of every `offset` command.
-#[derive(Debug, Clone, Args)]
-pub struct OffsetOptions {
-    /// Client order key (8–64 of A-Z a-z 0-9 _), e.g. the shipment or trip id: running the
-    /// command again with the same key never orders twice. Optional only with --dry-run.
-    #[arg(long, value_name = "KEY", value_parser = parse_order_key,
-          required_unless_present = "dry_run")]
-    pub key: Option<OrderKey>,
-    /// Free text recorded in the order's metaData before what was offset.
-    #[arg(long, value_name = "TEXT")]
-    pub note: Option<String>,
-    /// Recipient and common settings.
-    #[command(flatten)]
-    pub common: OffsetCommon,
+/// The certificate's recipient and the retirement's beneficiary, of `orders create` and
+/// `offset`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RecipientArgs {
     /// Name on the certificate.
     #[arg(long, value_name = "N")]
     pub recipient_name: Option<String>,
@@ -491,6 +466,46 @@ pub struct OffsetOptions {
     /// Tax document of the retirement beneficiary.
     #[arg(long, value_name = "T")]
     pub retirement_tax_id: Option<String>,
+}
+
+impl RecipientArgs {
+    /// The [`Recipient`] of the fields given (empty ones are left out).
+    pub fn to_recipient(&self) -> Recipient {
+        type Set = fn(Recipient, String) -> Recipient;
+        let fields: [(&Option<String>, Set); 6] = [
+            (&self.recipient_name, Recipient::name),
+            (&self.recipient_email, Recipient::email),
+            (&self.recipient_tax_id, Recipient::tax_id),
+            (&self.retirement_name, Recipient::retirement_name),
+            (&self.retirement_email, Recipient::retirement_email),
+            (&self.retirement_tax_id, Recipient::retirement_tax_id),
+        ];
+        fields
+            .into_iter()
+            .fold(Recipient::new(), |recipient, (value, set)| match value {
+                Some(value) if !value.is_empty() => set(recipient, value.clone()),
+                _ => recipient,
+            })
+    }
+}
+
+/// Options of every `offset` command.
+#[derive(Debug, Clone, Args)]
+pub struct OffsetOptions {
+    /// Client order key (8–64 of A-Z a-z 0-9 _), e.g. the shipment or trip id: running the
+    /// command again with the same key never orders twice. Optional only with --dry-run.
+    #[arg(long, value_name = "KEY", value_parser = parse_order_key,
+          required_unless_present = "dry_run")]
+    pub key: Option<OrderKey>,
+    /// Free text recorded in the order's metaData before what was offset.
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// Recipient and common settings.
+    #[command(flatten)]
+    pub common: OffsetCommon,
+    /// Who the certificate names, and who the credits are retired for.
+    #[command(flatten)]
+    pub recipient: RecipientArgs,
 }
 
 /// Settings shared by single offsets and every row of a batch.

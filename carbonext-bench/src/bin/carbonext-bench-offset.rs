@@ -6,40 +6,16 @@
 //! process's peak RSS (`VmHWM`). Items are generated as the batch pulls them, as a file read
 //! row by row would be, so both peaks show whether memory grows with the rows.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
+use carbonext_bench::counting;
 use carbonext_domain::calculator::{Route, TransportId};
 use carbonext_domain::offset::{EmissionSource, OffsetRequest};
 use carbonext_domain::{Carbonext, Decimal, OrderKey};
 use futures::StreamExt;
 
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded unchanged to the system allocator.
-        let ptr = unsafe { System.alloc(layout) };
-        if !ptr.is_null() {
-            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        ptr
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: counting::Counting = counting::Counting;
 
 /// Shipment `n` of the generated input.
 fn shipment(prefix: &str, n: usize) -> OffsetRequest {
@@ -77,8 +53,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let carbonext = Carbonext::from_env()?;
     carbonext.authenticate().await?;
 
-    let baseline = CURRENT.load(Ordering::SeqCst);
-    PEAK.store(baseline, Ordering::SeqCst);
+    let baseline = counting::reset_peak();
     let started = std::time::Instant::now();
     let items = futures::stream::iter(0..rows).map(move |n| shipment(&prefix, n));
     let mut results = Box::pin(carbonext.offset_batch(items, concurrency));
@@ -94,7 +69,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         *statuses.entry(status).or_default() += 1;
     }
     let elapsed = started.elapsed();
-    let peak_heap = PEAK.load(Ordering::SeqCst).saturating_sub(baseline);
+    let peak_heap = counting::peak().saturating_sub(baseline);
     println!(
         "{}",
         serde_json::json!({

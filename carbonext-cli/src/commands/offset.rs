@@ -28,7 +28,7 @@ use serde::Serialize;
 use super::Context;
 use crate::cli::{
     parse_positive, parse_tonnes, parse_transport, ExportFormat, OffsetBatchArgs, OffsetCommand,
-    OffsetCommon, OffsetOptions, OutputMode,
+    OffsetCommon, OffsetOptions, OutputMode, RecipientArgs,
 };
 use crate::exit::{CliError, ExitCode};
 use crate::output::{note, or_dash, stdout_error, Details};
@@ -81,43 +81,11 @@ fn single_request(command: OffsetCommand) -> Result<OffsetRequest, CliError> {
         key,
         note,
         common,
-        recipient_name,
-        recipient_email,
-        recipient_tax_id,
-        retirement_name,
-        retirement_email,
-        retirement_tax_id,
+        recipient,
     } = options;
     // Without --key (allowed only for a dry run) a fresh key: nothing will be ordered.
     let key = key.unwrap_or_else(OrderKey::generate);
-    let recipient = recipient_of([
-        recipient_name,
-        recipient_email,
-        recipient_tax_id,
-        retirement_name,
-        retirement_email,
-        retirement_tax_id,
-    ]);
-    build(source, key, &common, note, recipient).map_err(invalid)
-}
-
-/// The recipient from its six fields, in [`Recipient`]'s order.
-fn recipient_of(fields: [Option<String>; 6]) -> Recipient {
-    let setters: [fn(Recipient, String) -> Recipient; 6] = [
-        Recipient::name,
-        Recipient::email,
-        Recipient::tax_id,
-        Recipient::retirement_name,
-        Recipient::retirement_email,
-        Recipient::retirement_tax_id,
-    ];
-    fields
-        .into_iter()
-        .zip(setters)
-        .fold(Recipient::new(), |recipient, (value, set)| match value {
-            Some(value) if !value.is_empty() => set(recipient, value),
-            _ => recipient,
-        })
+    build(source, key, &common, note, recipient.to_recipient()).map_err(invalid)
 }
 
 fn build(
@@ -327,14 +295,15 @@ fn row_request(
     }
     .map_err(|e| e.to_string())?;
     let text = |column: &str| cell(column).map(str::to_owned);
-    let recipient = recipient_of([
-        text("recipient_name"),
-        text("recipient_email"),
-        text("recipient_tax_id"),
-        text("retirement_name"),
-        text("retirement_email"),
-        text("retirement_tax_id"),
-    ]);
+    let recipient = RecipientArgs {
+        recipient_name: text("recipient_name"),
+        recipient_email: text("recipient_email"),
+        recipient_tax_id: text("recipient_tax_id"),
+        retirement_name: text("retirement_name"),
+        retirement_email: text("retirement_email"),
+        retirement_tax_id: text("retirement_tax_id"),
+    }
+    .to_recipient();
     build(source, key, common, text("note"), recipient).map_err(|e| e.to_string())
 }
 

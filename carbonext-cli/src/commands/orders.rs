@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use carbonext_domain::{Ledger, NewOrder, Order, OrderQuery, PlacedOrder, Recipient, VcuMarket};
+use carbonext_domain::{Ledger, NewOrder, Order, OrderQuery, PlacedOrder, VcuMarket};
 use futures::StreamExt;
 use serde::Serialize;
 
@@ -31,27 +31,10 @@ pub async fn run(context: &Context, command: OrdersCommand) -> Result<(), CliErr
 
 /// The validated order of `args` (nothing sent).
 pub fn new_order(args: &CreateOrderArgs) -> Result<NewOrder, CliError> {
-    let mut recipient = Recipient::new();
-    let fields = [
-        (
-            &args.recipient_name,
-            Recipient::name as fn(Recipient, String) -> Recipient,
-        ),
-        (&args.recipient_email, Recipient::email),
-        (&args.recipient_tax_id, Recipient::tax_id),
-        (&args.retirement_name, Recipient::retirement_name),
-        (&args.retirement_email, Recipient::retirement_email),
-        (&args.retirement_tax_id, Recipient::retirement_tax_id),
-    ];
-    for (value, set) in fields {
-        if let Some(value) = value {
-            recipient = set(recipient, value.clone());
-        }
-    }
     let mut builder = NewOrder::builder(args.vcu)
         .currency(args.currency.clone())
         .pay_with_balance(args.pay_with_balance)
-        .recipient(recipient);
+        .recipient(args.recipient.to_recipient());
     if let Some(text) = &args.meta_data {
         builder = builder.meta_data(text.clone());
     }
