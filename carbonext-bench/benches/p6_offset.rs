@@ -133,22 +133,7 @@ fn memory(sandbox: &carbonext_sandbox::Sandbox) {
     let program = env!("CARGO_BIN_EXE_carbonext-bench-offset");
     let mut figures = serde_json::Map::new();
     for (rows, prefix) in [(1_000usize, "mem_1k"), (10_000, "mem_10k")] {
-        let output = std::process::Command::new(program)
-            .args([rows.to_string(), "16".to_owned(), prefix.to_owned()])
-            .env("CARBONEXT_API_URL", sandbox.api_url())
-            .env("CARBONEXT_AUTH_URL", sandbox.token_url())
-            .env("CARBONEXT_CLIENT_ID", sandbox.client_id())
-            .env("CARBONEXT_CLIENT_SECRET", sandbox.client_secret())
-            .env_remove("CARBONEXT_ENV")
-            .output()
-            .expect("the batch runs");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let summary: serde_json::Value =
-            serde_json::from_slice(&output.stdout).expect("a JSON summary");
+        let summary = carbonext_bench::offset_batch_process(program, sandbox, rows, prefix);
         assert_eq!(summary["statuses"]["placed"], rows, "{summary}");
         figures.insert(format!("rows_{rows}"), summary);
     }

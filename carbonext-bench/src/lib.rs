@@ -34,6 +34,33 @@ pub const PRICE_PATH: &str = "/v1/prices?vcu-amount=1&target-currency=BRL";
 /// Worker threads of the benchmark runtime: the machine has 2 cores.
 pub const WORKER_THREADS: usize = 2;
 
+/// Runs `carbonext-bench-offset` (`program`, its path as cargo gives it to tests and benches)
+/// over `rows` generated shipments, 16 in flight, keys starting with `prefix`, against
+/// `sandbox`; returns its JSON summary (statuses, seconds, peak heap and RSS). Panics if it
+/// fails.
+pub fn offset_batch_process(
+    program: &str,
+    sandbox: &Sandbox,
+    rows: usize,
+    prefix: &str,
+) -> serde_json::Value {
+    let output = std::process::Command::new(program)
+        .args([rows.to_string(), "16".to_owned(), prefix.to_owned()])
+        .env("CARBONEXT_API_URL", sandbox.api_url())
+        .env("CARBONEXT_AUTH_URL", sandbox.token_url())
+        .env("CARBONEXT_CLIENT_ID", sandbox.client_id())
+        .env("CARBONEXT_CLIENT_SECRET", sandbox.client_secret())
+        .env_remove("CARBONEXT_ENV")
+        .output()
+        .expect("the batch runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("a JSON summary")
+}
+
 /// A multi-threaded tokio runtime shared by the server and the client under test.
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()

@@ -3,27 +3,16 @@
 //! sandbox in this process; the peak of live heap bytes of the larger batch stays within a
 //! small margin of the smaller one's. (`p6_offset` measures 1,000 against 10,000 in release.)
 
-use std::process::Command;
-
 use carbonext_sandbox::Sandbox;
 
 /// Runs the batch of `rows` and returns its JSON summary.
 fn batch(sandbox: &Sandbox, rows: usize, prefix: &str) -> serde_json::Value {
-    let output = Command::new(env!("CARGO_BIN_EXE_carbonext-bench-offset"))
-        .args([rows.to_string(), "16".to_owned(), prefix.to_owned()])
-        .env("CARBONEXT_API_URL", sandbox.api_url())
-        .env("CARBONEXT_AUTH_URL", sandbox.token_url())
-        .env("CARBONEXT_CLIENT_ID", sandbox.client_id())
-        .env("CARBONEXT_CLIENT_SECRET", sandbox.client_secret())
-        .env_remove("CARBONEXT_ENV")
-        .output()
-        .expect("the batch runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("a JSON summary")
+    carbonext_bench::offset_batch_process(
+        env!("CARGO_BIN_EXE_carbonext-bench-offset"),
+        sandbox,
+        rows,
+        prefix,
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

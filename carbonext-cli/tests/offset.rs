@@ -6,11 +6,9 @@ use std::path::PathBuf;
 
 use common::{assert_code, carbonext, ok, run, sandbox, stderr, stdout};
 
-/// A file under the system's temporary directory, unique to this test process and `name`.
-fn temp_file(name: &str, contents: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("carbonext-offset-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
+/// A file named `name` in `dir` (a test's own temporary directory, deleted when dropped).
+fn temp_file(dir: &tempfile::TempDir, name: &str, contents: &str) -> PathBuf {
+    let path = dir.path().join(name);
     std::fs::write(&path, contents).expect("write the file");
     path
 }
@@ -160,7 +158,9 @@ async fn a_price_limit_below_the_quote_exits_8_with_nothing_ordered() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_with_three_bad_rows_exits_2_naming_their_lines_and_orders_nothing() {
     let sandbox = sandbox().await;
+    let dir = tempfile::tempdir().expect("a temporary directory");
     let file = temp_file(
+        &dir,
         "bad.csv",
         "key,kind,transport,from,to,distance,passengers,tonnes\n\
          trip_000001,route,air,GRU,JFK,,2,\n\
@@ -212,8 +212,9 @@ async fn a_batch_run_twice_orders_each_row_once_and_reports_existing_the_second_
     const ROWS: usize = 1_000;
     let sandbox = sandbox().await;
     sandbox.faults().drop_after_commit(0.2);
-    let file = temp_file("shipments.csv", &shipments(ROWS));
-    let first = temp_file("first.csv", "");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = temp_file(&dir, "shipments.csv", &shipments(ROWS));
+    let first = temp_file(&dir, "first.csv", "");
     let output = run(
         carbonext(&sandbox),
         &[
@@ -261,7 +262,7 @@ async fn a_batch_run_twice_orders_each_row_once_and_reports_existing_the_second_
     assert_eq!(sandbox.orders_snapshot().len(), ROWS);
 
     // Again, results as JSON lines: nothing ordered, every row existing.
-    let second = temp_file("second.jsonl", "");
+    let second = temp_file(&dir, "second.jsonl", "");
     let output = run(
         carbonext(&sandbox),
         &[
@@ -297,7 +298,9 @@ async fn a_batch_run_twice_orders_each_row_once_and_reports_existing_the_second_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_with_a_failing_row_offsets_the_others_and_exits_9() {
     let sandbox = sandbox().await;
+    let dir = tempfile::tempdir().expect("a temporary directory");
     let file = temp_file(
+        &dir,
         "failing.csv",
         "key,kind,transport,distance,units,tonnes\n\
          ship_000001,tonnes,,,,0.5\n\
