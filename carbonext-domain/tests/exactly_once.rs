@@ -10,6 +10,14 @@ use carbonext_api::operations;
 use carbonext_domain::key_lock::{HeldKey, InProcessKeyLock, KeyGuard, OrderKeyLock};
 use carbonext_domain::{Error, KeyLockError, NewOrder, OrderKey};
 
+/// An order of 1 VCU under the caller-given `key`.
+fn keyed(key: &OrderKey) -> NewOrder {
+    NewOrder::builder("1".parse().unwrap())
+        .key(key.clone())
+        .build()
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixteen_concurrent_placements_of_one_key_place_one_order() {
     let sandbox = common::sandbox().await;
@@ -53,11 +61,8 @@ async fn concurrent_placements_of_distinct_keys_each_place_their_order() {
         .map(|n| {
             let carbonext = Arc::clone(&carbonext);
             tokio::spawn(async move {
-                let order = NewOrder::builder("1".parse().unwrap())
-                    .key(OrderKey::new(format!("distinct_{n:04}")).unwrap())
-                    .build()
-                    .unwrap();
-                carbonext.place_order_once(order).await
+                let key = OrderKey::new(format!("distinct_{n:04}")).unwrap();
+                carbonext.place_order_once(keyed(&key)).await
             })
         })
         .collect();
@@ -81,10 +86,7 @@ async fn a_key_held_longer_than_the_wait_ends_the_placement_with_nothing_sent() 
     // Another placement of the key is in progress.
     let _other = lock.acquire(&key).await.unwrap();
 
-    let order = NewOrder::builder("1".parse().unwrap())
-        .key(key.clone())
-        .build()
-        .unwrap();
+    let order = keyed(&key);
     let err = carbonext.place_order_once(order).await.unwrap_err();
     match &err {
         Error::KeyLock {
@@ -130,10 +132,7 @@ async fn a_lock_lost_before_creation_stops_the_placement_before_it_sends() {
         .build()
         .unwrap();
     let key = OrderKey::new("lost_lock_00001").unwrap();
-    let order = NewOrder::builder("1".parse().unwrap())
-        .key(key.clone())
-        .build()
-        .unwrap();
+    let order = keyed(&key);
     let err = carbonext.place_order_once(order).await.unwrap_err();
     assert!(
         matches!(
@@ -157,33 +156,14 @@ async fn a_key_found_only_past_the_first_page_of_matches_is_not_placed_again() {
     let sandbox = common::sandbox().await;
     let carbonext = common::connect(&sandbox);
     let key = OrderKey::new("shipment_1").unwrap();
-    let first = carbonext
-        .place_order_once(
-            NewOrder::builder("1".parse().unwrap())
-                .key(key.clone())
-                .build()
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let first = carbonext.place_order_once(keyed(&key)).await.unwrap();
     // 120 newer orders whose keys contain it: a `like` lookup matches them all, newest first.
     for n in 0..120 {
         let other = OrderKey::new(format!("shipment_1{n:03}")).unwrap();
-        let order = NewOrder::builder("1".parse().unwrap())
-            .key(other)
-            .build()
-            .unwrap();
+        let order = keyed(&other);
         carbonext.place_order_once(order).await.unwrap();
     }
-    let again = carbonext
-        .place_order_once(
-            NewOrder::builder("1".parse().unwrap())
-                .key(key.clone())
-                .build()
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let again = carbonext.place_order_once(keyed(&key)).await.unwrap();
     assert!(again.already_existed, "found past the first page");
     assert_eq!(again.order.id, first.order.id);
     assert_eq!(sandbox.orders_snapshot().len(), 121);
