@@ -5,8 +5,9 @@
 //! which
 //!
 //! 1. lets each hook [`prepare`](RequestHook::prepare) the request
-//!    (authentication adds its `Authorization` header here; a failure ends the call with
-//!    `Error::Custom` before anything is sent);
+//!    (authentication adds its `Authorization` header here; a failure ends the call before
+//!    anything is sent, with `Error::CommunicationError` whose source chain holds a typed
+//!    [`HookFailure`]: the hook's name and its own error);
 //! 2. passes the request down the chain of the hooks' [`send`](RequestHook::send)s, the last
 //!    of which is the `reqwest::Client` itself (authentication resends once after a 401 here);
 //! 3. records a `tracing` span `carbonext.http` per HTTP exchange (a resend after a 401 is a
@@ -60,31 +61,21 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
-use bytes::Bytes;
 use futures::future::BoxFuture;
-use futures::{Stream, StreamExt};
 use progenitor_client::ClientInfo;
-use reqwest::ResponseBuilderExt;
 use tracing::Instrument;
 
 pub use progenitor_client::OperationInfo;
 
-use crate::types::ProblemDetails;
+use crate::body::{limit_body, problem_or_synthesized};
+use crate::failure::{HookFailure, TransportFailure};
 use crate::Client;
 
-/// Error a hook returns from [`RequestHook::prepare`]; its `Display` becomes the message of
-/// `Error::Custom`, so it must never contain a secret.
+/// Error a hook returns from [`RequestHook::prepare`]. The call then ends with
+/// `Error::CommunicationError` whose source chain holds a [`HookFailure`] naming the hook and
+/// carrying this error, typed ([`HookFailure::take_source`]); its `Display` must never contain
+/// a secret.
 pub type HookError = Box<dyn std::error::Error + Send + Sync + 'static>;
-
-/// Most bytes of an error body read to build an excerpt; the rest is not downloaded.
-const ERROR_BODY_LIMIT: usize = 64 * 1024;
-/// Most characters of a non-JSON error body kept in `detail`.
-const EXCERPT_CHARS: usize = 512;
-/// Most bytes of an oversized successful body kept in [`BodyTooLarge::excerpt`].
-const OVERSIZED_EXCERPT_BYTES: usize = 512;
 
 /// Default of [`Hooks::body_limit`]: 32 MiB, far above any page the API sends (a page of
 /// 100 orders is tens of KiB).
@@ -113,89 +104,17 @@ pub fn success_status(operation_id: &str) -> Option<u16> {
     }
 }
 
-/// Why a successful response's body was not read: it is larger than [`Hooks::body_limit`].
-///
-/// Found in the source chain of the `reqwest::Error` of `Error::ResponseBodyError` (walk
-/// [`std::error::Error::source`] and downcast). Its `Display` names the limit, e.g.
-/// `response body exceeds the 32 MiB limit (Content-Length 1073741824)`; the status is
-/// [`BodyTooLarge::status`].
-///
-/// Its `Debug` shows the excerpt's length, not its bytes (a body may carry a token or a secret).
-#[derive(Clone)]
-pub struct BodyTooLarge {
-    status: reqwest::StatusCode,
-    limit: u64,
-    content_length: Option<u64>,
-    excerpt: Bytes,
-}
-
-impl BodyTooLarge {
-    /// HTTP status of the response.
-    pub fn status(&self) -> reqwest::StatusCode {
-        self.status
-    }
-
-    /// The limit, in bytes.
-    pub fn limit(&self) -> u64 {
-        self.limit
-    }
-
-    /// The `Content-Length` the server declared, `None` for a chunked body.
-    pub fn content_length(&self) -> Option<u64> {
-        self.content_length
-    }
-
-    /// The first bytes of the body (at most 512; empty when nothing was downloaded because
-    /// `Content-Length` was already above the limit).
-    pub fn excerpt(&self) -> &[u8] {
-        &self.excerpt
-    }
-}
-
-impl fmt::Debug for BodyTooLarge {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BodyTooLarge")
-            .field("status", &self.status)
-            .field("limit", &self.limit)
-            .field("content_length", &self.content_length)
-            .field("excerpt_len", &self.excerpt.len())
-            .finish()
-    }
-}
-
-impl fmt::Display for BodyTooLarge {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "response body exceeds the {} limit",
-            human_bytes(self.limit)
-        )?;
-        match self.content_length {
-            Some(length) => write!(f, " (Content-Length {length})"),
-            None => write!(f, " (chunked)"),
-        }
-    }
-}
-
-impl std::error::Error for BodyTooLarge {}
-
-fn human_bytes(bytes: u64) -> String {
-    const KIB: u64 = 1024;
-    const MIB: u64 = 1024 * KIB;
-    const GIB: u64 = 1024 * MIB;
-    match bytes {
-        b if b >= GIB && b % GIB == 0 => format!("{} GiB", b / GIB),
-        b if b >= MIB && b % MIB == 0 => format!("{} MiB", b / MIB),
-        b if b >= KIB && b % KIB == 0 => format!("{} KiB", b / KIB),
-        b => format!("{b}-byte"),
-    }
-}
-
 /// Behaviour added around every request of a [`Client`].
 ///
 /// Both methods have defaults, so a hook implements only what it needs. The trait is
 /// object-safe: hooks are held as `Arc<dyn RequestHook>`.
 pub trait RequestHook: Send + Sync + 'static {
+    /// The hook's name in errors ([`HookFailure::hook`]): its type's path unless it says
+    /// otherwise.
+    fn name(&self) -> &str {
+        std::any::type_name::<Self>()
+    }
+
     /// Changes the request before it is sent (headers, for instance). An error aborts the call
     /// before anything is sent.
     fn prepare<'a>(
@@ -349,9 +268,12 @@ impl progenitor_client::ClientHooks<Hooks> for Client {
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
         for hook in self.inner().chain.iter() {
-            hook.prepare(request, info)
-                .await
-                .map_err(|e| progenitor_client::Error::Custom(e.to_string()))?;
+            if let Err(source) = hook.prepare(request, info).await {
+                let failure = HookFailure::new(hook.name(), source);
+                return Err(progenitor_client::Error::CommunicationError(
+                    failure.into_reqwest_error().await,
+                ));
+            }
         }
         Ok(())
     }
@@ -418,7 +340,7 @@ impl Exchange<'_> {
                     tracing::debug!(duration_ms, "response received");
                 }
                 Err(err) => {
-                    span.record("error.type", transport_error_type(err));
+                    span.record("error.type", TransportFailure::of(err).as_str());
                     tracing::debug!(duration_ms, error = %err, "request failed");
                 }
             }
@@ -441,236 +363,5 @@ impl Exchange<'_> {
         } else {
             limit_body(response, self.body_limit)
         })
-    }
-}
-
-/// `error.type` of an exchange that got no response.
-fn transport_error_type(err: &reqwest::Error) -> &'static str {
-    if err.is_timeout() {
-        "timeout"
-    } else if err.is_connect() {
-        "connect"
-    } else if err.is_body() || err.is_decode() {
-        "body"
-    } else {
-        "request"
-    }
-}
-
-/// Keeps an error response whose body is problem details (or, for the token endpoint, an
-/// RFC 6749 error object); otherwise replaces the body by one built from the status and an
-/// excerpt of what the server sent.
-async fn problem_or_synthesized(
-    mut response: reqwest::Response,
-    info: &OperationInfo,
-) -> reqwest::Response {
-    let mut parts = take_parts(&mut response);
-    let status = parts.status;
-    let body = read_prefix(response, ERROR_BODY_LIMIT).await;
-    let is_oauth = info.operation_id == crate::operations::REQUEST_TOKEN.id;
-    let well_formed = body.complete
-        && body.bytes.first() == Some(&b'{')
-        && if is_oauth {
-            serde_json::from_slice::<crate::types::OAuthError>(&body.bytes).is_ok()
-        } else {
-            // Every member is optional, so any object decodes: a gateway's
-            // `{"message": "Unauthorized"}` would become an empty ProblemDetails.
-            serde_json::from_slice::<ProblemDetails>(&body.bytes).is_ok_and(|p| {
-                if let Some(trace_id) = &p.trace_id {
-                    tracing::Span::current().record("carbonext.trace_id", trace_id.as_str());
-                }
-                p.type_.is_some() || p.title.is_some() || p.status.is_some()
-            })
-        };
-    let bytes = if well_formed {
-        body.bytes
-    } else {
-        let excerpt: String = String::from_utf8_lossy(&body.bytes)
-            .chars()
-            .take(EXCERPT_CHARS)
-            .collect();
-        let excerpt = excerpt.trim();
-        let reason = status.canonical_reason().unwrap_or("Unknown Status");
-        let synthesized = if is_oauth {
-            serde_json::json!({
-                "error": "unexpected_response",
-                "error_description": format!("HTTP {} {reason}: {excerpt}", status.as_u16()),
-            })
-        } else {
-            serde_json::json!({
-                "type": "about:blank",
-                "title": reason,
-                "status": status.as_u16(),
-                "detail": excerpt,
-            })
-        };
-        parts.headers.insert(
-            reqwest::header::CONTENT_TYPE,
-            reqwest::header::HeaderValue::from_static("application/json"),
-        );
-        serde_json::to_vec(&synthesized).expect("a JSON value serialises")
-    };
-    parts.headers.remove(reqwest::header::CONTENT_LENGTH);
-    parts.headers.remove(reqwest::header::TRANSFER_ENCODING);
-    parts.headers.remove(reqwest::header::CONTENT_ENCODING);
-    parts.into_response(reqwest::Body::from(bytes))
-}
-
-/// Caps a non-error body at `limit` bytes: passed through untouched when `Content-Length` is
-/// within the limit (hyper stops at the declared length), replaced by a failing body when it
-/// is above (nothing downloaded; the connection is dropped), wrapped in a counting stream when
-/// there is no `Content-Length` (chunked).
-fn limit_body(response: reqwest::Response, limit: u64) -> reqwest::Response {
-    match response.content_length() {
-        Some(length) if length <= limit => response,
-        Some(length) => {
-            let error = BodyTooLarge {
-                status: response.status(),
-                limit,
-                content_length: Some(length),
-                excerpt: Bytes::new(),
-            };
-            let failing = futures::stream::once(async move { Err::<Bytes, _>(error) });
-            rebuild(response, reqwest::Body::wrap_stream(failing))
-        }
-        None => {
-            let status = response.status();
-            let mut response = response;
-            let parts = take_parts(&mut response);
-            let limited = Limited {
-                inner: Box::pin(response.bytes_stream()),
-                status,
-                limit,
-                seen: 0,
-                excerpt: Bytes::new(),
-                done: false,
-            };
-            parts.into_response(reqwest::Body::wrap_stream(limited))
-        }
-    }
-}
-
-/// Status, version, headers, extensions and URL of a response, without its body.
-struct Parts {
-    status: reqwest::StatusCode,
-    version: reqwest::Version,
-    headers: reqwest::header::HeaderMap,
-    extensions: http::Extensions,
-    url: reqwest::Url,
-}
-
-fn take_parts(response: &mut reqwest::Response) -> Parts {
-    Parts {
-        status: response.status(),
-        version: response.version(),
-        headers: std::mem::take(response.headers_mut()),
-        extensions: std::mem::take(response.extensions_mut()),
-        url: response.url().clone(),
-    }
-}
-
-impl Parts {
-    fn into_response(self, body: reqwest::Body) -> reqwest::Response {
-        let mut rebuilt = http::Response::builder()
-            .status(self.status)
-            .version(self.version)
-            .url(self.url)
-            .body(body)
-            .expect("status and version come from a valid response");
-        *rebuilt.headers_mut() = self.headers;
-        rebuilt.extensions_mut().extend(self.extensions);
-        reqwest::Response::from(rebuilt)
-    }
-}
-
-/// `response` with its body replaced by `body` (the old body is dropped unread).
-fn rebuild(mut response: reqwest::Response, body: reqwest::Body) -> reqwest::Response {
-    let mut parts = take_parts(&mut response);
-    drop(response);
-    parts.headers.remove(reqwest::header::CONTENT_LENGTH);
-    parts.into_response(body)
-}
-
-/// A body stream that fails with [`BodyTooLarge`] once more than `limit` bytes have come.
-struct Limited {
-    inner: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>,
-    status: reqwest::StatusCode,
-    limit: u64,
-    seen: u64,
-    /// The start of the body, kept for the error (a cheap, reference-counted slice).
-    excerpt: Bytes,
-    done: bool,
-}
-
-impl Stream for Limited {
-    type Item = Result<Bytes, HookError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if self.done {
-            return Poll::Ready(None);
-        }
-        let chunk = match self.inner.as_mut().poll_next(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(None) => return Poll::Ready(None),
-            Poll::Ready(Some(Err(err))) => {
-                self.done = true;
-                return Poll::Ready(Some(Err(Box::new(err))));
-            }
-            Poll::Ready(Some(Ok(chunk))) => chunk,
-        };
-        if self.excerpt.len() < OVERSIZED_EXCERPT_BYTES && !chunk.is_empty() {
-            let room = OVERSIZED_EXCERPT_BYTES - self.excerpt.len();
-            let head = chunk.slice(..room.min(chunk.len()));
-            self.excerpt = if self.excerpt.is_empty() {
-                head
-            } else {
-                [&self.excerpt[..], &head[..]].concat().into()
-            };
-        }
-        self.seen = self.seen.saturating_add(chunk.len() as u64);
-        if self.seen > self.limit {
-            self.done = true;
-            let error = BodyTooLarge {
-                status: self.status,
-                limit: self.limit,
-                content_length: None,
-                excerpt: std::mem::take(&mut self.excerpt),
-            };
-            return Poll::Ready(Some(Err(Box::new(error))));
-        }
-        Poll::Ready(Some(Ok(chunk)))
-    }
-}
-
-struct Prefix {
-    bytes: Vec<u8>,
-    complete: bool,
-}
-
-/// Reads at most `limit` bytes of the body; a transport error mid-body ends the read early.
-async fn read_prefix(response: reqwest::Response, limit: usize) -> Prefix {
-    let mut stream = response.bytes_stream();
-    let mut bytes = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        match chunk {
-            Ok(chunk) if bytes.len() + chunk.len() <= limit => bytes.extend_from_slice(&chunk),
-            Ok(chunk) => {
-                bytes.extend_from_slice(&chunk[..limit - bytes.len()]);
-                return Prefix {
-                    bytes,
-                    complete: false,
-                };
-            }
-            Err(_) => {
-                return Prefix {
-                    bytes,
-                    complete: false,
-                }
-            }
-        }
-    }
-    Prefix {
-        bytes,
-        complete: true,
     }
 }

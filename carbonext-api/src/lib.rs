@@ -36,7 +36,9 @@
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 mod generated;
 
+mod body;
 mod decimal;
+mod failure;
 mod hook;
 mod one_of;
 mod open_enum;
@@ -47,10 +49,11 @@ mod timestamp;
 
 pub use generated::*;
 
+pub use body::BodyTooLarge;
 pub use decimal::{decimal_number, DecimalNumber, DecimalText};
+pub use failure::{HookFailure, TransportFailure};
 pub use hook::{
-    success_status, BodyTooLarge, HookError, Hooks, Next, OperationInfo, RequestHook,
-    DEFAULT_BODY_LIMIT,
+    success_status, HookError, Hooks, Next, OperationInfo, RequestHook, DEFAULT_BODY_LIMIT,
 };
 pub use one_of::{CancelledOrders, EmissionRequest};
 pub use open_enum::{Currency, InvoiceStatus, OrderStatus, OrderType, PaymentType, PurchaseType};

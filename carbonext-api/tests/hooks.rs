@@ -165,7 +165,7 @@ async fn hooks_run_outermost_first_and_unwind_innermost_first() {
 }
 
 #[tokio::test]
-async fn prepare_error_aborts_with_custom_error_and_sends_nothing() {
+async fn prepare_error_aborts_with_a_typed_hook_failure_and_sends_nothing() {
     let peer = price_peer().await;
     let log = Arc::new(Mutex::new(Vec::new()));
     let client = Client::new(
@@ -177,12 +177,25 @@ async fn prepare_error_aborts_with_custom_error_and_sends_nothing() {
     );
     let error = client.get_price().send().await.unwrap_err();
 
-    match error {
-        Error::Custom(message) => {
-            assert!(message.contains("token endpoint unreachable"), "{message}")
-        }
-        other => panic!("expected Error::Custom, got {other:?}"),
-    }
+    let Error::CommunicationError(transport) = &error else {
+        panic!("expected a hook failure, got {error:?}")
+    };
+    assert_eq!(
+        carbonext_api::TransportFailure::of(transport),
+        carbonext_api::TransportFailure::Hook
+    );
+    let failure = carbonext_api::HookFailure::find(transport).expect("the hook's failure");
+    assert!(
+        failure.hook().ends_with("FailingPrepare"),
+        "{}",
+        failure.hook()
+    );
+    assert!(
+        failure.message().contains("token endpoint unreachable"),
+        "{failure}"
+    );
+    let source = failure.take_source().expect("the hook's own error");
+    assert!(source.to_string().contains("token endpoint unreachable"));
     assert!(peer.received().is_empty(), "{:?}", peer.received());
     assert!(
         log.lock().unwrap().is_empty(),

@@ -1,22 +1,22 @@
 //! [`AuthHook`]: the [`RequestHook`] that signs every request with the cached token and
 //! retries once on 401. The type's docs describe both steps and show manual wiring.
 
-use std::fmt;
-
 use carbonext_api::{HookError, Next, OperationInfo, RequestHook};
 use futures::future::BoxFuture;
 use reqwest::header::AUTHORIZATION;
 use reqwest::StatusCode;
 
 use crate::cache::AccessToken;
-use crate::{AuthError, TokenCache};
+use crate::TokenCache;
 
 /// Signs requests with the token of a [`TokenCache`] and resends once after a 401: the one
 /// place of the SDK that handles a 401.
 ///
 /// - `prepare` sets `Authorization: Bearer <token>` (marked sensitive). When no token can be
-///   had the call ends there with `Error::Custom`, whose message is the [`AuthError`] and its
-///   causes, never a secret. Call [`TokenCache::token`] first for a typed error.
+///   had the call ends there, nothing sent, with the [`AuthError`](crate::AuthError) itself as the hook's error:
+///   the raw client's `Error::CommunicationError` holds a [`carbonext_api::HookFailure`] named
+///   [`AuthHook::NAME`] whose [`take_source`](carbonext_api::HookFailure::take_source)
+///   downcasts to [`AuthError`](crate::AuthError).
 ///   Operations the spec marks public (`security: []`, [`carbonext_api::Operation::public`]:
 ///   calculators, airports, resources, allowed filters) never wait for a token: they carry the
 ///   cached one if there is one, and go without otherwise (should the API answer 401 after
@@ -42,6 +42,9 @@ pub struct AuthHook {
 }
 
 impl AuthHook {
+    /// The hook's [`name`](RequestHook::name) in a [`carbonext_api::HookFailure`].
+    pub const NAME: &'static str = "carbonext_auth::AuthHook";
+
     /// A hook using `cache` (which may be shared with other clients and hooks).
     pub fn new(cache: TokenCache) -> Self {
         Self { cache }
@@ -100,6 +103,10 @@ impl AuthHook {
 }
 
 impl RequestHook for AuthHook {
+    fn name(&self) -> &str {
+        Self::NAME
+    }
+
     fn prepare<'a>(
         &'a self,
         request: &'a mut reqwest::Request,
@@ -124,7 +131,7 @@ impl RequestHook for AuthHook {
                 .cache
                 .token()
                 .await
-                .map_err(|error| Box::new(PrepareError(error)) as HookError)?;
+                .map_err(|error| Box::new(error) as HookError)?;
             set_bearer(request, &token);
             Ok(())
         })
@@ -217,44 +224,9 @@ fn carries(request: &reqwest::Request, token: &AccessToken) -> bool {
     token.authorization().is_some() && request.headers().get(AUTHORIZATION) == token.authorization()
 }
 
-/// What `prepare` returns: the [`AuthError`] with its causes in one secret-free line, because
-/// the client keeps only the `Display` of a hook error (`Error::Custom`).
-#[derive(Debug)]
-struct PrepareError(AuthError);
-
-impl fmt::Display for PrepareError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "authentication failed: {}", self.0)?;
-        let mut source = std::error::Error::source(&self.0);
-        while let Some(cause) = source {
-            write!(f, ": {cause}")?;
-            source = cause.source();
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for PrepareError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.0)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn prepare_error_lists_causes() {
-        let error = PrepareError(AuthError::InvalidClient {
-            description: Some("Invalid client credentials".into()),
-        });
-        assert_eq!(
-            error.to_string(),
-            "authentication failed: token endpoint rejected the client credentials \
-             (invalid_client): Invalid client credentials"
-        );
-    }
 
     #[test]
     fn the_header_is_built_once_per_token_and_marked_sensitive() {

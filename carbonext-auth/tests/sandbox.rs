@@ -189,10 +189,13 @@ async fn a_wrong_secret_is_an_invalid_client_error_after_one_request() {
     // Through the client: the call ends before reaching the API, with a clear message.
     let client = authenticated_client(wrong, &environment(&sandbox), None);
     let error = client.get_price().send().await.unwrap_err();
-    let carbonext_api::Error::Custom(message) = &error else {
+    let carbonext_api::Error::CommunicationError(transport) = &error else {
         panic!("{error:?}")
     };
-    assert!(message.contains("invalid_client"), "{message}");
+    let failure = carbonext_api::HookFailure::find(transport).expect("the auth hook's failure");
+    assert!(failure.message().contains("invalid_client"), "{failure}");
+    let auth = failure.take_source().expect("the hook's error");
+    assert!(auth.downcast_ref::<AuthError>().is_some(), "{auth:?}");
     let counters = sandbox.counters();
     assert_eq!(counters.token_requests(), 2);
     assert_eq!(counters.total_api_requests(), 0);

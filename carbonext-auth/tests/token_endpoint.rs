@@ -263,17 +263,28 @@ async fn an_api_that_keeps_answering_401_is_retried_once_only() {
 }
 
 #[tokio::test]
-async fn a_token_failure_ends_the_call_with_a_clear_custom_error() {
+async fn a_token_failure_ends_the_call_with_the_typed_auth_error() {
     let server = Scripted::start(vec![], Answer::Json(401, INVALID_CLIENT)).await;
     let client = ClientBuilder::new(server.api_url(), cache(&server).build()).build();
     let error = client.get_price().send().await.unwrap_err();
-    let carbonext_api::Error::Custom(message) = &error else {
+    let carbonext_api::Error::CommunicationError(transport) = &error else {
         panic!("{error:?}")
     };
+    let failure = carbonext_api::HookFailure::find(transport).expect("the auth hook's failure");
+    assert_eq!(failure.hook(), carbonext_auth::AuthHook::NAME);
     assert_eq!(
-        message,
-        "authentication failed: token endpoint rejected the client credentials \
+        failure.message(),
+        "token endpoint rejected the client credentials \
          (invalid_client): Invalid client or Invalid client credentials"
+    );
+    let auth = failure
+        .take_source()
+        .expect("the hook's error")
+        .downcast::<carbonext_auth::AuthError>()
+        .expect("typed");
+    assert!(
+        matches!(*auth, carbonext_auth::AuthError::InvalidClient { .. }),
+        "{auth:?}"
     );
     assert_eq!(server.api_requests(), 0, "nothing sent without a token");
     assert_eq!(server.token_requests(), 1);

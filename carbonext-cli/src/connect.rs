@@ -26,7 +26,7 @@
 use std::time::Duration;
 
 use carbonext_auth::{AccessToken, Credentials, Environment, TokenCache};
-use carbonext_domain::{Carbonext, RetryPolicy};
+use carbonext_domain::{Carbonext, RetryPolicy, Timeouts};
 use carbonext_postgres_lock::PostgresKeyLock;
 use carbonext_sandbox::Sandbox;
 
@@ -199,43 +199,37 @@ impl Session {
         let timeout = global
             .timeout_secs
             .map_or(DEFAULT_TIMEOUT, Duration::from_secs);
-        let attempts = global.retry_attempts.map(|a| a.max(1));
-        // The facade bounds each attempt (`with_timeout` below); the client only connecting.
-        let http = reqwest::Client::builder()
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .build()
-            .map_err(|e| CliError::unavailable(format!("could not build the HTTP client: {e}")))?;
-        let mut tokens =
-            TokenCache::builder(credentials, environment.token_url()).request_timeout(timeout);
-        if let Some(attempts) = attempts {
-            tokens = tokens.retry_policy(carbonext_auth::RetryPolicy::new(
-                attempts,
-                Duration::from_millis(100),
-                Duration::from_secs(2),
-            ));
-        }
-        let tokens = tokens.build();
-        let api = carbonext_auth::ClientBuilder::new(environment.api_url(), tokens.clone())
-            .http_client(http)
-            .build();
         let mut retry = RetryPolicy::default();
-        if let Some(attempts) = attempts {
-            retry.max_attempts = attempts;
+        if let Some(attempts) = global.retry_attempts.map(|a| a.max(1)) {
+            retry = RetryPolicy::new(attempts, Duration::from_millis(100), Duration::from_secs(2));
         }
-        let mut carbonext = Carbonext::from_client(api)
-            .with_retry_policy(retry)
-            .with_timeout(timeout);
+        // One set of limits, handed down by the SDK's builder: `--timeout-secs` bounds each
+        // attempt and each token request, and connecting within it (10 s at most).
+        let timeouts = Timeouts::default()
+            .connect(timeout.min(Duration::from_secs(10)))
+            .attempt(timeout)
+            .token(timeout);
+        let mut builder = Carbonext::builder()
+            .environment(environment)
+            .credentials(credentials)
+            .timeouts(timeouts)
+            .retry_policy(retry);
         if let Some(url) = global.lock_url.as_ref().filter(|u| !u.0.trim().is_empty()) {
             // Parsed here, connected at the first placement with --key.
             let lock = PostgresKeyLock::from_url(url.0.trim())
                 .map_err(CliError::from)?
                 .build();
             tracing::debug!(?lock, "order keys locked in PostgreSQL");
-            carbonext = carbonext.with_order_key_lock(lock);
+            builder = builder.order_key_lock(lock);
         }
         if let Some(secs) = global.lock_wait_secs {
-            carbonext = carbonext.with_order_key_wait(Duration::from_secs(secs));
+            builder = builder.order_key_wait(Duration::from_secs(secs));
         }
+        let carbonext = builder.build().map_err(CliError::from)?;
+        let tokens = carbonext
+            .token_cache()
+            .expect("the builder makes the token cache")
+            .clone();
         Ok(Self {
             carbonext,
             tokens,

@@ -3,6 +3,7 @@
 //! | code | meaning |
 //! |---|---|
 //! | 0 | ok |
+//! | 1 | another failure: a request hook refused the request (nothing was sent) |
 //! | 2 | invalid input or usage: nothing was sent |
 //! | 3 | authentication failed |
 //! | 4 | the API rejected the request (its message is shown) |
@@ -30,6 +31,8 @@ use carbonext_domain::{Error, KeyLockError};
 pub enum ExitCode {
     /// Everything went fine (or the reader of stdout stopped reading).
     Ok = 0,
+    /// Any other failure, such as a request hook refusing the request (nothing was sent).
+    Failure = 1,
     /// Invalid input or usage; nothing was sent.
     Usage = 2,
     /// No access token could be had, or the API refused it.
@@ -116,13 +119,10 @@ impl From<Error> for CliError {
     fn from(error: Error) -> Self {
         match &error {
             Error::Validation(_) => CliError::usage(error.to_string()),
-            Error::Auth { source, message } => {
-                let transient = match source {
-                    Some(source) => source.is_transient(),
-                    // The request hook keeps only the text of the token error.
-                    None => is_transient_auth_text(message),
-                };
-                let text = dedupe_prefix(&error.to_string(), "authentication failed: ");
+            Error::Auth { source, .. } => {
+                // Without a token error, the API itself refused the token.
+                let transient = source.as_ref().is_some_and(|s| s.is_transient());
+                let text = error.to_string();
                 if transient {
                     CliError::unavailable(text)
                         .hint("the token endpoint could not be reached or failed; try again later")
@@ -176,6 +176,9 @@ impl From<Error> for CliError {
                     _ => error.hint("check --lock-url / CARBONEXT_LOCK_URL and the database"),
                 }
             }
+            Error::Hook { hook, .. } => CliError::new(ExitCode::Failure, error.to_string()).hint(
+                format!("the request hook {hook} refused the request; nothing was sent"),
+            ),
             Error::PriceAboveLimit { .. } => {
                 CliError::new(ExitCode::PriceAboveLimit, error.to_string())
                     .hint("raise --max-total-price, or see the price with --dry-run")
@@ -219,28 +222,6 @@ pub fn describe_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// Token failures that trying later may fix, recognised from the hook's message.
-fn is_transient_auth_text(message: &str) -> bool {
-    message.contains("token request failed")
-        || message.contains("temporarily_unavailable")
-        || message.contains("server_error")
-        || ["(HTTP 5", "HTTP 429", "answered HTTP 5"]
-            .iter()
-            .any(|marker| message.contains(marker))
-}
-
-/// `authentication failed: authentication failed: x` → `authentication failed: x`.
-fn dedupe_prefix(text: &str, prefix: &str) -> String {
-    let mut rest = text;
-    while let Some(stripped) = rest.strip_prefix(prefix) {
-        if !stripped.starts_with(prefix) {
-            break;
-        }
-        rest = stripped;
-    }
-    rest.to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,20 +248,29 @@ mod tests {
             ),
             (
                 Error::Auth {
-                    message: "authentication failed: token endpoint rejected the client \
-                              credentials (invalid_client)"
-                        .into(),
+                    message: "the API refused the access token".into(),
                     source: None,
                 },
                 ExitCode::Auth,
             ),
             (
                 Error::Auth {
-                    message: "authentication failed: token request failed after 4 attempt(s)"
-                        .into(),
-                    source: None,
+                    message: "token endpoint answered HTTP 503".into(),
+                    source: Some(carbonext_auth::AuthError::OAuth {
+                        status: 503,
+                        code: "temporarily_unavailable".into(),
+                        description: None,
+                    }),
                 },
                 ExitCode::Unavailable,
+            ),
+            (
+                Error::Hook {
+                    hook: "tenant".into(),
+                    message: "no tenant header".into(),
+                    source: None,
+                },
+                ExitCode::Failure,
             ),
             (Error::Api(Box::new(rejection(404))), ExitCode::Rejected),
             (Error::Api(Box::new(rejection(422))), ExitCode::Rejected),
@@ -347,16 +337,5 @@ mod tests {
         });
         assert_eq!(error.code, ExitCode::Usage);
         assert!(error.message.contains("CARBONEXT_CLIENT_SECRET"));
-    }
-
-    #[test]
-    fn repeated_prefixes_are_shown_once() {
-        assert_eq!(
-            dedupe_prefix(
-                "authentication failed: authentication failed: x",
-                "authentication failed: "
-            ),
-            "authentication failed: x"
-        );
     }
 }

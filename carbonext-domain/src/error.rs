@@ -21,7 +21,8 @@ pub enum Error {
     #[error("invalid input: {0}")]
     Validation(#[from] ValidationError),
 
-    /// No valid access token could be had, or the API refused it.
+    /// No valid access token could be had (nothing was sent; `source` says why, typed), or
+    /// the API refused it.
     #[error("authentication failed: {message}")]
     Auth {
         /// What went wrong (never contains a secret).
@@ -29,6 +30,19 @@ pub enum Error {
         /// The token endpoint's typed error, when it is the cause.
         #[source]
         source: Option<carbonext_auth::AuthError>,
+    },
+
+    /// A hook of yours ([`CarbonextBuilder::hook`](crate::CarbonextBuilder::hook)) refused
+    /// the request in its `prepare`: nothing was sent, and the call was not retried.
+    #[error("hook {hook} refused the request: {message}")]
+    Hook {
+        /// The hook's [`name`](carbonext_api::RequestHook::name).
+        hook: String,
+        /// What the hook said, with its causes (never a secret the hook did not put there).
+        message: String,
+        /// The hook's own error, typed (downcast it).
+        #[source]
+        source: Option<carbonext_api::HookError>,
     },
 
     /// The API answered with an error status.
@@ -112,6 +126,7 @@ impl Error {
         match self {
             Error::Validation(_) => "validation",
             Error::Auth { .. } => "auth",
+            Error::Hook { .. } => "hook",
             Error::Api(_) => "api",
             Error::Transport { .. } => "transport",
             Error::Decode { .. } => "decode",

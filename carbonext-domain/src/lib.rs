@@ -77,8 +77,8 @@
 pub mod accounts;
 pub mod amount;
 pub mod calculator;
-mod client;
 pub mod error;
+mod facade;
 pub mod json;
 pub mod key_lock;
 pub mod ledger;
@@ -89,14 +89,13 @@ pub mod retry;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod traits;
-mod wire;
 
 pub use amount::{Money, VcuAmount};
-pub use client::{
-    Carbonext, CarbonextBuilder, PlacedOrder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_ORDER_KEY_WAIT,
-    DEFAULT_TIMEOUT,
-};
 pub use error::{ApiRejection, Error, KeyLockError, Result, ValidationError};
+pub use facade::{
+    Carbonext, CarbonextBuilder, PlacedOrder, Timeouts, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_OPERATION_TIMEOUT, DEFAULT_ORDER_KEY_WAIT, DEFAULT_TIMEOUT, DEFAULT_TOKEN_TIMEOUT,
+};
 pub use ledger::{Balance, CurrencyBalance, Invoice, InvoiceId, Period};
 pub use order::{MetaData, NewOrder, NewOrderBuilder, Order, OrderId, OrderKey, Quote, Recipient};
 pub use query::{FilterOp, InvoiceQuery, InvoiceSort, OrderQuery, OrderSort, SortDirection};

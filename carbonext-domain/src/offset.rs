@@ -36,18 +36,22 @@
 //! 2. **VCUs.** The emission in tCO2eq, exact, rounded *up* as [`Rounding`] says, so the
 //!    emission is always fully covered. A zero emission orders nothing:
 //!    [`OffsetOutcome::NothingToOffset`].
-//! 3. **An order already placed under the key?** It is looked up by the key before anything is
-//!    quoted, through every page of matches (a key contained in others, `shipment_1` in
-//!    `shipment_10`, matches them all). If found, the offset is [`OffsetOutcome::Existing`] with that order, and the
+//! 3. **An order already placed under the key?** The key's lock is taken
+//!    ([`key_lock`](crate::key_lock)) and held to the end; the key is looked up once, before
+//!    anything is quoted, through every page of matches (a key contained in others,
+//!    `shipment_1` in `shipment_10`, matches them all). If found, the offset is [`OffsetOutcome::Existing`] with that order, and the
 //!    price limit is *not* checked again (the price may have moved since the order was
 //!    placed; the order stands as placed).
 //! 4. **Quote** of the VCUs in the request's currency, then the **price limit**: a quote
 //!    above [`OffsetRequestBuilder::max_total_price`] ends with
 //!    [`Error::PriceAboveLimit`] and nothing ordered.
-//! 5. **Order**, through [`Carbonext::place_order_once`]:
-//!    exactly once per key, even when its answer is lost (the key is looked up again before
-//!    anything is resent). A concurrent placement of the same key that won the race makes
-//!    this offset [`OffsetOutcome::Existing`].
+//! 5. **Order**, as [`Carbonext::place_order_once`](crate::Carbonext::place_order_once)
+//!    creates one: exactly once per key, even when its answer is lost (the key is looked up
+//!    again before anything is resent). A concurrent placement of the same key waits for the
+//!    lock, then finds this order.
+//!
+//! A new offset of known tonnes thus takes 3 requests (lookup, quote, creation), a re-run 1
+//! (the lookup), and a route or distance adds its one calculation.
 //!
 //! A dry run ([`OffsetRequestBuilder::dry_run`]) does steps 1 to 4, limit included, and
 //! orders nothing ([`OffsetOutcome::DryRun`]).
@@ -94,15 +98,13 @@
 
 use std::fmt;
 
-use async_trait::async_trait;
-use futures::stream::{Stream, StreamExt};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 use crate::calculator::{Emission, Route, TransportId};
-use crate::error::{Error, Result, ValidationError};
-use crate::order::{MetaData, NewOrder, Order, OrderKey, Quote, Recipient};
-use crate::{Calculator, Carbonext, Currency, Offsetting, VcuAmount, VcuMarket};
+use crate::error::ValidationError;
+use crate::order::{MetaData, Order, OrderKey, Quote, Recipient};
+use crate::{Currency, VcuAmount};
 
 /// What was emitted, to be offset.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -312,15 +314,15 @@ impl fmt::Display for Rounding {
 /// [`OffsetRequest::builder`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OffsetRequest {
-    source: EmissionSource,
-    key: OrderKey,
-    rounding: Rounding,
-    currency: Currency,
-    pay_with_balance: bool,
-    recipient: Option<Recipient>,
-    max_total_price: Option<Decimal>,
-    note: Option<String>,
-    dry_run: bool,
+    pub(crate) source: EmissionSource,
+    pub(crate) key: OrderKey,
+    pub(crate) rounding: Rounding,
+    pub(crate) currency: Currency,
+    pub(crate) pay_with_balance: bool,
+    pub(crate) recipient: Option<Recipient>,
+    pub(crate) max_total_price: Option<Decimal>,
+    pub(crate) note: Option<String>,
+    pub(crate) dry_run: bool,
 }
 
 impl OffsetRequest {
@@ -521,144 +523,6 @@ pub struct BatchOutcome {
     pub key: OrderKey,
     /// What its offset did, or why it failed.
     pub result: crate::Result<Offset>,
-}
-
-#[async_trait]
-impl Offsetting for Carbonext {
-    async fn offset(&self, request: OffsetRequest) -> Result<Offset> {
-        let key = request.key.clone();
-        let (calculation, tonnes) = match &request.source {
-            EmissionSource::Tonnes { tonnes } => (None, *tonnes),
-            EmissionSource::Distance {
-                transport,
-                meters,
-                units,
-            } => {
-                let emission = self.emissions_by_distance(*transport, *meters).await?;
-                let total = emission.emission.checked_mul(*units).ok_or_else(|| {
-                    Error::from(ValidationError::AmountTooLarge {
-                        value: format!("{} x {units}", emission.emission),
-                    })
-                })?;
-                (Some(emission), total)
-            }
-            EmissionSource::Route {
-                transport,
-                route,
-                units,
-            } => {
-                let emission = self.emissions_by_route(*transport, *route, *units).await?;
-                let total = emission.emission;
-                (Some(emission), total)
-            }
-        };
-        let offset = |vcus, quote, outcome| Offset {
-            key: key.clone(),
-            calculation: calculation.clone(),
-            tonnes,
-            vcus,
-            quote,
-            outcome,
-        };
-        let rounded = request.rounding.apply(tonnes);
-        if rounded <= Decimal::ZERO {
-            // Nothing to neutralise (a negative answer of the calculator included).
-            return Ok(offset(None, None, OffsetOutcome::NothingToOffset));
-        }
-        let vcus = VcuAmount::new(rounded)?;
-
-        // A re-run finds the order placed before and reports it, whatever the price now.
-        if let Some(existing) = self.find_by_key(&key).await? {
-            return Ok(offset(Some(vcus), None, OffsetOutcome::Existing(existing)));
-        }
-        let quote = self.quote(vcus, request.currency.clone()).await?;
-        if let Some(limit) = request.max_total_price {
-            if quote.total_price > limit {
-                return Err(Error::PriceAboveLimit {
-                    vcus,
-                    quoted: quote.total_price,
-                    limit,
-                    currency: quote.currency.clone(),
-                });
-            }
-        }
-        if request.dry_run {
-            return Ok(offset(Some(vcus), Some(quote), OffsetOutcome::DryRun));
-        }
-        let mut order = NewOrder::builder(vcus)
-            .currency(request.currency.clone())
-            .pay_with_balance(request.pay_with_balance)
-            .meta_data(request.meta_data(tonnes).as_str())
-            .key(key.clone());
-        if let Some(recipient) = request.recipient.clone() {
-            order = order.recipient(recipient);
-        }
-        let placed = self.place_order_once(order.build()?).await?;
-        let outcome = if placed.already_existed {
-            OffsetOutcome::Existing(placed.order)
-        } else {
-            OffsetOutcome::Placed(placed.order)
-        };
-        Ok(offset(Some(vcus), Some(quote), outcome))
-    }
-}
-
-impl Carbonext {
-    /// Offsets every request of `items`, at most `concurrency` at a time (at least 1), and
-    /// yields one [`BatchOutcome`] per item **in input order**.
-    ///
-    /// - Each item is exactly-once by its own key ([`Offsetting::offset`]): running the same
-    ///   input again orders nothing twice, and reports the orders already placed as
-    ///   [`OffsetOutcome::Existing`].
-    /// - A failed item (a rejected route, a price above its limit, an outcome the API left
-    ///   unknown…) is reported in its place and never stops the others.
-    /// - Items are pulled from `items` only as slots free up, so memory stays flat in the
-    ///   number of items: a million-row file streams through the same few buffers as ten rows.
-    ///
-    /// Keys should be unique within a batch: two items with one key place one order (the
-    /// second reports it as existing).
-    ///
-    /// ```no_run
-    /// use carbonext_domain::offset::{EmissionSource, OffsetRequest};
-    /// use carbonext_domain::{Carbonext, Decimal, OrderKey};
-    /// use futures::StreamExt;
-    ///
-    /// # async fn run(carbonext: Carbonext) -> Result<(), Box<dyn std::error::Error>> {
-    /// let shipments = [("shipment_0001", "0.25"), ("shipment_0002", "1.5")];
-    /// let items = futures::stream::iter(shipments).map(|(key, tonnes)| {
-    ///     let source = EmissionSource::tonnes(tonnes.parse().unwrap()).unwrap();
-    ///     OffsetRequest::builder(source, OrderKey::new(key).unwrap()).build().unwrap()
-    /// });
-    /// let mut results = carbonext.offset_batch(items, 8);
-    /// while let Some(item) = results.next().await {
-    ///     match item.result {
-    ///         Ok(offset) => println!("{}: {}", item.key, offset.outcome.as_str()),
-    ///         Err(error) => eprintln!("{}: {error}", item.key),
-    ///     }
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn offset_batch<S>(
-        &self,
-        items: S,
-        concurrency: usize,
-    ) -> impl Stream<Item = BatchOutcome> + Send + 'static
-    where
-        S: Stream<Item = OffsetRequest> + Send + 'static,
-    {
-        let this = self.clone();
-        items
-            .enumerate()
-            .map(move |(index, request)| {
-                let this = this.clone();
-                async move {
-                    let key = request.key().clone();
-                    let result = this.offset(request).await;
-                    BatchOutcome { index, key, result }
-                }
-            })
-            .buffered(concurrency.max(1))
-    }
 }
 
 #[cfg(test)]

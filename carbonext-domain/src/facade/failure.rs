@@ -1,14 +1,15 @@
-//! From the raw client's errors to [`Error`]: status, problem details and
-//! excerpts kept, secrets never included.
+//! What a failed attempt means: whether it may be sent again ([`Failure`]), and the caller's
+//! [`Error`] for it — status, problem details and excerpts kept, secrets never included, a
+//! hook's refusal typed ([`Error::Hook`], or [`Error::Auth`] with its
+//! [`AuthError`](carbonext_auth::AuthError)).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use carbonext_api::types::ProblemDetails;
-use carbonext_api::{BodyTooLarge, Operation};
+use carbonext_api::{BodyTooLarge, HookFailure, Operation, TransportFailure};
 
 use crate::error::{ApiRejection, Error, ValidationError};
-use crate::retry::{classify, Failure};
 
 /// Characters of an undecodable body kept in an error.
 const EXCERPT_CHARS: usize = 200;
@@ -23,7 +24,7 @@ fn success_excerpt(operation: Operation, bytes: &[u8]) -> String {
     }
 }
 
-pub(crate) fn excerpt(bytes: &[u8]) -> String {
+fn excerpt(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes)
         .chars()
         .take(EXCERPT_CHARS)
@@ -31,7 +32,7 @@ pub(crate) fn excerpt(bytes: &[u8]) -> String {
 }
 
 /// The [`BodyTooLarge`] behind a body error, if the client's size limit caused it.
-pub(crate) fn body_too_large(err: &reqwest::Error) -> Option<&BodyTooLarge> {
+fn body_too_large(err: &reqwest::Error) -> Option<&BodyTooLarge> {
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
         if let Some(found) = cause.downcast_ref::<BodyTooLarge>() {
@@ -49,8 +50,8 @@ pub(crate) enum AttemptError {
     Api(Box<carbonext_api::Error<ProblemDetails>>),
     /// No complete answer within the facade's time limit; the attempt was dropped.
     TimedOut(Duration),
-    /// No access token could be had, so nothing was sent.
-    Auth(carbonext_auth::AuthError),
+    /// The operation's time limit ran out before this attempt could start: nothing sent.
+    OutOfTime(Duration),
     /// Already the caller's error (an order placement settled as of unknown outcome).
     Settled(Error),
 }
@@ -62,8 +63,7 @@ impl AttemptError {
             AttemptError::Api(err) => classify(err),
             // The request may have been sent, and processed, before the time ran out.
             AttemptError::TimedOut(_) => Failure::Ambiguous,
-            // The token endpoint's own retry policy has run already.
-            AttemptError::Auth(_) | AttemptError::Settled(_) => Failure::Final,
+            AttemptError::OutOfTime(_) | AttemptError::Settled(_) => Failure::Final,
         }
     }
 
@@ -76,9 +76,11 @@ impl AttemptError {
                 message: format!("timed out: no complete answer within {limit:?}"),
                 source: None,
             },
-            AttemptError::Auth(source) => Error::Auth {
-                message: with_causes(&source),
-                source: Some(source),
+            AttemptError::OutOfTime(limit) => Error::Transport {
+                message: format!(
+                    "timed out: the operation's limit of {limit:?} ran out before another attempt"
+                ),
+                source: None,
             },
         }
     }
@@ -102,12 +104,12 @@ pub(crate) fn error_from_api(
             }
         }
         E::InvalidRequest(message) => Error::Validation(ValidationError::Request(message)),
-        // The only hook that fails a call before sending is the auth hook.
-        E::Custom(message) => Error::Auth {
-            message: message
-                .strip_prefix("authentication failed: ")
-                .map(str::to_owned)
-                .unwrap_or(message),
+        E::CommunicationError(source) if HookFailure::find(&source).is_some() => {
+            hook_error(HookFailure::find(&source).expect("checked just above"))
+        }
+        E::Custom(message) => Error::Hook {
+            hook: "unknown".to_owned(),
+            message,
             source: None,
         },
         E::CommunicationError(source)
@@ -164,17 +166,43 @@ pub(crate) fn error_from_api(
 }
 
 fn describe_transport(err: &reqwest::Error) -> String {
-    let what = if err.is_connect() {
-        "could not connect"
-    } else if err.is_timeout() {
-        "timed out"
-    } else if err.is_body() || err.is_decode() {
-        "the response body could not be read"
-    } else {
-        "the connection failed"
-    };
+    let what = TransportFailure::of(err).describe();
     // reqwest's Display includes the URL, which carries no secret (tokens travel in headers).
     format!("{what}: {}", with_causes(err))
+}
+
+/// The caller's error for a token that could not be had: [`Error::Auth`] with its typed cause.
+pub(crate) fn auth_error(source: carbonext_auth::AuthError) -> Error {
+    Error::Auth {
+        message: with_causes(&source),
+        source: Some(source),
+    }
+}
+
+/// The caller's error for a hook that refused a request: [`Error::Auth`] when the hook's
+/// error is an [`AuthError`](carbonext_auth::AuthError) (the auth hook's), [`Error::Hook`]
+/// otherwise.
+fn hook_error(failure: &HookFailure) -> Error {
+    let hook = failure.hook().to_owned();
+    match failure.take_source() {
+        Some(source) => match source.downcast::<carbonext_auth::AuthError>() {
+            Ok(auth) => auth_error(*auth),
+            Err(source) => Error::Hook {
+                hook,
+                message: failure.message().to_owned(),
+                source: Some(source),
+            },
+        },
+        None if hook == carbonext_auth::AuthHook::NAME => Error::Auth {
+            message: failure.message().to_owned(),
+            source: None,
+        },
+        None => Error::Hook {
+            hook,
+            message: failure.message().to_owned(),
+            source: None,
+        },
+    }
 }
 
 /// `err` and its causes, separated by `: ` (the same text the auth hook gives a token failure).
@@ -186,6 +214,63 @@ fn with_causes(err: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     message
+}
+
+/// What a failed attempt means for the next one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// The request never reached the server (connect error): sending again is safe.
+    NotSent,
+    /// The server refused without processing (429): safe to send again, after its
+    /// `Retry-After` wait when it gave one.
+    Throttled(Option<Duration>),
+    /// The request may have been processed (timeout, dropped connection, 5xx).
+    Ambiguous,
+    /// The server answered with a success status, but its body is unusable (undecodable, or
+    /// over the client's size limit): the request was processed, and sending it again would
+    /// process it twice and get the same answer. Not retried.
+    Processed,
+    /// Retrying cannot help (4xx, authentication).
+    Final,
+}
+
+impl Failure {
+    pub(crate) fn retryable(self) -> bool {
+        !matches!(self, Failure::Final | Failure::Processed)
+    }
+
+    /// The wait the server asked for (`Retry-After` of a 429), if any.
+    pub(crate) fn wait(self) -> Option<Duration> {
+        match self {
+            Failure::Throttled(wait) => wait,
+            _ => None,
+        }
+    }
+}
+
+pub(crate) fn classify(err: &carbonext_api::Error<ProblemDetails>) -> Failure {
+    use carbonext_api::Error as E;
+    match err {
+        // A hook refused the request before sending it: the token endpoint's own retries
+        // have run, and a user's hook would refuse again.
+        E::CommunicationError(e) if TransportFailure::of(e) == TransportFailure::Hook => {
+            Failure::Final
+        }
+        E::CommunicationError(e) if TransportFailure::of(e) == TransportFailure::Connect => {
+            Failure::NotSent
+        }
+        E::ResponseBodyError(e) if body_too_large(e).is_some_and(|b| b.status().is_success()) => {
+            Failure::Processed
+        }
+        E::InvalidResponsePayload(..) => Failure::Processed,
+        E::CommunicationError(_) | E::ResponseBodyError(_) => Failure::Ambiguous,
+        E::ErrorResponse(rv) => match rv.status().as_u16() {
+            429 => Failure::Throttled(carbonext_auth::retry_after(rv.headers())),
+            500..=599 => Failure::Ambiguous,
+            _ => Failure::Final,
+        },
+        _ => Failure::Final,
+    }
 }
 
 #[cfg(test)]
