@@ -23,7 +23,7 @@
 //!    [`Hooks::with_body_limit`] says otherwise): a response whose `Content-Length` is above
 //!    the limit fails without being downloaded, and a chunked one fails as soon as it passes
 //!    the limit. The call then ends with `Error::ResponseBodyError` whose source chain holds a
-//!    [`BodyTooLarge`] (status, limit, an excerpt) — never with the whole body in memory.
+//!    [`BodyTooLarge`](crate::BodyTooLarge) (status, limit, an excerpt) — never with the whole body in memory.
 //!    A body whose `Content-Length` is within the limit is passed through untouched (hyper
 //!    enforces the length), so the cap costs nothing on the usual path.
 //!
@@ -199,7 +199,7 @@ impl Hooks {
 
     /// These hooks, with successful response bodies capped at `bytes` instead of
     /// [`DEFAULT_BODY_LIMIT`] (32 MiB). A larger body ends the call with
-    /// `Error::ResponseBodyError` caused by [`BodyTooLarge`]; error bodies are read only as far
+    /// `Error::ResponseBodyError` caused by [`BodyTooLarge`](crate::BodyTooLarge); error bodies are read only as far
     /// as an excerpt whatever this limit.
     ///
     /// ```

@@ -1,6 +1,6 @@
 //! Offsetting: from an emission to the order of the VCUs that neutralise it, in one call
-//! ([`Offsetting::offset`]), or for a whole stream of shipments or
-//! trips ([`Carbonext::offset_batch`]).
+//! ([`Offsetting::offset`](crate::Offsetting::offset)), or for a whole stream of shipments or
+//! trips ([`Carbonext::offset_batch`](crate::Carbonext::offset_batch)).
 //!
 //! One offset chains what a caller would otherwise write by hand: calculate the emission
 //! ([`EmissionSource`]: a distance, a route, or a known amount of tCO2eq), turn it into VCUs
@@ -44,7 +44,7 @@
 //!    placed; the order stands as placed).
 //! 4. **Quote** of the VCUs in the request's currency, then the **price limit**: a quote
 //!    above [`OffsetRequestBuilder::max_total_price`] ends with
-//!    [`Error::PriceAboveLimit`] and nothing ordered.
+//!    [`Error::PriceAboveLimit`](crate::Error::PriceAboveLimit) and nothing ordered.
 //! 5. **Order**, as [`Carbonext::place_order_once`](crate::Carbonext::place_order_once)
 //!    creates one: exactly once per key, even when its answer is lost (the key is looked up
 //!    again before anything is resent). A concurrent placement of the same key waits for the
@@ -115,7 +115,7 @@ pub enum EmissionSource {
     /// type's `responseUnit` (per tonne of cargo for a truck, per passenger for a plane or
     /// bus); the total is that times `units`.
     Distance {
-        /// Transport type (see [`Calculator::transport_types`]).
+        /// Transport type (see [`Calculator::transport_types`](crate::Calculator::transport_types)).
         transport: TransportId,
         /// Metres travelled, greater than zero.
         #[serde(with = "crate::amount::decimal_text")]
@@ -420,7 +420,7 @@ impl OffsetRequestBuilder {
     }
     /// Refuse to order when the quote's total price is above `limit` (in the request's
     /// currency): the offset then ends with
-    /// [`Error::PriceAboveLimit`] and nothing is ordered.
+    /// [`Error::PriceAboveLimit`](crate::Error::PriceAboveLimit) and nothing is ordered.
     pub fn max_total_price(mut self, limit: Decimal) -> Self {
         self.request.max_total_price = Some(limit);
         self
@@ -513,7 +513,7 @@ impl OffsetOutcome {
     }
 }
 
-/// One item's result in a batch ([`Carbonext::offset_batch`]),
+/// One item's result in a batch ([`Carbonext::offset_batch`](crate::Carbonext::offset_batch)),
 /// in input order.
 #[derive(Debug)]
 pub struct BatchOutcome {

@@ -134,7 +134,7 @@ impl Carbonext {
     }
 
     /// Gets an access token now (or confirms the cached one), so that bad credentials or an
-    /// unreachable token endpoint surface as a typed [`Error::Auth`] before any business call.
+    /// unreachable token endpoint surface as a typed [`Error::Auth`](crate::Error::Auth) before any business call.
     /// A facade built with [`Carbonext::from_client`] has no token cache of its own and
     /// returns `Ok(())`.
     pub async fn authenticate(&self) -> Result<()> {
