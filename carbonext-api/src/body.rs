@@ -10,8 +10,8 @@ use futures::{Stream, StreamExt};
 use progenitor_client::OperationInfo;
 use reqwest::ResponseBuilderExt;
 
+use crate::failure::HookError;
 use crate::types::ProblemDetails;
-use crate::HookError;
 
 /// Most bytes of an error body read to build an excerpt; the rest is not downloaded.
 const ERROR_BODY_LIMIT: usize = 64 * 1024;

@@ -13,7 +13,11 @@ use std::sync::Mutex;
 
 use bytes::Bytes;
 
-use crate::HookError;
+/// Error a hook returns from [`RequestHook::prepare`](crate::RequestHook::prepare). The call then ends with
+/// `Error::CommunicationError` whose source chain holds a [`HookFailure`] naming the hook and
+/// carrying this error, typed ([`HookFailure::take_source`]); its `Display` must never contain
+/// a secret.
+pub type HookError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// A hook's [`prepare`](crate::RequestHook::prepare) refused the request: nothing was sent.
 ///

@@ -68,14 +68,8 @@ use tracing::Instrument;
 pub use progenitor_client::OperationInfo;
 
 use crate::body::{limit_body, problem_or_synthesized};
-use crate::failure::{HookFailure, TransportFailure};
+use crate::failure::{HookError, HookFailure, TransportFailure};
 use crate::Client;
-
-/// Error a hook returns from [`RequestHook::prepare`]. The call then ends with
-/// `Error::CommunicationError` whose source chain holds a [`HookFailure`] naming the hook and
-/// carrying this error, typed ([`HookFailure::take_source`]); its `Display` must never contain
-/// a secret.
-pub type HookError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Default of [`Hooks::body_limit`]: 32 MiB, far above any page the API sends (a page of
 /// 100 orders is tens of KiB).

@@ -51,10 +51,8 @@ pub use generated::*;
 
 pub use body::BodyTooLarge;
 pub use decimal::{decimal_number, DecimalNumber, DecimalText};
-pub use failure::{HookFailure, TransportFailure};
-pub use hook::{
-    success_status, HookError, Hooks, Next, OperationInfo, RequestHook, DEFAULT_BODY_LIMIT,
-};
+pub use failure::{HookError, HookFailure, TransportFailure};
+pub use hook::{success_status, Hooks, Next, OperationInfo, RequestHook, DEFAULT_BODY_LIMIT};
 pub use one_of::{CancelledOrders, EmissionRequest};
 pub use open_enum::{Currency, InvoiceStatus, OrderStatus, OrderType, PaymentType, PurchaseType};
 pub use operation::Operation;

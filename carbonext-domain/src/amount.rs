@@ -21,7 +21,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::ValidationError;
+use crate::validation::ValidationError;
 use crate::Currency;
 
 /// An amount of VCUs (1 VCU = 1 tCO2eq): exact and strictly positive.

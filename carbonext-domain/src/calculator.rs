@@ -38,7 +38,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::error::ValidationError;
+use crate::validation::ValidationError;
 
 /// Most characters of refused input kept in an error message.
 const ECHO_MAX: usize = 40;

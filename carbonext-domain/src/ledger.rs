@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::error::ValidationError;
+use crate::validation::ValidationError;
 use crate::{Currency, InvoiceStatus, PaymentType, PurchaseType, Timestamp};
 
 /// A date range, both ends optional and inclusive; start ≤ end.

@@ -89,6 +89,7 @@ pub mod retry;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod traits;
+mod validation;
 
 pub use amount::{Money, VcuAmount};
 pub use error::{ApiRejection, Error, KeyLockError, Result, ValidationError};

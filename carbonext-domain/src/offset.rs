@@ -102,8 +102,8 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 use crate::calculator::{Emission, Route, TransportId};
-use crate::error::ValidationError;
 use crate::order::{MetaData, Order, OrderKey, Quote, Recipient};
+use crate::validation::ValidationError;
 use crate::{Currency, VcuAmount};
 
 /// What was emitted, to be offset.

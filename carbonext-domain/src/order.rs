@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::amount::VcuAmount;
-use crate::error::ValidationError;
+use crate::validation::ValidationError;
 use crate::{Currency, OrderStatus, OrderType, Timestamp};
 
 /// The API's limit on `metaData`, in characters.

@@ -24,8 +24,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::error::ValidationError;
 use crate::order::OrderKey;
+use crate::validation::ValidationError;
 use crate::{InvoiceStatus, OrderStatus, Period};
 
 /// Largest page size the SDK asks for.

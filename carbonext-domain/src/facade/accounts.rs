@@ -6,8 +6,8 @@ use std::num::NonZeroU32;
 use async_trait::async_trait;
 use carbonext_api::{operations, Page};
 
+use super::carbonext::Carbonext;
 use super::pipeline::{check_page, check_page_size};
-use super::Carbonext;
 use crate::accounts::{
     AllowedFilters, ApiKey, ApiKeyId, NewApiKey, NewApiKeySecret, NewUser, Permission, Resource,
     User, UserId, UserUpdate,

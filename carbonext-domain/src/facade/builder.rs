@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::carbonext::Carbonext;
 use super::config::{Config, Timeouts};
-use super::Carbonext;
 use crate::error::{Error, Result, ValidationError};
 use crate::key_lock::OrderKeyLock;
 use crate::RetryPolicy;
@@ -175,4 +175,17 @@ impl CarbonextBuilder {
 
 fn config_error(err: carbonext_auth::AuthError) -> Error {
     Error::Validation(ValidationError::Config(err.to_string()))
+}
+
+impl Carbonext {
+    /// Starts a builder.
+    pub fn builder() -> CarbonextBuilder {
+        CarbonextBuilder::default()
+    }
+
+    /// Everything from the environment: `CARBONEXT_ENV`, `CARBONEXT_API_URL`,
+    /// `CARBONEXT_AUTH_URL`, `CARBONEXT_CLIENT_ID`, `CARBONEXT_CLIENT_SECRET`.
+    pub fn from_env() -> Result<Self> {
+        Self::builder().build()
+    }
 }

@@ -7,9 +7,9 @@ use carbonext_api::{operations, Page};
 use futures::stream::BoxStream;
 use rust_decimal::Decimal;
 
+use super::carbonext::Carbonext;
 use super::paging::STREAM_PAGE_SIZE;
 use super::pipeline::check_page;
-use super::Carbonext;
 use crate::calculator::{Airport, Emission, Route, TransportId, TransportType};
 use crate::error::{Result, ValidationError};
 use crate::Calculator;

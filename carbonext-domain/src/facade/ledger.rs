@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use carbonext_api::{operations, Page};
 use futures::stream::BoxStream;
 
+use super::carbonext::Carbonext;
 use super::paging::STREAM_PAGE_SIZE;
-use super::Carbonext;
 use crate::error::Result;
 use crate::ledger::{Balance, Invoice, InvoiceId, Period};
 use crate::order::Order;

@@ -1,10 +1,10 @@
 //! [`VcuMarket`] for [`Carbonext`]: quotes, orders (placed through
-//! [`placement`](super::placement)) and cancellations.
+//! `placement.rs`) and cancellations.
 
 use async_trait::async_trait;
 use carbonext_api::{operations, DecimalText};
 
-use super::Carbonext;
+use super::carbonext::Carbonext;
 use crate::error::{Result, ValidationError};
 use crate::order::{NewOrder, Order, OrderId, Quote};
 use crate::{Currency, VcuAmount, VcuMarket};

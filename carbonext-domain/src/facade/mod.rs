@@ -3,6 +3,7 @@
 //!
 //! | file | concern |
 //! |---|---|
+//! | `carbonext.rs` | the [`Carbonext`] value: client, token cache, configuration |
 //! | `config.rs` | [`Timeouts`] and the rest of the configuration, with their defaults |
 //! | `builder.rs` | [`CarbonextBuilder`]: the one path from settings to a facade |
 //! | `pipeline.rs` | one call: time limits, the retry loop, the span |
@@ -14,6 +15,7 @@
 mod accounts;
 mod builder;
 mod calculator;
+mod carbonext;
 mod config;
 mod failure;
 mod ledger;
@@ -23,145 +25,10 @@ mod paging;
 mod pipeline;
 mod placement;
 
-use std::sync::Arc;
-use std::time::Duration;
-
 pub use builder::CarbonextBuilder;
+pub use carbonext::Carbonext;
 pub use config::{
     Timeouts, DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, DEFAULT_ORDER_KEY_WAIT,
     DEFAULT_TIMEOUT, DEFAULT_TOKEN_TIMEOUT,
 };
 pub use placement::PlacedOrder;
-
-use crate::error::Result;
-use crate::key_lock::OrderKeyLock;
-use crate::RetryPolicy;
-use config::Config;
-
-/// The Carbonext API, authenticated, with retries. Cheap to clone; clones share the HTTP
-/// connection pool and the token cache.
-#[derive(Clone, Debug)]
-pub struct Carbonext {
-    inner: Arc<Inner>,
-}
-
-#[derive(Debug)]
-struct Inner {
-    /// The client the facade's calls use (and [`Carbonext::raw`] hands out).
-    api: carbonext_api::Client,
-    /// The token cache the client's auth hook reads, when the builder made the client.
-    tokens: Option<carbonext_auth::TokenCache>,
-    config: Config,
-}
-
-impl Carbonext {
-    /// Starts a builder.
-    pub fn builder() -> CarbonextBuilder {
-        CarbonextBuilder::default()
-    }
-
-    /// Everything from the environment: `CARBONEXT_ENV`, `CARBONEXT_API_URL`,
-    /// `CARBONEXT_AUTH_URL`, `CARBONEXT_CLIENT_ID`, `CARBONEXT_CLIENT_SECRET`.
-    pub fn from_env() -> Result<Self> {
-        Self::builder().build()
-    }
-
-    /// Wraps a raw client you configured yourself (its hooks do the authentication), with the
-    /// default configuration ([`Timeouts::default`], [`RetryPolicy::default`]…), which the
-    /// `with_*` methods change.
-    pub fn from_client(api: carbonext_api::Client) -> Self {
-        Self::assemble(api, None, Config::default())
-    }
-
-    fn assemble(
-        api: carbonext_api::Client,
-        tokens: Option<carbonext_auth::TokenCache>,
-        config: Config,
-    ) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                api,
-                tokens,
-                config,
-            }),
-        }
-    }
-
-    /// The same client and token cache with a changed configuration.
-    fn reconfigured(self, change: impl FnOnce(&mut Config)) -> Self {
-        let mut config = self.inner.config.clone();
-        change(&mut config);
-        Self::assemble(self.inner.api.clone(), self.inner.tokens.clone(), config)
-    }
-
-    /// The same client with another retry policy.
-    pub fn with_retry_policy(self, retry: RetryPolicy) -> Self {
-        self.reconfigured(|config| config.retry = retry)
-    }
-
-    /// The same client with another time limit per attempt ([`Timeouts::attempt`]).
-    pub fn with_timeout(self, timeout: Duration) -> Self {
-        self.reconfigured(|config| config.timeouts.attempt = timeout)
-    }
-
-    /// The same client with other per-attempt and per-operation limits (the connect and token
-    /// limits belong to the HTTP client and token cache, set when they are made).
-    pub fn with_timeouts(self, timeouts: Timeouts) -> Self {
-        self.reconfigured(|config| config.timeouts = timeouts)
-    }
-
-    /// The same client holding `lock` over each placement with a caller-given key (see
-    /// [`CarbonextBuilder::order_key_lock`]).
-    pub fn with_order_key_lock(self, lock: impl OrderKeyLock + 'static) -> Self {
-        let lock: Arc<dyn OrderKeyLock> = Arc::new(lock);
-        self.reconfigured(|config| config.key_lock = lock)
-    }
-
-    /// The same client with another longest wait for the order key's lock (see
-    /// [`CarbonextBuilder::order_key_wait`]; default 60 s).
-    pub fn with_order_key_wait(self, wait: Duration) -> Self {
-        self.reconfigured(|config| config.key_wait = wait)
-    }
-
-    /// The same client with another prefetch depth for the streams.
-    pub fn with_prefetch(self, pages: usize) -> Self {
-        self.reconfigured(|config| config.prefetch = pages.max(1))
-    }
-
-    /// The time limits in force.
-    pub fn timeouts(&self) -> Timeouts {
-        self.inner.config.timeouts
-    }
-
-    /// Gets an access token now (or confirms the cached one), so that bad credentials or an
-    /// unreachable token endpoint surface as a typed [`Error::Auth`](crate::Error::Auth) before any business call.
-    /// A facade built with [`Carbonext::from_client`] has no token cache of its own and
-    /// returns `Ok(())`.
-    pub async fn authenticate(&self) -> Result<()> {
-        match &self.inner.tokens {
-            Some(cache) => cache.token().await.map(drop).map_err(failure::auth_error),
-            None => Ok(()),
-        }
-    }
-
-    /// The token cache the facade's auth hook reads, when the builder made the client.
-    pub fn token_cache(&self) -> Option<&carbonext_auth::TokenCache> {
-        self.inner.tokens.as_ref()
-    }
-
-    /// The raw client underneath, for calls this crate does not wrap: the facade's own, with
-    /// its HTTP connections, token cache and hooks (its auth hook resends once after a 401,
-    /// see `carbonext_auth::AuthHook`). For a facade made with [`Carbonext::from_client`],
-    /// the client given.
-    pub fn raw(&self) -> &carbonext_api::Client {
-        &self.inner.api
-    }
-
-    fn api(&self) -> &carbonext_api::Client {
-        &self.inner.api
-    }
-
-    fn config(&self) -> &Config {
-        &self.inner.config
-    }
-}

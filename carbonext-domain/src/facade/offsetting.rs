@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use futures::stream::{Stream, StreamExt};
 use rust_decimal::Decimal;
 
-use super::Carbonext;
+use super::carbonext::Carbonext;
 use crate::error::{Error, Result, ValidationError};
 use crate::key_lock::KeyGuard;
 use crate::offset::{BatchOutcome, EmissionSource, Offset, OffsetOutcome, OffsetRequest};

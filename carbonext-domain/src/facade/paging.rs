@@ -8,8 +8,8 @@ use std::sync::Arc;
 use carbonext_api::{operations, Page};
 use futures::stream::{self, BoxStream, StreamExt};
 
+use super::carbonext::Carbonext;
 use super::pipeline::{check_page, check_page_size};
-use super::Carbonext;
 use crate::error::Result;
 use crate::ledger::Invoice;
 use crate::order::Order;

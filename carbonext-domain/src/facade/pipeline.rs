@@ -1,5 +1,5 @@
-//! One call of the facade: each attempt bounded by [`Timeouts::attempt`](super::Timeouts),
-//! the whole operation by [`Timeouts::operation`](super::Timeouts), repeated under the retry
+//! One call of the facade: each attempt bounded by [`Timeouts::attempt`](crate::Timeouts),
+//! the whole operation by [`Timeouts::operation`](crate::Timeouts), repeated under the retry
 //! policy when [`failure`](super::failure) says it may be, in a span of its own.
 //!
 //! A 401 is not handled here: the client's auth hook resends once with a new token
@@ -13,9 +13,9 @@ use carbonext_auth::Verdict;
 use tokio::time::Instant;
 use tracing::Instrument;
 
+use super::carbonext::Carbonext;
 use super::config::deadline_after;
 use super::failure::AttemptError;
-use super::Carbonext;
 use crate::error::{Result, ValidationError};
 use crate::order::OrderKey;
 use crate::query::MAX_PAGE_SIZE;

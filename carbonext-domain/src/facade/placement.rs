@@ -5,9 +5,9 @@
 use carbonext_api::operations;
 use carbonext_auth::Verdict;
 
+use super::carbonext::Carbonext;
 use super::config::deadline_after;
 use super::failure::{AttemptError, Failure};
-use super::Carbonext;
 use crate::error::{Error, KeyLockError, Result};
 use crate::key_lock::KeyGuard;
 use crate::order::{NewOrder, Order, OrderKey};
