@@ -125,6 +125,8 @@ impl IntoResponse for Answer {
 struct Misbehaving {
     addr: SocketAddr,
     api_requests: Arc<AtomicUsize>,
+    /// The `GET /v1/orders` among them: the look-ups by key.
+    order_lists: Arc<AtomicUsize>,
 }
 
 /// A handler answering `answer` and counting its requests in `count`.
@@ -159,8 +161,16 @@ impl Misbehaving {
     /// `answer` everywhere but on `GET /v1/orders`, which answers `orders_get`.
     async fn start_with(answer: Answer, orders_get: Answer) -> Self {
         let api_requests = Arc::new(AtomicUsize::new(0));
+        let order_lists = Arc::new(AtomicUsize::new(0));
         let api = counting(answer, &api_requests);
-        let list = counting(orders_get, &api_requests);
+        let list = {
+            let counted = counting(orders_get, &api_requests);
+            let order_lists = Arc::clone(&order_lists);
+            move || {
+                order_lists.fetch_add(1, Ordering::SeqCst);
+                counted()
+            }
+        };
         let app = Router::new()
             .route(
                 TOKEN_PATH,
@@ -179,7 +189,11 @@ impl Misbehaving {
             .expect("bind 127.0.0.1");
         let addr = listener.local_addr().expect("address");
         tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
-        Self { addr, api_requests }
+        Self {
+            addr,
+            api_requests,
+            order_lists,
+        }
     }
 
     fn connect(&self) -> Carbonext {
@@ -210,6 +224,11 @@ impl Misbehaving {
 
     fn api_requests(&self) -> usize {
         self.api_requests.load(Ordering::SeqCst)
+    }
+
+    /// `GET /v1/orders` requests (look-ups by key) so far.
+    fn order_lists(&self) -> usize {
+        self.order_lists.load(Ordering::SeqCst)
     }
 }
 
@@ -499,8 +518,16 @@ async fn order_answered_by_a_truncated_200_is_never_placed_twice() {
 async fn order_placed_against_an_html_502_ends_typed_without_a_duplicate() {
     let server = Misbehaving::start(Answer::new(502, "text/html", HTML_502)).await;
     let (err, key) = place_order_on(&server).await;
-    // The 502 is ambiguous; the look-up by key fails too (502), so the outcome is unknown.
+    // The 502 is ambiguous; the look-up by key fails too (502, tried as often as the policy's
+    // two attempts allow), so the outcome is unknown — and the order is not sent again.
     assert_outcome_unknown(&err, &key, &["502"]);
+    let lookups = server.order_lists();
+    assert_eq!(lookups, 2, "the look-up, retried once");
+    assert_eq!(
+        server.api_requests() - lookups,
+        1,
+        "one POST, no second POST"
+    );
 }
 
 #[tokio::test]

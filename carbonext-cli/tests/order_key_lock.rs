@@ -1,6 +1,8 @@
 //! `carbonext orders create --key … --lock-url …`: placements in separate processes share a
 //! PostgreSQL advisory lock per key (a throwaway cluster of the test's own), and a database
-//! that is down stops the placement with exit code 7 before anything is sent.
+//! that is down stops the placement with exit code 7 before anything is sent. The processes
+//! are made to race by the sandbox's holds, and a control shows that without the shared lock
+//! the same race places the order more than once.
 
 mod common;
 #[path = "../../carbonext-postgres-lock/tests/common/pg.rs"]
@@ -9,28 +11,42 @@ mod pg;
 use std::process::Output;
 use std::time::Duration;
 
+use carbonext_sandbox::hold::ReleaseCause;
+use carbonext_sandbox::Sandbox;
 use pg::Cluster;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn eight_processes_placing_one_key_through_the_lock_place_one_order() {
-    let cluster = Cluster::start();
-    let sandbox = common::sandbox().await;
-    // Slow answers, so that the processes' lookups overlap whatever their start-up times.
-    sandbox.faults().set_latency(Duration::from_millis(150));
-    let url = cluster.url();
-    let children: Vec<_> = (0..8)
+/// Longest a hold lasts; the holds of these tests are released by their count.
+const HOLD_LIMIT: Duration = Duration::from_secs(120);
+
+/// Runs `processes` placements of `key` at once, each `carbonext orders create` process
+/// locking through `lock_url` when given (else only in its own memory). The sandbox holds the
+/// processes' token requests until all have arrived: every process starts its placement at
+/// the same moment.
+async fn race(
+    sandbox: &Sandbox,
+    processes: usize,
+    key: &str,
+    lock_url: Option<&str>,
+) -> Vec<Output> {
+    sandbox
+        .holds()
+        .hold("request_token", processes, HOLD_LIMIT)
+        .expect("a known operation");
+    let children: Vec<_> = (0..processes)
         .map(|_| {
-            let mut command = common::carbonext(&sandbox);
+            let mut command = common::carbonext(sandbox);
+            if let Some(url) = lock_url {
+                command.env("CARBONEXT_LOCK_URL", url);
+            }
             command
-                .env("CARBONEXT_LOCK_URL", &url)
-                .args(["orders", "create", "--vcu", "1", "--key", "cli_shared_0001"])
+                .args(["orders", "create", "--vcu", "1", "--key", key])
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
                 .expect("the binary starts")
         })
         .collect();
-    let outputs: Vec<Output> = tokio::task::spawn_blocking(move || {
+    let outputs = tokio::task::spawn_blocking(move || {
         children
             .into_iter()
             .map(|child| child.wait_with_output().unwrap())
@@ -38,16 +54,61 @@ async fn eight_processes_placing_one_key_through_the_lock_place_one_order() {
     })
     .await
     .unwrap();
+    let start = sandbox.holds().report("request_token").unwrap();
+    assert_eq!(
+        start.held_together,
+        Some(processes),
+        "every process started at once: {start:?}"
+    );
+    assert_eq!(start.released_by, Some(ReleaseCause::Count));
+    outputs
+}
+
+fn already_existed(outputs: &[Output]) -> usize {
+    outputs
+        .iter()
+        .filter(|o| common::stderr(o).contains("already exists: not placing it again"))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eight_processes_placing_one_key_through_the_lock_place_one_order() {
+    let cluster = Cluster::start();
+    let sandbox = common::sandbox().await;
+    let outputs = race(&sandbox, 8, "cli_shared_0001", Some(&cluster.url())).await;
 
     for output in &outputs {
         common::assert_code(output, 0);
     }
-    let existing = outputs
-        .iter()
-        .filter(|o| common::stderr(o).contains("already exists: not placing it again"))
-        .count();
-    assert_eq!(existing, 7, "seven found the order the eighth placed");
+    assert_eq!(
+        already_existed(&outputs),
+        7,
+        "seven found the order the eighth placed"
+    );
     assert_eq!(sandbox.orders_snapshot().len(), 1);
+    // Each process looked the key up once, in turn: the first found nothing and created.
+    assert_eq!(sandbox.counters().operation("list_orders"), 8);
+    assert_eq!(sandbox.counters().operation("create_order"), 1);
+}
+
+/// The control of the test above: the same race with only each process's in-process lock.
+/// Held until they all wait, the processes' lookups all find nothing, and each places the
+/// order — what the lock above prevents, so that test would fail if its lock did not work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eight_processes_placing_one_key_without_a_shared_lock_place_it_more_than_once() {
+    let sandbox = common::sandbox().await;
+    sandbox.holds().hold_order_lists(8, HOLD_LIMIT);
+    let outputs = race(&sandbox, 8, "cli_unlocked_001", None).await;
+
+    for output in &outputs {
+        common::assert_code(output, 0);
+    }
+    let lookups = sandbox.holds().report("list_orders").unwrap();
+    assert_eq!(lookups.held_together, Some(8), "{lookups:?}");
+    assert_eq!(already_existed(&outputs), 0);
+    let orders = sandbox.orders_snapshot();
+    assert!(orders.len() > 1, "the race placed duplicates: {orders:?}");
+    assert_eq!(orders.len(), 8);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -152,24 +152,37 @@ async fn ten_thousand_orders_stream_in_order_with_prefetch() {
 
 #[tokio::test]
 async fn orders_lost_before_the_server_saw_them_are_sent_again_once_proven_absent() {
+    const ORDERS: u64 = 20;
     let sandbox = common::sandbox().await;
     let carbonext = common::connect(&sandbox);
     carbonext.quote(vcu("1"), Currency::Brl).await.unwrap();
+    let before = sandbox.counters();
     sandbox.faults().drop_before_handler(0.2);
-    for _ in 0..20 {
+    for _ in 0..ORDERS {
         let order = NewOrder::builder(vcu("1")).build().unwrap();
         let key = order.key().clone();
         let placed = carbonext.place_order(order).await.expect("placed");
         assert_eq!(placed.key(), Some(&key));
     }
     sandbox.faults().clear();
+    let counters = sandbox.counters();
+    let created = counters.operation("create_order") - before.operation("create_order");
+    let lookups = counters.operation("list_orders") - before.operation("list_orders");
+    // Every 5th API request was dropped unseen (the placements run one after another, so the
+    // share is exact): each dropped creation was looked up once, found absent, and sent again.
+    // A lookup comes right after a drop, never five requests later, so none was dropped.
+    let dropped = (created + lookups) / 5;
+    assert!(dropped >= 4, "the fault fired: {dropped} drops");
+    assert_eq!(lookups, dropped, "one lookup per dropped creation");
+    assert_eq!(created, ORDERS + dropped, "sent again only after a lookup");
+
     let orders: Vec<_> = carbonext
         .orders(OrderQuery::new())
         .try_collect()
         .await
         .unwrap();
     let keyed = orders.iter().filter(|o| o.key().is_some()).count();
-    assert_eq!(keyed, 20, "orders lost or doubled");
+    assert_eq!(keyed as u64, ORDERS, "orders lost or doubled");
 }
 
 #[tokio::test]

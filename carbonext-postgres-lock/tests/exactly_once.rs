@@ -1,7 +1,8 @@
 //! Exactly-once placement through PostgreSQL advisory locks, against a throwaway cluster and
 //! the sandbox over HTTP: concurrent tasks of one process, two OS processes racing on the same
 //! keys (the `place_orders` example, built by `cargo test`), answers dropped after commit, a
-//! stopped database, a lost session and a bounded wait.
+//! stopped database, a lost session and a bounded wait. Races and in-flight moments are
+//! forced with the sandbox's holds ([`carbonext_sandbox::hold`]), never waited for.
 
 mod common;
 
@@ -15,6 +16,7 @@ use carbonext_api::operations;
 use carbonext_domain::key_lock::OrderKeyLock;
 use carbonext_domain::{Carbonext, Error, KeyLockError, NewOrder, OrderKey};
 use carbonext_postgres_lock::PostgresKeyLock;
+use carbonext_sandbox::hold::ReleaseCause;
 use carbonext_sandbox::Sandbox;
 use common::pg::Cluster;
 
@@ -130,27 +132,63 @@ fn status(line: &serde_json::Value) -> &str {
     line["status"].as_str().unwrap()
 }
 
+/// Longest a hold lasts; the holds of these tests are released by their count or by the test.
+const HOLD_LIMIT: Duration = Duration::from_secs(120);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_racing_eight_placements_each_of_one_key_place_one_order() {
     let cluster = Cluster::start();
     let sandbox = common::sandbox().await;
-    // Slow answers, so that the two processes' lookups overlap whatever their start-up times.
-    sandbox.faults().set_latency(Duration::from_millis(200));
-    let keys = vec!["shared_key_000001".to_owned(); 8];
+    // Each process also places a key of its own. The sandbox holds the key lookups until three
+    // wait at once: both processes' own keys and one placement of the shared key. So both
+    // processes are inside at once, with their placements of the shared key already started
+    // (all of a process's placements start together) while one of them looks it up: the other
+    // process's can only wait for the key. Without the lock it would look the key up too and
+    // place it again (see the CLI's test with the in-process lock only).
+    sandbox.holds().hold_order_lists(3, HOLD_LIMIT);
+    let shared = "shared_key_000001".to_owned();
+    let keys = |own: &str| {
+        let mut keys = vec![shared.clone(); 8];
+        keys.push(own.to_owned());
+        keys
+    };
 
-    let first = spawn_process(&sandbox, &cluster, &keys);
-    let second = spawn_process(&sandbox, &cluster, &keys);
+    let first = spawn_process(&sandbox, &cluster, &keys("own_key_first_01"));
+    let second = spawn_process(&sandbox, &cluster, &keys("own_key_second_1"));
     let mut lines = results(first).await;
     lines.extend(results(second).await);
 
-    assert_eq!(lines.len(), 16);
-    let orders = sandbox.orders_snapshot();
-    assert_eq!(orders.len(), 1, "one order for one key: {orders:?}");
-    assert_eq!(lines.iter().filter(|l| status(l) == "placed").count(), 1);
-    assert_eq!(lines.iter().filter(|l| status(l) == "existing").count(), 15);
-    let ids: BTreeSet<_> = lines.iter().map(|l| l["order_id"].to_string()).collect();
+    let race = sandbox.holds().report("list_orders").unwrap();
+    assert_eq!(
+        race.held_together,
+        Some(3),
+        "both processes raced: {race:?}"
+    );
+    assert_eq!(race.released_by, Some(ReleaseCause::Count));
+    assert_eq!(lines.len(), 18);
+    let of_shared: Vec<_> = lines
+        .iter()
+        .filter(|l| l["key"] == shared.as_str())
+        .collect();
+    assert_eq!(
+        of_shared.iter().filter(|l| status(l) == "placed").count(),
+        1
+    );
+    assert_eq!(
+        of_shared.iter().filter(|l| status(l) == "existing").count(),
+        15
+    );
+    let ids: BTreeSet<_> = of_shared
+        .iter()
+        .map(|l| l["order_id"].to_string())
+        .collect();
     assert_eq!(ids.len(), 1, "every placement reports the same order");
-    assert_eq!(sandbox.counters().operation(operations::CREATE_ORDER.id), 1);
+    let orders = sandbox.orders_snapshot();
+    assert_eq!(orders.len(), 3, "one order per key: {orders:?}");
+    // One creation per key; one lookup per placement (the first of the shared key's found
+    // nothing, the fifteen after it found its order).
+    assert_eq!(sandbox.counters().operation(operations::CREATE_ORDER.id), 3);
+    assert_eq!(sandbox.counters().operation(operations::LIST_ORDERS.id), 18);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -158,6 +196,9 @@ async fn two_processes_over_two_hundred_keys_with_dropped_answers_place_exactly_
     let cluster = Cluster::start();
     let sandbox = common::sandbox().await;
     sandbox.faults().drop_after_commit(0.2);
+    // A process holds 16 keys at most (its lock's sessions), so 17 lookups waiting at once
+    // are both processes' at work together.
+    sandbox.holds().hold_order_lists(17, HOLD_LIMIT);
     let key = |n: usize| format!("batch_key_{n:05}");
     // 100 keys each of their own, and 100 both race on, from opposite ends.
     let first: Vec<String> = (0..150).map(key).collect();
@@ -192,10 +233,19 @@ async fn two_processes_over_two_hundred_keys_with_dropped_answers_place_exactly_
         .collect();
     assert_eq!(placed.len(), 200);
     assert_eq!(lines.iter().filter(|l| status(l) == "placed").count(), 200);
-    assert!(
-        sandbox.counters().operation(operations::CREATE_ORDER.id) >= 200,
-        "answers were dropped and settled"
+    let race = sandbox.holds().report("list_orders").unwrap();
+    assert_eq!(
+        race.held_together,
+        Some(17),
+        "both processes raced: {race:?}"
     );
+    assert_eq!(race.released_by, Some(ReleaseCause::Count));
+    // Each order was sent once. A fifth of the 200 answers (every 5th) were dropped after the
+    // order was stored, and each was settled by one lookup that found it: 300 lookups before
+    // creating (100 of them finding the other process's order) and 40 settling.
+    let counters = sandbox.counters();
+    assert_eq!(counters.operation(operations::CREATE_ORDER.id), 200);
+    assert_eq!(counters.operation(operations::LIST_ORDERS.id), 300 + 40);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -234,20 +284,21 @@ async fn a_stopped_database_is_a_typed_error_and_nothing_is_sent() {
 async fn a_session_lost_while_holding_the_key_stops_the_placement_before_it_creates() {
     let (cluster, sandbox, carbonext) = set_up().await;
     carbonext.authenticate().await.unwrap();
-    // The key lookup takes 400 ms; the session is terminated meanwhile.
-    sandbox.faults().set_latency(Duration::from_millis(400));
+    // The key lookup is held until the session has been terminated.
+    sandbox.holds().hold_order_lists(2, HOLD_LIMIT);
     let key = OrderKey::new("lost_session_01").unwrap();
     let placement = {
         let carbonext = carbonext.clone();
         let order = order(&key);
         tokio::spawn(async move { carbonext.place_order_once(order).await })
     };
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    sandbox.holds().held("list_orders", 1).await.unwrap();
     assert_eq!(
         terminate_lock_sessions(&cluster).await,
         1,
         "the placement's session held the key"
     );
+    sandbox.holds().release("list_orders");
 
     let err = placement.await.unwrap().unwrap_err();
     assert!(
@@ -313,7 +364,8 @@ async fn a_key_another_process_holds_past_the_wait_is_a_time_out_with_nothing_se
     drop(Arc::new(elsewhere));
 }
 
-/// Ends the lock's database sessions (as a restart or a network cut would); returns how many.
+/// Ends the lock's database sessions (as a restart or a network cut would) and waits until
+/// their server processes have exited, so their sockets are closed; returns how many.
 async fn terminate_lock_sessions(cluster: &Cluster) -> i64 {
     let (admin, connection) = tokio_postgres::connect(&cluster.url(), tokio_postgres::NoTls)
         .await
@@ -321,7 +373,7 @@ async fn terminate_lock_sessions(cluster: &Cluster) -> i64 {
     tokio::spawn(connection);
     admin
         .query_one(
-            "select count(pg_terminate_backend(pid)) from pg_stat_activity \
+            "select count(pg_terminate_backend(pid, 60000)) from pg_stat_activity \
              where application_name = 'carbonext-order-key-lock'",
             &[],
         )
@@ -330,36 +382,35 @@ async fn terminate_lock_sessions(cluster: &Cluster) -> i64 {
         .get::<_, i64>(0)
 }
 
-/// Every request takes 600 ms: the key lookup runs from 0 to 600 ms, the creation from 600 to
-/// 1,200 ms, a lookup after it from 1,200 to 1,800 ms.
-const SLOW: Duration = Duration::from_millis(600);
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_lost_while_a_creation_is_in_flight_keeps_the_confirmed_order() {
     let (cluster, sandbox, carbonext) = set_up().await;
     carbonext.authenticate().await.unwrap();
-    sandbox.faults().set_latency(SLOW);
+    // The creation is held at the sandbox until the session has been terminated.
+    sandbox.holds().hold("create_order", 2, HOLD_LIMIT);
     let key = OrderKey::new("lost_in_flight_01").unwrap();
     let placement = {
         let carbonext = carbonext.clone();
         let order = order(&key);
         tokio::spawn(async move { carbonext.place_order_once(order).await })
     };
-    tokio::time::sleep(Duration::from_millis(900)).await;
+    sandbox.holds().held("create_order", 1).await.unwrap();
     assert_eq!(terminate_lock_sessions(&cluster).await, 1);
+    sandbox.holds().release("create_order");
 
     // The creation was answered: the order is confirmed, and returned as placed.
     let placed = placement.await.unwrap().expect("the confirmed order");
     assert!(!placed.already_existed);
     assert_eq!(placed.order.key(), Some(&key));
     assert_eq!(sandbox.orders_snapshot().len(), 1);
+    assert_eq!(sandbox.counters().operation(operations::CREATE_ORDER.id), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_lost_while_an_unanswered_creation_is_in_flight_is_not_sent_again() {
     let (cluster, sandbox, carbonext) = set_up().await;
     carbonext.authenticate().await.unwrap();
-    sandbox.faults().set_latency(SLOW);
+    sandbox.holds().hold("create_order", 2, HOLD_LIMIT);
     let key = OrderKey::new("lost_in_flight_02").unwrap();
     let placement = {
         let carbonext = carbonext.clone();
@@ -367,12 +418,16 @@ async fn a_session_lost_while_an_unanswered_creation_is_in_flight_is_not_sent_ag
         tokio::spawn(async move { carbonext.place_order_once(order).await })
     };
     // During the creation: the session ends, and the creation will be answered 503 (not
-    // processed); the lookup after it is answered normally and finds nothing.
-    tokio::time::sleep(Duration::from_millis(900)).await;
+    // processed: faults apply when a held request is let go).
+    sandbox.holds().held("create_order", 1).await.unwrap();
     sandbox.faults().fail_share(503, 1.0);
     assert_eq!(terminate_lock_sessions(&cluster).await, 1);
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    sandbox.holds().hold_order_lists(2, HOLD_LIMIT);
+    sandbox.holds().release("create_order");
+    // The lookup after it is answered normally and finds nothing.
+    sandbox.holds().held("list_orders", 1).await.unwrap();
     sandbox.faults().fail_share(503, 0.0);
+    sandbox.holds().release("list_orders");
 
     // Another process may hold the key now: the placement stops instead of sending again, and
     // says that an order may exist.
@@ -389,5 +444,7 @@ async fn a_session_lost_while_an_unanswered_creation_is_in_flight_is_not_sent_ag
     );
     assert!(err.to_string().contains("look it up by its key"), "{err}");
     assert_eq!(sandbox.counters().operation(operations::CREATE_ORDER.id), 1);
+    // The lookup before creating and the one after the 503.
+    assert_eq!(sandbox.counters().operation(operations::LIST_ORDERS.id), 2);
     assert!(sandbox.orders_snapshot().is_empty());
 }

@@ -28,6 +28,8 @@ pub struct AppState {
     pub faults: Faults,
     /// Request counters.
     pub(crate) counters: Arc<CounterSet>,
+    /// Requests held until enough arrive.
+    pub(crate) holds: crate::hold::Holds,
     /// Seed values reported by the control paths.
     pub(crate) info: Arc<crate::SandboxInfo>,
 }

@@ -160,7 +160,7 @@ impl ServeArgs {
             writeln!(out, "  client secret: {}", info.client_secret)?;
             writeln!(
                 out,
-                "  control:       {}/__sandbox/counters, /__sandbox/faults",
+                "  control:       {}/__sandbox/counters, /__sandbox/faults, /__sandbox/holds",
                 info.api_url
             )?;
             writeln!(out, "Press Ctrl-C to stop.")?;

@@ -1,5 +1,5 @@
-//! The gate every routed API request passes before its handler: counting, faults, then
-//! authentication and permissions.
+//! The gate every routed API request passes before its handler: counting, holds
+//! ([`crate::hold`]), faults, then authentication and permissions.
 //!
 //! The operation is found from the method and the matched route, and named with progenitor's
 //! snake_case operation ids (the names [`Counters::operation`](crate::Counters::operation)
@@ -46,6 +46,7 @@ pub async fn gate(State(app): State<AppState>, mut request: Request, next: Next)
         return next.run(request).await;
     };
     app.counters.operation(operation);
+    app.holds.pass(operation).await;
 
     let latency = app.faults.latency();
     if !latency.is_zero() {

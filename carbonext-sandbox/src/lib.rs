@@ -38,7 +38,7 @@
 //!
 //! See [`ledger`] (orders, cancellation, balance), [`accounts`] (users, API keys),
 //! [`filter`] and [`query`] (lists), [`auth`] (tokens, 401/403), [`calculator`] (emissions),
-//! [`faults`] and [`counters`]. Errors are RFC 7807 problem details ([`problem`]).
+//! [`faults`], [`hold`] and [`counters`]. Errors are RFC 7807 problem details ([`problem`]).
 
 #![warn(missing_docs)]
 
@@ -54,6 +54,7 @@ pub mod extract;
 pub mod faults;
 pub mod filter;
 pub mod gate;
+pub mod hold;
 pub mod ids;
 pub mod ledger;
 pub mod permissions;
@@ -79,6 +80,7 @@ use uuid::Uuid;
 
 pub use counters::Counters;
 pub use faults::Faults;
+pub use hold::{HoldReport, Holds};
 pub use store::DEFAULT_ISSUED_TOKENS_KEPT;
 
 use crate::app::AppState;
@@ -251,6 +253,7 @@ impl SandboxBuilder {
             faults: Faults::new(store.clone(), self.token_lifetime),
             store,
             counters: Arc::new(CounterSet::default()),
+            holds: Holds::default(),
             info,
         };
         let (shutdown, shutdown_rx) = watch::channel(false);
@@ -330,6 +333,11 @@ impl Sandbox {
     /// The fault switches.
     pub fn faults(&self) -> &Faults {
         &self.state.faults
+    }
+
+    /// The request holds, to force races (see [`hold`]).
+    pub fn holds(&self) -> &Holds {
+        &self.state.holds
     }
 
     /// A snapshot of the request counters.

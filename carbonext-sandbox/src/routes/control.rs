@@ -13,6 +13,9 @@
 //! | `GET /__sandbox/tokens` | | the access tokens issued so far (the most recent 65,536 by default), oldest first ([`Sandbox::issued_tokens`](crate::Sandbox::issued_tokens)) |
 //! | `POST /__sandbox/customers` | | a new customer's credentials |
 //! | `POST /__sandbox/api-keys` | `{"permissions": ["orders_read"]}` | a new key of the seeded customer |
+//! | `GET /__sandbox/holds` | | every [`HoldReport`] |
+//! | `POST /__sandbox/holds` | [`HoldSettings`] (`{"operation": "list_orders", "count": 2, "maxWaitMs": 30000}`) | its [`HoldReport`] |
+//! | `POST /__sandbox/holds/release` | `{"operation": "list_orders"}` | its [`HoldReport`] |
 
 use std::time::Duration;
 
@@ -25,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::AppState;
 use crate::extract::Body;
 use crate::faults::FaultSettings;
+use crate::hold::{HoldReport, HoldSettings};
 use crate::problem::Problem;
 use crate::{Counters, CustomerCredentials};
 
@@ -40,6 +44,8 @@ pub fn router() -> Router<AppState> {
         .route("/__sandbox/tokens", get(issued_tokens))
         .route("/__sandbox/customers", post(add_customer))
         .route("/__sandbox/api-keys", post(create_api_key))
+        .route("/__sandbox/holds", get(holds).post(set_hold))
+        .route("/__sandbox/holds/release", post(release_hold))
 }
 
 /// Body of `POST /__sandbox/clock/advance`.
@@ -58,6 +64,12 @@ struct Now {
 #[derive(Debug, Deserialize)]
 struct NewKey {
     permissions: Vec<String>,
+}
+
+/// Body of `POST /__sandbox/holds/release`.
+#[derive(Debug, Deserialize)]
+struct Release {
+    operation: String,
 }
 
 async fn credentials(State(app): State<AppState>) -> Json<crate::SandboxInfo> {
@@ -118,4 +130,35 @@ async fn create_api_key(
         .map_err(|unknown| {
             Problem::validation("permissions", format!("unknown permission `{unknown}`"))
         })
+}
+
+async fn holds(State(app): State<AppState>) -> Json<Vec<HoldReport>> {
+    Json(app.holds.reports())
+}
+
+async fn set_hold(
+    State(app): State<AppState>,
+    Body(settings): Body<HoldSettings>,
+) -> Result<Json<HoldReport>, Problem> {
+    app.holds
+        .apply(&settings)
+        .map(Json)
+        .ok_or_else(|| unknown_operation(&settings.operation))
+}
+
+async fn release_hold(
+    State(app): State<AppState>,
+    Body(release): Body<Release>,
+) -> Result<Json<HoldReport>, Problem> {
+    app.holds
+        .release(&release.operation)
+        .map(Json)
+        .ok_or_else(|| Problem::not_found(format!("no hold on `{}`", release.operation)))
+}
+
+fn unknown_operation(operation: &str) -> Problem {
+    Problem::validation(
+        "operation",
+        format!("`{operation}` is not an operation id of the spec"),
+    )
 }

@@ -106,6 +106,7 @@ pub async fn api(sandbox: &Sandbox) -> carbonext_api::Client {
 }
 
 /// A raw JSON caller with a bearer token.
+#[derive(Clone)]
 pub struct Caller {
     pub base: String,
     pub token: String,
