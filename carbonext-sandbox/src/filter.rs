@@ -19,6 +19,7 @@
 use std::cmp::Ordering;
 use std::str::FromStr;
 
+use carbonext_api::filter::{FilterClause, FilterSyntaxError, CLAUSE_SEPARATOR, VALUE_SEPARATOR};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -40,55 +41,8 @@ pub enum Kind {
     Id,
 }
 
-/// A filter operator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Op {
-    /// `=`
-    Eq,
-    /// `!=`
-    Ne,
-    /// `>=`
-    Ge,
-    /// `<=`
-    Le,
-    /// `>`
-    Gt,
-    /// `<`
-    Lt,
-    /// One of several values (joined by `-`).
-    In,
-    /// Case-insensitive substring.
-    Like,
-}
-
-impl Op {
-    fn parse(text: &str) -> Option<Self> {
-        Some(match text {
-            "eq" => Op::Eq,
-            "ne" => Op::Ne,
-            "ge" => Op::Ge,
-            "le" => Op::Le,
-            "gt" => Op::Gt,
-            "lt" => Op::Lt,
-            "in" => Op::In,
-            "like" => Op::Like,
-            _ => return None,
-        })
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Op::Eq => "eq",
-            Op::Ne => "ne",
-            Op::Ge => "ge",
-            Op::Le => "le",
-            Op::Gt => "gt",
-            Op::Lt => "lt",
-            Op::In => "in",
-            Op::Like => "like",
-        }
-    }
-}
+/// A filter operator: the one definition of `carbonext-api`, under the sandbox's short name.
+pub use carbonext_api::FilterOp as Op;
 
 /// A filterable field and the operators it accepts.
 #[derive(Clone, Copy, Debug)]
@@ -119,11 +73,7 @@ impl ResourceSpec {
     pub fn filter_names(&self) -> Vec<String> {
         self.filters
             .iter()
-            .flat_map(|f| {
-                f.ops
-                    .iter()
-                    .map(move |op| format!("{}_{}", f.name, op.as_str()))
-            })
+            .flat_map(|f| f.ops.iter().map(move |op| format!("{}_{op}", f.name)))
             .collect()
     }
 }
@@ -286,26 +236,35 @@ impl Filter {
     /// Parses `filter-by` for `spec`; any unknown field, operator or ill-typed value is a 400.
     pub fn parse(spec: &ResourceSpec, text: &str) -> Result<Self, Problem> {
         let mut terms = Vec::new();
-        for raw in text.split('~').filter(|t| !t.is_empty()) {
+        for raw in text
+            .split(CLAUSE_SEPARATOR)
+            .filter(|clause| !clause.is_empty())
+        {
             let invalid = |why: String| Problem::validation("filter-by", why);
-            let (name_op, value) = raw
-                .split_once(':')
-                .ok_or_else(|| invalid(format!("`{raw}` is not `field_op:value`")))?;
-            let (name, op) = name_op
-                .rsplit_once('_')
-                .ok_or_else(|| invalid(format!("`{name_op}` is not `field_op`")))?;
+            let name_op = raw.split_once(':').map_or(raw, |(name_op, _)| name_op);
+            // An unknown field is reported before an unknown operator.
+            let (name, clause) = match FilterClause::parse(raw) {
+                Ok(clause) => (clause.field, Some(clause)),
+                Err(FilterSyntaxError::UnknownOp { .. }) => (
+                    name_op.rsplit_once('_').map_or(name_op, |(name, _)| name),
+                    None,
+                ),
+                Err(other) => return Err(invalid(other.to_string())),
+            };
             let field = spec
                 .filters
                 .iter()
                 .find(|f| f.name.eq_ignore_ascii_case(name))
                 .ok_or_else(|| {
                     invalid(format!(
-                        "`{name}` cannot be filtered on {}; see /v1/allowed-filters/{}",
-                        spec.name, spec.name
+                        "`{name_op}` is not an allowed filter of {0} (`{name}` cannot be \
+                         filtered on); see /v1/allowed-filters/{0}",
+                        spec.name
                     ))
                 })?;
-            let op = Op::parse(&op.to_ascii_lowercase())
-                .filter(|op| field.ops.contains(op))
+            let (op, value) = clause
+                .filter(|clause| field.ops.contains(&clause.op))
+                .map(|clause| (clause.op, clause.value))
                 .ok_or_else(|| {
                     invalid(format!(
                         "`{name_op}` is not an allowed filter of {}",
@@ -340,7 +299,7 @@ fn parse_operand(kind: Kind, op: Op, value: &str) -> Result<Operand, String> {
         }
         Kind::Enum if op == Op::In => Operand::Texts(
             value
-                .split('-')
+                .split(VALUE_SEPARATOR)
                 .filter(|v| !v.is_empty())
                 .map(str::to_ascii_lowercase)
                 .collect(),
