@@ -10,10 +10,17 @@
 //! type. `sort-by` is `field_asc` or `field_desc` over [`ResourceSpec::sort`]
 //! (`createdAt_desc` by default); ties keep creation order in the sort's direction.
 //!
+//!
+//! Orders accept `metaData_eq` and `metaData_like` beyond the documented filters only when
+//! the sandbox is built with [`metadata_filter`](crate::SandboxBuilder::metadata_filter) on
+//! ([`Catalog`]); off, `metaData_like:x` is a 400 like any filter the resource does not list.
+//!
 //! ```
-//! use carbonext_sandbox::filter::{Filter, ORDERS};
+//! use carbonext_sandbox::filter::{Filter, ORDERS, ORDERS_WITH_METADATA};
 //! assert!(Filter::parse(&ORDERS, "status_in:Paid-issued~vcuAmount_ge:0.5").is_ok());
 //! assert!(Filter::parse(&ORDERS, "colour_eq:red").is_err());
+//! assert!(Filter::parse(&ORDERS, "metaData_like:key").is_err());
+//! assert!(Filter::parse(&ORDERS_WITH_METADATA, "metaData_like:key").is_ok());
 //! ```
 
 use std::cmp::Ordering;
@@ -87,9 +94,31 @@ const fn field(name: &'static str, kind: Kind, ops: &'static [Op]) -> FieldSpec 
     FieldSpec { name, kind, ops }
 }
 
-/// Orders: the documented filters plus `metaData` (`eq`, `like`), which clients use to find
-/// an order by a key they stored in it.
+/// Orders, as documented: no `metaData` filter (see [`ORDERS_WITH_METADATA`]).
 pub const ORDERS: ResourceSpec = ResourceSpec {
+    name: "orders",
+    filters: &[
+        field("status", Kind::Enum, ENUM),
+        field("vcuUnitPrice", Kind::Decimal, RANGE),
+        field("vcuAmount", Kind::Decimal, CMP),
+        field("invoiceId", Kind::Id, &[Op::Eq]),
+        field("createdAt", Kind::Date, CMP),
+        field("totalPrice", Kind::Decimal, CMP),
+    ],
+    sort: &[
+        "createdAt",
+        "vcuAmount",
+        "status",
+        "vcuUnitPrice",
+        "totalPrice",
+    ],
+    aggregate_columns: &["vcuAmount", "vcuUnitPrice", "totalPrice"],
+};
+
+/// Orders with the documented filters plus `metaData` (`eq`, `like`), which clients use to
+/// find an order by a key they stored in it: served when
+/// [`SandboxBuilder::metadata_filter`](crate::SandboxBuilder::metadata_filter) is on.
+pub const ORDERS_WITH_METADATA: ResourceSpec = ResourceSpec {
     name: "orders",
     filters: &[
         field("status", Kind::Enum, ENUM),
@@ -100,14 +129,7 @@ pub const ORDERS: ResourceSpec = ResourceSpec {
         field("totalPrice", Kind::Decimal, CMP),
         field("metaData", Kind::Text, TEXT),
     ],
-    sort: &[
-        "createdAt",
-        "vcuAmount",
-        "status",
-        "vcuUnitPrice",
-        "totalPrice",
-    ],
-    aggregate_columns: &["vcuAmount", "vcuUnitPrice", "totalPrice"],
+    ..ORDERS
 };
 
 /// Invoices.
@@ -170,7 +192,7 @@ pub const RETIREMENTS: ResourceSpec = ResourceSpec {
     aggregate_columns: &["vcuAmount"],
 };
 
-/// Every resource, in the order `GET /v1/resources` lists them.
+/// Every resource, in the order `GET /v1/resources` lists them, as documented.
 pub const RESOURCES: &[ResourceSpec] = &[
     APPLICATIONS,
     INVOICES,
@@ -179,6 +201,62 @@ pub const RESOURCES: &[ResourceSpec] = &[
     RETIREMENTS,
     USERS,
 ];
+
+/// [`RESOURCES`] with [`ORDERS_WITH_METADATA`] for orders.
+pub const RESOURCES_WITH_METADATA: &[ResourceSpec] = &[
+    APPLICATIONS,
+    INVOICES,
+    ORDERS_WITH_METADATA,
+    SUBSCRIPTIONS,
+    RETIREMENTS,
+    USERS,
+];
+
+/// What one sandbox accepts in its lists: the documented filters, or those plus the orders'
+/// `metaData` filter. The list endpoints and `GET /v1/allowed-filters/{resource}` read the
+/// same catalogue, so a filter is accepted exactly when it is listed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Catalog {
+    metadata_filter: bool,
+}
+
+impl Catalog {
+    /// The documented filters, plus `metaData_eq`/`metaData_like` on orders when
+    /// `metadata_filter`.
+    pub const fn new(metadata_filter: bool) -> Self {
+        Self { metadata_filter }
+    }
+
+    /// Whether orders accept the `metaData` filter.
+    pub const fn metadata_filter(self) -> bool {
+        self.metadata_filter
+    }
+
+    /// Every resource, in the order `GET /v1/resources` lists them.
+    pub fn resources(self) -> &'static [ResourceSpec] {
+        if self.metadata_filter {
+            RESOURCES_WITH_METADATA
+        } else {
+            RESOURCES
+        }
+    }
+
+    /// The resource named `name` (in any case).
+    pub fn resource(self, name: &str) -> Option<&'static ResourceSpec> {
+        self.resources()
+            .iter()
+            .find(|r| r.name.eq_ignore_ascii_case(name))
+    }
+
+    /// What orders accept.
+    pub fn orders(self) -> &'static ResourceSpec {
+        if self.metadata_filter {
+            &ORDERS_WITH_METADATA
+        } else {
+            &ORDERS
+        }
+    }
+}
 
 /// The value of a record's field.
 #[derive(Clone, Debug)]
