@@ -35,22 +35,9 @@ use std::io;
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
 
-use serializer::ApiSerializer;
+pub use serializer::ApiJson;
 
-/// Name of the newtype an amount serialises as: any serializer writes its text, the
-/// [`ApiJson`] serializer recognises the name and writes the number.
-const AMOUNT: &str = "$carbonext_domain::json::Amount";
-
-/// `value` serialised as the API's JSON: its amounts (and those of everything it holds) as
-/// exact JSON numbers, everything else as `value` serialises itself.
-#[derive(Clone, Copy, Debug)]
-pub struct ApiJson<'a, T: ?Sized>(pub &'a T);
-
-impl<T: Serialize + ?Sized> Serialize for ApiJson<'_, T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(ApiSerializer::new(serializer))
-    }
-}
+use serializer::AMOUNT;
 
 /// Compact JSON of `value`, amounts as exact JSON numbers.
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {

@@ -1,6 +1,6 @@
-//! The serializer behind [`ApiJson`](super::ApiJson): it forwards everything to the serializer
-//! it wraps, wraps again every value nested in a sequence, map, struct, option or variant, and
-//! writes the amounts it meets (the [`AMOUNT`](super::AMOUNT) newtype) as exact JSON numbers.
+//! [`ApiJson`] and the serializer behind it: it forwards everything to the serializer it
+//! wraps, wraps again every value nested in a sequence, map, struct, option or variant, and
+//! writes the amounts it meets (the [`AMOUNT`] newtype) as exact JSON numbers.
 //!
 //! Map keys are forwarded unwrapped: JSON keys are strings, so an amount used as a key keeps
 //! its text.
@@ -14,19 +14,26 @@ use serde::ser::{
     SerializeTupleStruct, SerializeTupleVariant, Serializer,
 };
 
-use super::{ApiJson, AMOUNT};
+/// Name of the newtype an amount serialises as: any serializer writes its text, the
+/// [`ApiJson`] serializer recognises the name and writes the number.
+pub(super) const AMOUNT: &str = "$carbonext_domain::json::Amount";
 
-/// `S`, writing amounts as numbers.
-pub(super) struct ApiSerializer<S>(S);
+/// `value` serialised as the API's JSON: its amounts (and those of everything it holds) as
+/// exact JSON numbers, everything else as `value` serialises itself.
+#[derive(Clone, Copy, Debug)]
+pub struct ApiJson<'a, T: ?Sized>(pub &'a T);
 
-impl<S> ApiSerializer<S> {
-    pub(super) fn new(serializer: S) -> Self {
-        Self(serializer)
+impl<T: Serialize + ?Sized> Serialize for ApiJson<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(ApiSerializer(serializer))
     }
 }
 
+/// `S`, writing amounts as numbers.
+struct ApiSerializer<S>(S);
+
 /// A compound of the wrapped serializer whose elements are wrapped in turn.
-pub(super) struct Compound<C>(C);
+struct Compound<C>(C);
 
 /// The decimal an amount newtype holds, read back from the exact text it serialises as.
 fn amount_of<T: Serialize + ?Sized, E: serde::ser::Error>(value: &T) -> Result<Decimal, E> {
