@@ -9,7 +9,8 @@
 //! - [`Timestamp`] accepts the server's two timestamp shapes and keeps their precision;
 //! - [`Currency`], [`OrderStatus`] and the other server-extensible enums keep unknown values;
 //! - [`Secret`] holds client secrets and access tokens and never shows them in `Debug`;
-//! - [`Page`] is the one pagination envelope of every list.
+//! - [`Page`] is the one pagination envelope of every list;
+//! - [`filter`] reads and writes the lists' `filter-by` syntax ([`FilterOp`], [`FilterClause`]).
 //!
 //! Most services want `carbonext-domain` instead, which adds authentication, validation,
 //! retries and pagination streams on top of this crate.
@@ -39,6 +40,7 @@ mod generated;
 mod body;
 mod decimal;
 mod failure;
+pub mod filter;
 mod hook;
 mod one_of;
 mod open_enum;
@@ -52,6 +54,7 @@ pub use generated::*;
 pub use body::BodyTooLarge;
 pub use decimal::{decimal_number, DecimalNumber, DecimalText};
 pub use failure::{HookError, HookFailure, TransportFailure};
+pub use filter::{FilterClause, FilterOp, FilterSyntaxError};
 pub use hook::{success_status, Hooks, Next, OperationInfo, RequestHook, DEFAULT_BODY_LIMIT};
 pub use one_of::{CancelledOrders, EmissionRequest};
 pub use open_enum::{Currency, InvoiceStatus, OrderStatus, OrderType, PaymentType, PurchaseType};

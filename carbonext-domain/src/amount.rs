@@ -135,8 +135,8 @@ impl fmt::Display for Money {
     }
 }
 
-/// Serde glue writing a `Decimal` as its exact text, or as an exact JSON number inside
-/// [`crate::json::amounts_as_numbers`] (used by every domain type).
+/// Serde glue writing a `Decimal` as its exact text, or as an exact JSON number under
+/// [`crate::json::ApiJson`] (used by every domain type).
 pub mod decimal_text {
     use rust_decimal::Decimal;
     use serde::{Deserialize, Deserializer, Serializer};

@@ -7,6 +7,7 @@
 //! service forwards when it wants the API's own shape.
 //!
 //! ```
+//! use carbonext_domain::json::ApiJson;
 //! use carbonext_domain::testing::fixtures;
 //!
 //! let quote = fixtures::quote();
@@ -14,60 +15,82 @@
 //! assert!(text.contains(r#""totalPrice":137.5"#));
 //! // The default serialisation keeps strings.
 //! assert!(serde_json::to_string(&quote).unwrap().contains(r#""totalPrice":"137.5""#));
+//! // `ApiJson` carries the API's shape into any serde_json call, nested values included.
+//! let mut out = Vec::new();
+//! serde_json::to_writer(&mut out, &ApiJson(&[&quote])).unwrap();
+//! assert!(String::from_utf8(out).unwrap().contains(r#""totalPrice":137.5"#));
 //! ```
 //!
-//! Write the text directly (these functions, or `serde_json::to_writer` inside
-//! [`amounts_as_numbers`]): a `serde_json::Value` holds numbers as `f64` and would round them.
+//! The mode travels with the serializer, not with the thread: [`ApiJson`] wraps the serializer
+//! it is given in one that writes every amount it meets as a number, and leaves everything
+//! else to the serializer underneath. Write the text directly (these functions, or
+//! `serde_json::to_writer` with [`ApiJson`]): a `serde_json::Value` holds numbers as `f64`
+//! and would round them. Meant for serde_json: other serializers see serde_json's raw-value
+//! wrapper where an amount is.
 
-use std::cell::Cell;
+mod serializer;
+
+use std::io;
 
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
 
-thread_local! {
-    /// Whether amounts serialised on this thread right now are written as JSON numbers.
-    static AMOUNTS_AS_NUMBERS: Cell<bool> = const { Cell::new(false) };
-}
+pub use serializer::ApiJson;
+
+use serializer::AMOUNT;
 
 /// Compact JSON of `value`, amounts as exact JSON numbers.
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
-    amounts_as_numbers(|| serde_json::to_string(value))
+    serde_json::to_string(&ApiJson(value))
 }
 
 /// Pretty-printed JSON of `value`, amounts as exact JSON numbers.
 pub fn to_string_pretty<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
-    amounts_as_numbers(|| serde_json::to_string_pretty(value))
+    serde_json::to_string_pretty(&ApiJson(value))
 }
 
-/// Runs `write` with the domain's amounts serialised as exact JSON numbers on this thread
-/// (serialisation is synchronous, so everything `write` serialises is covered); the previous
-/// mode is restored afterwards, even if `write` panics. Meant for serde_json's writer: other
-/// serializers see serde_json's raw-value wrapper.
-pub fn amounts_as_numbers<R>(write: impl FnOnce() -> R) -> R {
-    struct Restore(bool);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            AMOUNTS_AS_NUMBERS.with(|mode| mode.set(self.0));
-        }
-    }
-    let _restore = Restore(AMOUNTS_AS_NUMBERS.with(|mode| mode.replace(true)));
-    write()
+/// Compact JSON of `value` as bytes, amounts as exact JSON numbers.
+pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8>> {
+    serde_json::to_vec(&ApiJson(value))
 }
 
-/// Writes one amount: its exact text, or its exact JSON number inside [`amounts_as_numbers`].
+/// Writes compact JSON of `value` to `writer`, amounts as exact JSON numbers.
+pub fn to_writer<W: io::Write, T: Serialize + ?Sized>(
+    writer: W,
+    value: &T,
+) -> serde_json::Result<()> {
+    serde_json::to_writer(writer, &ApiJson(value))
+}
+
+/// Writes pretty-printed JSON of `value` to `writer`, amounts as exact JSON numbers.
+pub fn to_writer_pretty<W: io::Write, T: Serialize + ?Sized>(
+    writer: W,
+    value: &T,
+) -> serde_json::Result<()> {
+    serde_json::to_writer_pretty(writer, &ApiJson(value))
+}
+
+/// Writes one amount: its exact text, or its exact JSON number under [`ApiJson`].
 pub(crate) fn serialize_amount<S: Serializer>(
     value: &Decimal,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    if AMOUNTS_AS_NUMBERS.with(Cell::get) {
-        carbonext_api::DecimalNumber(*value).serialize(serializer)
-    } else {
-        serializer.collect_str(value)
+    serializer.serialize_newtype_struct(AMOUNT, &AmountText(value))
+}
+
+/// An amount's exact digits as a string.
+struct AmountText<'a>(&'a Decimal);
+
+impl Serialize for AmountText<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self.0)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     #[derive(Serialize)]
@@ -83,7 +106,7 @@ mod tests {
     }
 
     #[test]
-    fn amounts_are_numbers_with_their_digits_only_inside_the_scope() {
+    fn amounts_are_numbers_with_their_digits_only_under_api_json() {
         for digits in ["110.00", "1234567890.123456789", "0.02", "-3"] {
             assert_eq!(
                 to_string(&line(digits)).unwrap(),
@@ -93,16 +116,57 @@ mod tests {
                 serde_json::to_string(&line(digits)).unwrap(),
                 format!(r#"{{"total":"{digits}"}}"#)
             );
+            assert_eq!(
+                serde_json::to_value(line(digits)).unwrap(),
+                serde_json::json!({ "total": digits })
+            );
         }
     }
 
     #[test]
-    fn the_mode_is_restored_after_a_panic() {
-        let caught = std::panic::catch_unwind(|| amounts_as_numbers(|| panic!("boom")));
-        assert!(caught.is_err());
+    fn nested_amounts_are_numbers_and_map_keys_stay_strings() {
+        #[derive(Serialize)]
+        enum Event {
+            Placed(Option<Line>),
+            Paid {
+                lines: Vec<Line>,
+                note: &'static str,
+            },
+        }
+        let events = [
+            Event::Placed(Some(line("1.50"))),
+            Event::Placed(None),
+            Event::Paid {
+                lines: vec![line("0.020"), line("7")],
+                note: "110.00",
+            },
+        ];
         assert_eq!(
-            serde_json::to_string(&line("1.50")).unwrap(),
-            r#"{"total":"1.50"}"#
+            to_string(&events).unwrap(),
+            r#"[{"Placed":{"total":1.50}},{"Placed":null},{"Paid":{"lines":[{"total":0.020},{"total":7}],"note":"110.00"}}]"#
         );
+        let mut by_day = BTreeMap::new();
+        by_day.insert("2024-01-15", (line("2.5"), 3_u8, true));
+        assert_eq!(
+            to_string(&by_day).unwrap(),
+            r#"{"2024-01-15":[{"total":2.5},3,true]}"#
+        );
+    }
+
+    #[test]
+    fn the_mode_belongs_to_the_call_not_the_thread() {
+        // Under the old thread-wide switch a serialisation inside another one changed mode.
+        struct Inner;
+        impl Serialize for Inner {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let plain = serde_json::to_string(&line("1.50")).unwrap();
+                serializer.serialize_str(&plain)
+            }
+        }
+        assert_eq!(to_string(&Inner).unwrap(), r#""{\"total\":\"1.50\"}""#);
+        let mut out = Vec::new();
+        to_writer_pretty(&mut out, &line("3.0")).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "{\n  \"total\": 3.0\n}");
+        assert_eq!(to_vec(&line("3.0")).unwrap(), br#"{"total":3.0}"#);
     }
 }

@@ -20,6 +20,7 @@
 //! assert_eq!(query.sort_by().as_deref(), Some("createdAt_desc"));
 //! ```
 
+use carbonext_api::filter::{format_filter_by, FilterClause, VALUE_SEPARATOR};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -28,45 +29,11 @@ use crate::order::OrderKey;
 use crate::validation::ValidationError;
 use crate::{InvoiceStatus, OrderStatus, Period};
 
+/// An operator of the filter syntax (one definition, in `carbonext-api`).
+pub use carbonext_api::FilterOp;
+
 /// Largest page size the SDK asks for.
 pub const MAX_PAGE_SIZE: u32 = 1000;
-
-/// A comparison of the filter syntax.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FilterOp {
-    /// `=`
-    Eq,
-    /// `!=`
-    Ne,
-    /// `>=`
-    Ge,
-    /// `<=`
-    Le,
-    /// `>`
-    Gt,
-    /// `<`
-    Lt,
-    /// one of several values
-    In,
-    /// contains, case-insensitive
-    Like,
-}
-
-impl FilterOp {
-    fn as_str(self) -> &'static str {
-        match self {
-            FilterOp::Eq => "eq",
-            FilterOp::Ne => "ne",
-            FilterOp::Ge => "ge",
-            FilterOp::Le => "le",
-            FilterOp::Gt => "gt",
-            FilterOp::Lt => "lt",
-            FilterOp::In => "in",
-            FilterOp::Like => "like",
-        }
-    }
-}
 
 /// Sort direction.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -103,7 +70,7 @@ impl ListQuery {
         if self.terms.is_empty() {
             return Ok(None);
         }
-        let mut rendered = Vec::with_capacity(self.terms.len());
+        let mut joined = Vec::with_capacity(self.terms.len());
         for term in &self.terms {
             if term.values.is_empty() {
                 return Err(ValidationError::Empty {
@@ -117,27 +84,26 @@ impl ListQuery {
                         what: "a filter value",
                     });
                 }
-                let forbidden = if term.op == FilterOp::In {
-                    "`~` or `-`"
-                } else {
-                    "`~`"
-                };
-                if value.contains('~') || (term.op == FilterOp::In && value.contains('-')) {
+                if value.contains(term.op.reserved_chars()) {
                     return Err(ValidationError::InvalidFilterValue {
                         field: term.field,
                         value: value.chars().take(40).collect(),
-                        forbidden,
+                        forbidden: if term.op == FilterOp::In {
+                            "`~` or `-`"
+                        } else {
+                            "`~`"
+                        },
                     });
                 }
             }
-            rendered.push(format!(
-                "{}_{}:{}",
-                term.field,
-                term.op.as_str(),
-                term.values.join("-")
-            ));
+            joined.push(term.values.join(&VALUE_SEPARATOR.to_string()));
         }
-        Ok(Some(rendered.join("~")))
+        let clauses = self
+            .terms
+            .iter()
+            .zip(&joined)
+            .map(|(term, value)| FilterClause::new(term.field, term.op, value));
+        Ok(Some(format_filter_by(clauses)))
     }
 
     fn sort_by(&self) -> Option<String> {

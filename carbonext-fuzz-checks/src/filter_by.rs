@@ -9,38 +9,34 @@
 //! the fuzzer replay to the same terms.
 
 use arbitrary::{Arbitrary, Unstructured};
+use carbonext_api::filter::{FilterClause, CLAUSE_SEPARATOR};
 use carbonext_domain::{
     FilterOp, InvoiceQuery, InvoiceSort, InvoiceStatus, OrderKey, OrderQuery, OrderSort,
     OrderStatus, SortDirection, ValidationError,
 };
 use rust_decimal::Decimal;
 
-/// A filter operator (`FilterOp` has no `Arbitrary`).
-#[derive(Arbitrary, Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub enum Op {
-    Eq,
-    Ne,
-    Ge,
-    Le,
-    Gt,
-    Lt,
-    In,
-    Like,
+/// A filter operator, decoded from the fuzzer's bytes as `#[derive(Arbitrary)]` decodes a
+/// fieldless enum (a `u32` scaled onto [`FilterOp::ALL`]), so corpus files keep their meaning;
+/// `FilterOp` itself lives in `carbonext-api`, which does not depend on `arbitrary`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Op(pub FilterOp);
+
+impl<'a> Arbitrary<'a> for Op {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        let count = FilterOp::ALL.len() as u64;
+        let index = (u64::from(u32::arbitrary(u)?) * count) >> 32;
+        Ok(Op(FilterOp::ALL[index as usize]))
+    }
+
+    fn size_hint(depth: usize) -> (usize, Option<usize>) {
+        <u32 as Arbitrary>::size_hint(depth)
+    }
 }
 
 impl From<Op> for FilterOp {
     fn from(op: Op) -> Self {
-        match op {
-            Op::Eq => FilterOp::Eq,
-            Op::Ne => FilterOp::Ne,
-            Op::Ge => FilterOp::Ge,
-            Op::Le => FilterOp::Le,
-            Op::Gt => FilterOp::Gt,
-            Op::Lt => FilterOp::Lt,
-            Op::In => FilterOp::In,
-            Op::Like => FilterOp::Like,
-        }
+        op.0
     }
 }
 
@@ -105,19 +101,15 @@ fn date(days: i32) -> chrono::NaiveDate {
 type Expected = Vec<(&'static str, FilterOp, Vec<String>)>;
 
 fn check_rendered(rendered: &str, expected: &Expected) {
-    let terms: Vec<&str> = rendered.split('~').collect();
+    let terms: Vec<&str> = rendered.split(CLAUSE_SEPARATOR).collect();
     assert_eq!(terms.len(), expected.len(), "stray `~` in {rendered:?}");
     for (term, (field, op, values)) in terms.iter().zip(expected) {
-        let (head, value) = term.split_once(':').expect("every term has a `:`");
-        let (name, op_text) = head.rsplit_once('_').expect("field_op");
-        assert_eq!(name, *field, "{rendered:?}");
-        assert_eq!(op_text, serde_json::to_value(op).unwrap().as_str().unwrap());
-        if *op == FilterOp::In {
-            let parts: Vec<&str> = value.split('-').collect();
-            assert_eq!(parts, *values, "stray `-` in {rendered:?}");
-        } else {
-            assert_eq!([value], values.as_slice());
-        }
+        let clause = FilterClause::parse(term).expect("every term is `field_op:value`");
+        assert_eq!(clause.field, *field, "{rendered:?}");
+        assert_eq!(clause.op, *op, "{rendered:?}");
+        assert_eq!(clause.to_string(), *term, "{rendered:?} does not read back");
+        let parts: Vec<&str> = clause.values().collect();
+        assert_eq!(parts, *values, "stray `-` in {rendered:?}");
         for v in values {
             assert!(!v.is_empty(), "empty filter value rendered: {rendered:?}");
         }

@@ -12,6 +12,7 @@ use axum::Router;
 
 use crate::counters::CounterSet;
 use crate::faults::Faults;
+use crate::filter::Catalog;
 use crate::problem::Problem;
 use crate::routes;
 use crate::store::Store;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub store: Arc<Store>,
     /// Fault switches.
     pub faults: Faults,
+    /// What the lists accept in `filter-by` (and `allowed-filters` lists).
+    pub filters: Catalog,
     /// Request counters.
     pub(crate) counters: Arc<CounterSet>,
     /// Requests held until enough arrive.

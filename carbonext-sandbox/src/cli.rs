@@ -27,7 +27,7 @@ use carbonext_api::Currency;
 use rust_decimal::Decimal;
 
 use crate::faults::{FailShare, FaultSettings, RateLimit};
-use crate::Sandbox;
+use crate::{Sandbox, DEFAULT_METADATA_FILTER};
 
 /// Options of `carbonext-sandbox` / `carbonext sandbox serve`.
 #[derive(Clone, Debug, clap::Args)]
@@ -69,6 +69,17 @@ pub struct ServeArgs {
     /// token from now on). `1` makes a client's first call fail with 401 and its new token work.
     #[arg(long, value_name = "N|all", value_parser = parse_revoke_on_issue)]
     pub revoke_on_issue: Option<u64>,
+    /// Accept the undocumented `metaData_eq`/`metaData_like` order filters (and list them in
+    /// allowed-filters); `--metadata-filter=false` serves exactly the documented filters.
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        default_value_t = DEFAULT_METADATA_FILTER,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
+    pub metadata_filter: bool,
     /// Print one JSON line (apiUrl, tokenUrl, customerId, clientId, clientSecret, ...)
     /// instead of the human-readable banner.
     #[arg(long)]
@@ -127,6 +138,7 @@ impl ServeArgs {
             .initial_vcu_credit(self.initial_vcu_credit)
             .price(Currency::Brl, self.price_brl)
             .price(Currency::Usd, self.price_usd)
+            .metadata_filter(self.metadata_filter)
             .start()
             .await?;
         sandbox.faults().apply(&FaultSettings {
@@ -220,6 +232,22 @@ mod tests {
         }
         let sandbox = serve_args(&["--port", "0"]).unwrap().start().await.unwrap();
         assert_eq!(sandbox.faults().settings().revoke_on_issue, None);
+    }
+
+    #[tokio::test]
+    async fn metadata_filter_is_a_switch_with_the_library_default() {
+        for (args, expected) in [
+            (&["--port", "0"][..], DEFAULT_METADATA_FILTER),
+            (&["--port", "0", "--metadata-filter"][..], true),
+            (&["--metadata-filter", "--port", "0"][..], true),
+            (&["--port", "0", "--metadata-filter=false"][..], false),
+            (&["--port", "0", "--metadata-filter", "false"][..], false),
+        ] {
+            let args = serve_args(args).unwrap();
+            assert_eq!(args.metadata_filter, expected);
+            let sandbox = args.start().await.unwrap();
+            assert_eq!(sandbox.metadata_filter(), expected);
+        }
     }
 
     #[test]

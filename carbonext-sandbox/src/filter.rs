@@ -10,15 +10,23 @@
 //! type. `sort-by` is `field_asc` or `field_desc` over [`ResourceSpec::sort`]
 //! (`createdAt_desc` by default); ties keep creation order in the sort's direction.
 //!
+//!
+//! Orders accept `metaData_eq` and `metaData_like` beyond the documented filters only when
+//! the sandbox is built with [`metadata_filter`](crate::SandboxBuilder::metadata_filter) on
+//! ([`Catalog`]); off, `metaData_like:x` is a 400 like any filter the resource does not list.
+//!
 //! ```
-//! use carbonext_sandbox::filter::{Filter, ORDERS};
+//! use carbonext_sandbox::filter::{Filter, ORDERS, ORDERS_WITH_METADATA};
 //! assert!(Filter::parse(&ORDERS, "status_in:Paid-issued~vcuAmount_ge:0.5").is_ok());
 //! assert!(Filter::parse(&ORDERS, "colour_eq:red").is_err());
+//! assert!(Filter::parse(&ORDERS, "metaData_like:key").is_err());
+//! assert!(Filter::parse(&ORDERS_WITH_METADATA, "metaData_like:key").is_ok());
 //! ```
 
 use std::cmp::Ordering;
 use std::str::FromStr;
 
+use carbonext_api::filter::{FilterClause, FilterSyntaxError, CLAUSE_SEPARATOR, VALUE_SEPARATOR};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -40,55 +48,8 @@ pub enum Kind {
     Id,
 }
 
-/// A filter operator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Op {
-    /// `=`
-    Eq,
-    /// `!=`
-    Ne,
-    /// `>=`
-    Ge,
-    /// `<=`
-    Le,
-    /// `>`
-    Gt,
-    /// `<`
-    Lt,
-    /// One of several values (joined by `-`).
-    In,
-    /// Case-insensitive substring.
-    Like,
-}
-
-impl Op {
-    fn parse(text: &str) -> Option<Self> {
-        Some(match text {
-            "eq" => Op::Eq,
-            "ne" => Op::Ne,
-            "ge" => Op::Ge,
-            "le" => Op::Le,
-            "gt" => Op::Gt,
-            "lt" => Op::Lt,
-            "in" => Op::In,
-            "like" => Op::Like,
-            _ => return None,
-        })
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Op::Eq => "eq",
-            Op::Ne => "ne",
-            Op::Ge => "ge",
-            Op::Le => "le",
-            Op::Gt => "gt",
-            Op::Lt => "lt",
-            Op::In => "in",
-            Op::Like => "like",
-        }
-    }
-}
+/// A filter operator: the one definition of `carbonext-api`, under the sandbox's short name.
+pub use carbonext_api::FilterOp as Op;
 
 /// A filterable field and the operators it accepts.
 #[derive(Clone, Copy, Debug)]
@@ -119,11 +80,7 @@ impl ResourceSpec {
     pub fn filter_names(&self) -> Vec<String> {
         self.filters
             .iter()
-            .flat_map(|f| {
-                f.ops
-                    .iter()
-                    .map(move |op| format!("{}_{}", f.name, op.as_str()))
-            })
+            .flat_map(|f| f.ops.iter().map(move |op| format!("{}_{op}", f.name)))
             .collect()
     }
 }
@@ -137,9 +94,31 @@ const fn field(name: &'static str, kind: Kind, ops: &'static [Op]) -> FieldSpec 
     FieldSpec { name, kind, ops }
 }
 
-/// Orders: the documented filters plus `metaData` (`eq`, `like`), which clients use to find
-/// an order by a key they stored in it.
+/// Orders, as documented: no `metaData` filter (see [`ORDERS_WITH_METADATA`]).
 pub const ORDERS: ResourceSpec = ResourceSpec {
+    name: "orders",
+    filters: &[
+        field("status", Kind::Enum, ENUM),
+        field("vcuUnitPrice", Kind::Decimal, RANGE),
+        field("vcuAmount", Kind::Decimal, CMP),
+        field("invoiceId", Kind::Id, &[Op::Eq]),
+        field("createdAt", Kind::Date, CMP),
+        field("totalPrice", Kind::Decimal, CMP),
+    ],
+    sort: &[
+        "createdAt",
+        "vcuAmount",
+        "status",
+        "vcuUnitPrice",
+        "totalPrice",
+    ],
+    aggregate_columns: &["vcuAmount", "vcuUnitPrice", "totalPrice"],
+};
+
+/// Orders with the documented filters plus `metaData` (`eq`, `like`), which clients use to
+/// find an order by a key they stored in it: served when
+/// [`SandboxBuilder::metadata_filter`](crate::SandboxBuilder::metadata_filter) is on.
+pub const ORDERS_WITH_METADATA: ResourceSpec = ResourceSpec {
     name: "orders",
     filters: &[
         field("status", Kind::Enum, ENUM),
@@ -150,14 +129,7 @@ pub const ORDERS: ResourceSpec = ResourceSpec {
         field("totalPrice", Kind::Decimal, CMP),
         field("metaData", Kind::Text, TEXT),
     ],
-    sort: &[
-        "createdAt",
-        "vcuAmount",
-        "status",
-        "vcuUnitPrice",
-        "totalPrice",
-    ],
-    aggregate_columns: &["vcuAmount", "vcuUnitPrice", "totalPrice"],
+    ..ORDERS
 };
 
 /// Invoices.
@@ -220,7 +192,7 @@ pub const RETIREMENTS: ResourceSpec = ResourceSpec {
     aggregate_columns: &["vcuAmount"],
 };
 
-/// Every resource, in the order `GET /v1/resources` lists them.
+/// Every resource, in the order `GET /v1/resources` lists them, as documented.
 pub const RESOURCES: &[ResourceSpec] = &[
     APPLICATIONS,
     INVOICES,
@@ -229,6 +201,62 @@ pub const RESOURCES: &[ResourceSpec] = &[
     RETIREMENTS,
     USERS,
 ];
+
+/// [`RESOURCES`] with [`ORDERS_WITH_METADATA`] for orders.
+pub const RESOURCES_WITH_METADATA: &[ResourceSpec] = &[
+    APPLICATIONS,
+    INVOICES,
+    ORDERS_WITH_METADATA,
+    SUBSCRIPTIONS,
+    RETIREMENTS,
+    USERS,
+];
+
+/// What one sandbox accepts in its lists: the documented filters, or those plus the orders'
+/// `metaData` filter. The list endpoints and `GET /v1/allowed-filters/{resource}` read the
+/// same catalogue, so a filter is accepted exactly when it is listed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Catalog {
+    metadata_filter: bool,
+}
+
+impl Catalog {
+    /// The documented filters, plus `metaData_eq`/`metaData_like` on orders when
+    /// `metadata_filter`.
+    pub const fn new(metadata_filter: bool) -> Self {
+        Self { metadata_filter }
+    }
+
+    /// Whether orders accept the `metaData` filter.
+    pub const fn metadata_filter(self) -> bool {
+        self.metadata_filter
+    }
+
+    /// Every resource, in the order `GET /v1/resources` lists them.
+    pub fn resources(self) -> &'static [ResourceSpec] {
+        if self.metadata_filter {
+            RESOURCES_WITH_METADATA
+        } else {
+            RESOURCES
+        }
+    }
+
+    /// The resource named `name` (in any case).
+    pub fn resource(self, name: &str) -> Option<&'static ResourceSpec> {
+        self.resources()
+            .iter()
+            .find(|r| r.name.eq_ignore_ascii_case(name))
+    }
+
+    /// What orders accept.
+    pub fn orders(self) -> &'static ResourceSpec {
+        if self.metadata_filter {
+            &ORDERS_WITH_METADATA
+        } else {
+            &ORDERS
+        }
+    }
+}
 
 /// The value of a record's field.
 #[derive(Clone, Debug)]
@@ -286,26 +314,35 @@ impl Filter {
     /// Parses `filter-by` for `spec`; any unknown field, operator or ill-typed value is a 400.
     pub fn parse(spec: &ResourceSpec, text: &str) -> Result<Self, Problem> {
         let mut terms = Vec::new();
-        for raw in text.split('~').filter(|t| !t.is_empty()) {
+        for raw in text
+            .split(CLAUSE_SEPARATOR)
+            .filter(|clause| !clause.is_empty())
+        {
             let invalid = |why: String| Problem::validation("filter-by", why);
-            let (name_op, value) = raw
-                .split_once(':')
-                .ok_or_else(|| invalid(format!("`{raw}` is not `field_op:value`")))?;
-            let (name, op) = name_op
-                .rsplit_once('_')
-                .ok_or_else(|| invalid(format!("`{name_op}` is not `field_op`")))?;
+            let name_op = raw.split_once(':').map_or(raw, |(name_op, _)| name_op);
+            // An unknown field is reported before an unknown operator.
+            let (name, clause) = match FilterClause::parse(raw) {
+                Ok(clause) => (clause.field, Some(clause)),
+                Err(FilterSyntaxError::UnknownOp { .. }) => (
+                    name_op.rsplit_once('_').map_or(name_op, |(name, _)| name),
+                    None,
+                ),
+                Err(other) => return Err(invalid(other.to_string())),
+            };
             let field = spec
                 .filters
                 .iter()
                 .find(|f| f.name.eq_ignore_ascii_case(name))
                 .ok_or_else(|| {
                     invalid(format!(
-                        "`{name}` cannot be filtered on {}; see /v1/allowed-filters/{}",
-                        spec.name, spec.name
+                        "`{name_op}` is not an allowed filter of {0} (`{name}` cannot be \
+                         filtered on); see /v1/allowed-filters/{0}",
+                        spec.name
                     ))
                 })?;
-            let op = Op::parse(&op.to_ascii_lowercase())
-                .filter(|op| field.ops.contains(op))
+            let (op, value) = clause
+                .filter(|clause| field.ops.contains(&clause.op))
+                .map(|clause| (clause.op, clause.value))
                 .ok_or_else(|| {
                     invalid(format!(
                         "`{name_op}` is not an allowed filter of {}",
@@ -340,7 +377,7 @@ fn parse_operand(kind: Kind, op: Op, value: &str) -> Result<Operand, String> {
         }
         Kind::Enum if op == Op::In => Operand::Texts(
             value
-                .split('-')
+                .split(VALUE_SEPARATOR)
                 .filter(|v| !v.is_empty())
                 .map(str::to_ascii_lowercase)
                 .collect(),

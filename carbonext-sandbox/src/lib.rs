@@ -100,6 +100,11 @@ pub fn default_prices() -> Vec<(Currency, Decimal)> {
     ]
 }
 
+/// Whether orders accept the undocumented `metaData_eq`/`metaData_like` filters unless told
+/// otherwise ([`SandboxBuilder::metadata_filter`]). On for now: the SDK's exactly-once
+/// placement still looks orders up by `metaData_like`.
+pub const DEFAULT_METADATA_FILTER: bool = true;
+
 /// Default VCUs of the seeded paid invoice.
 pub const DEFAULT_INITIAL_VCU_CREDIT: Decimal = Decimal::from_parts(1000, 0, 0, false, 0);
 
@@ -167,6 +172,7 @@ pub struct SandboxBuilder {
     initial_vcu_credit: Decimal,
     port: u16,
     issued_tokens_kept: usize,
+    metadata_filter: bool,
 }
 
 impl Default for SandboxBuilder {
@@ -178,6 +184,7 @@ impl Default for SandboxBuilder {
             initial_vcu_credit: DEFAULT_INITIAL_VCU_CREDIT,
             port: 0,
             issued_tokens_kept: DEFAULT_ISSUED_TOKENS_KEPT,
+            metadata_filter: DEFAULT_METADATA_FILTER,
         }
     }
 }
@@ -224,6 +231,15 @@ impl SandboxBuilder {
         self
     }
 
+    /// Whether orders accept `metaData_eq` and `metaData_like` in `filter-by` and
+    /// `GET /v1/allowed-filters/orders` lists them. Off, the sandbox serves exactly the
+    /// documented filters and answers any other with a 400 naming it, as the API does.
+    /// Default [`DEFAULT_METADATA_FILTER`] (on).
+    pub fn metadata_filter(mut self, enabled: bool) -> Self {
+        self.metadata_filter = enabled;
+        self
+    }
+
     /// Binds 127.0.0.1, seeds the data and serves in the background.
     pub async fn start(self) -> std::io::Result<Sandbox> {
         let listener =
@@ -251,6 +267,7 @@ impl SandboxBuilder {
         });
         let state = AppState {
             faults: Faults::new(store.clone(), self.token_lifetime),
+            filters: filter::Catalog::new(self.metadata_filter),
             store,
             counters: Arc::new(CounterSet::default()),
             holds: Holds::default(),
@@ -328,6 +345,12 @@ impl Sandbox {
     /// URLs and seeded credentials.
     pub fn info(&self) -> &SandboxInfo {
         &self.state.info
+    }
+
+    /// Whether orders accept the `metaData` filter
+    /// ([`SandboxBuilder::metadata_filter`]).
+    pub fn metadata_filter(&self) -> bool {
+        self.state.filters.metadata_filter()
     }
 
     /// The fault switches.

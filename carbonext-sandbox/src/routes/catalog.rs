@@ -3,7 +3,8 @@
 //! `GET /v1/permissions` answers the pagination envelope with a default `page-size` of 20, so
 //! one page holds the whole catalogue of 11 (the docs' example asks for 20). The filters and
 //! sorts listed by `GET /v1/allowed-filters/{resource}` are exactly those the list endpoints
-//! accept (one table, [`crate::filter`]); an unknown resource is a 404.
+//! accept (one table, [`crate::filter::Catalog`], with or without the orders' `metaData`
+//! filter as the sandbox was built); an unknown resource is a 404.
 
 use axum::extract::{Path, State};
 use axum::Json;
@@ -11,7 +12,6 @@ use carbonext_api::types::{Aggregate, AllowedFilters, PermissionList, Resources}
 
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::filter::RESOURCES;
 use crate::permissions;
 use crate::problem::Problem;
 use crate::query::{paginate, PageRequest, Params};
@@ -37,19 +37,25 @@ pub async fn list_permissions(
 }
 
 /// `listResources`.
-pub async fn list_resources() -> Json<Resources> {
+pub async fn list_resources(State(app): State<AppState>) -> Json<Resources> {
     Json(Resources {
-        entities: RESOURCES.iter().map(|r| r.name.to_owned()).collect(),
+        entities: app
+            .filters
+            .resources()
+            .iter()
+            .map(|r| r.name.to_owned())
+            .collect(),
     })
 }
 
 /// `getAllowedFilters`.
 pub async fn get_allowed_filters(
+    State(app): State<AppState>,
     Path(resource): Path<String>,
 ) -> Result<Json<AllowedFilters>, Problem> {
-    let spec = RESOURCES
-        .iter()
-        .find(|r| r.name.eq_ignore_ascii_case(&resource))
+    let spec = app
+        .filters
+        .resource(&resource)
         .ok_or_else(|| Problem::not_found(format!("unknown resource `{resource}`")))?;
     Ok(Json(AllowedFilters {
         filters: spec.filter_names(),

@@ -9,7 +9,7 @@ use carbonext_api::Page;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::extract::{Body, IdPath};
-use crate::filter::{Record, Value, ORDERS};
+use crate::filter::{Record, Value};
 use crate::ledger;
 use crate::problem::Problem;
 use crate::query::Params;
@@ -54,7 +54,7 @@ pub async fn list(
     caller: Caller,
     params: Params,
 ) -> Result<Json<Page<Order>>, Problem> {
-    let query = params.list_query(&ORDERS)?;
+    let query = params.list_query(app.filters.orders())?;
     // Filtered and sorted by reference, under the lock: only the page is copied out (a
     // customer may have tens of thousands of orders).
     let store = app.store.lock();
