@@ -95,7 +95,8 @@ pub use amount::{Money, VcuAmount};
 pub use error::{ApiRejection, Error, KeyLockError, Result, ValidationError};
 pub use facade::{
     Carbonext, CarbonextBuilder, PlacedOrder, Timeouts, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_OPERATION_TIMEOUT, DEFAULT_ORDER_KEY_WAIT, DEFAULT_TIMEOUT, DEFAULT_TOKEN_TIMEOUT,
+    DEFAULT_KEY_LOOKBACK, DEFAULT_OPERATION_TIMEOUT, DEFAULT_ORDER_KEY_WAIT, DEFAULT_TIMEOUT,
+    DEFAULT_TOKEN_TIMEOUT,
 };
 pub use ledger::{Balance, CurrencyBalance, Invoice, InvoiceId, Period};
 pub use order::{MetaData, NewOrder, NewOrderBuilder, Order, OrderId, OrderKey, Quote, Recipient};

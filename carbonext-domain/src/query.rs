@@ -249,6 +249,10 @@ impl OrderSort {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct OrderQuery {
     inner: ListQuery,
+    /// Only orders placed with exactly this key: found by the facade's one key lookup, not
+    /// sent as a filter (the API documents no filter on metaData).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<OrderKey>,
 }
 
 query_common!(OrderQuery, OrderSort);
@@ -277,8 +281,36 @@ impl OrderQuery {
         self
     }
 
-    /// Orders placed with the client order key `key`.
+    /// Only the orders placed with exactly the client order key `key` — not those whose key
+    /// merely contains it (`ship_key_1` never lists `ship_key_10`). The key is not a filter
+    /// the API documents: the facade finds its orders through its one key lookup (see
+    /// [`Carbonext`](crate::Carbonext)'s "Exactly once" docs), then applies the query's other
+    /// filters through the API.
     pub fn key(mut self, key: &OrderKey) -> Self {
+        self.key = Some(key.clone());
+        self
+    }
+
+    /// The key given to [`key`](Self::key), if any.
+    pub fn order_key(&self) -> Option<&OrderKey> {
+        self.key.as_ref()
+    }
+
+    /// The same query without its key.
+    pub(crate) fn without_key(mut self) -> Self {
+        self.key = None;
+        self
+    }
+
+    /// Created on `date` (the API compares creation dates by day).
+    pub fn created_on(mut self, date: NaiveDate) -> Self {
+        self.inner
+            .push("createdAt", FilterOp::Eq, vec![date.to_string()]);
+        self
+    }
+
+    /// The `metaData like KEY` filter, for an API whose allowed filters list it.
+    pub(crate) fn meta_data_like(mut self, key: &OrderKey) -> Self {
         self.inner
             .push("metaData", FilterOp::Like, vec![key.as_str().to_owned()]);
         self

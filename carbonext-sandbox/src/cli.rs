@@ -69,8 +69,9 @@ pub struct ServeArgs {
     /// token from now on). `1` makes a client's first call fail with 401 and its new token work.
     #[arg(long, value_name = "N|all", value_parser = parse_revoke_on_issue)]
     pub revoke_on_issue: Option<u64>,
-    /// Accept the undocumented `metaData_eq`/`metaData_like` order filters (and list them in
-    /// allowed-filters); `--metadata-filter=false` serves exactly the documented filters.
+    /// Accept the undocumented `metaData_eq`/`metaData_like` order filters and list them in
+    /// allowed-filters, for testing an API that offers them; by default (or with
+    /// `--metadata-filter=false`) the sandbox serves exactly the documented filters.
     #[arg(
         long,
         value_name = "BOOL",

@@ -32,7 +32,15 @@ pub async fn count_api_requests(
     if request.uri().path().starts_with("/v1/") {
         app.counters.api_request();
     }
-    next.run(request).await
+    let mut response = next.run(request).await;
+    // The `Date` of every answer is the sandbox's clock (RFC 9110 §6.6.1), as a server's is
+    // its own: clients that measure time by the server (the SDK's key lookback) see the
+    // sandbox's time, advanced or deterministic.
+    let now = app.store.clock.now().format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&now) {
+        response.headers_mut().insert(axum::http::header::DATE, value);
+    }
+    response
 }
 
 /// Route layer of the API: see the module docs.

@@ -101,9 +101,10 @@ pub fn default_prices() -> Vec<(Currency, Decimal)> {
 }
 
 /// Whether orders accept the undocumented `metaData_eq`/`metaData_like` filters unless told
-/// otherwise ([`SandboxBuilder::metadata_filter`]). On for now: the SDK's exactly-once
-/// placement still looks orders up by `metaData_like`.
-pub const DEFAULT_METADATA_FILTER: bool = true;
+/// otherwise ([`SandboxBuilder::metadata_filter`]): off, so that the sandbox grants exactly
+/// what the API documents (`GET /v1/allowed-filters/orders`), and nothing tested against it
+/// relies on more.
+pub const DEFAULT_METADATA_FILTER: bool = false;
 
 /// Default VCUs of the seeded paid invoice.
 pub const DEFAULT_INITIAL_VCU_CREDIT: Decimal = Decimal::from_parts(1000, 0, 0, false, 0);
@@ -234,7 +235,7 @@ impl SandboxBuilder {
     /// Whether orders accept `metaData_eq` and `metaData_like` in `filter-by` and
     /// `GET /v1/allowed-filters/orders` lists them. Off, the sandbox serves exactly the
     /// documented filters and answers any other with a 400 naming it, as the API does.
-    /// Default [`DEFAULT_METADATA_FILTER`] (on).
+    /// Default [`DEFAULT_METADATA_FILTER`] (off).
     pub fn metadata_filter(mut self, enabled: bool) -> Self {
         self.metadata_filter = enabled;
         self

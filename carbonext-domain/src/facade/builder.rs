@@ -137,6 +137,15 @@ impl CarbonextBuilder {
         self
     }
 
+    /// How far back an order's key is looked for (default 14 days,
+    /// [`DEFAULT_KEY_LOOKBACK`](crate::DEFAULT_KEY_LOOKBACK)): within it, a key finds the order
+    /// placed with it and none is placed twice; an order older than that is not found, and
+    /// its key places a new one. Measured on the server's clock (its `Date` header).
+    pub fn key_lookback(mut self, lookback: Duration) -> Self {
+        self.config.key_lookback = lookback;
+        self
+    }
+
     /// Builds the facade. Nothing is sent until the first call.
     pub fn build(self) -> Result<Carbonext> {
         let environment = match self.environment {
@@ -169,7 +178,12 @@ impl CarbonextBuilder {
             .body_limit(self.body_limit.unwrap_or(carbonext_api::DEFAULT_BODY_LIMIT))
             .hooks(self.hooks)
             .build();
-        Ok(Carbonext::assemble(api, Some(tokens), self.config))
+        Ok(Carbonext::assemble(
+            api,
+            Some(tokens),
+            self.config,
+            Arc::default(),
+        ))
     }
 }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::config::{Config, Timeouts};
 use super::failure;
+use super::lookup::KeyLookup;
 use crate::error::Result;
 use crate::key_lock::OrderKeyLock;
 use crate::RetryPolicy;
@@ -24,6 +25,8 @@ struct Inner {
     /// The token cache the client's auth hook reads, when the builder made the client.
     tokens: Option<carbonext_auth::TokenCache>,
     config: Config,
+    /// The key lookup's index, shared by every configuration of this client.
+    lookup: Arc<KeyLookup>,
 }
 
 impl Carbonext {
@@ -31,19 +34,21 @@ impl Carbonext {
     /// default configuration ([`Timeouts::default`], [`RetryPolicy::default`]…), which the
     /// `with_*` methods change.
     pub fn from_client(api: carbonext_api::Client) -> Self {
-        Self::assemble(api, None, Config::default())
+        Self::assemble(api, None, Config::default(), Arc::default())
     }
 
     pub(super) fn assemble(
         api: carbonext_api::Client,
         tokens: Option<carbonext_auth::TokenCache>,
         config: Config,
+        lookup: Arc<KeyLookup>,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 api,
                 tokens,
                 config,
+                lookup,
             }),
         }
     }
@@ -52,7 +57,12 @@ impl Carbonext {
     fn reconfigured(self, change: impl FnOnce(&mut Config)) -> Self {
         let mut config = self.inner.config.clone();
         change(&mut config);
-        Self::assemble(self.inner.api.clone(), self.inner.tokens.clone(), config)
+        Self::assemble(
+            self.inner.api.clone(),
+            self.inner.tokens.clone(),
+            config,
+            Arc::clone(&self.inner.lookup),
+        )
     }
 
     /// The same client with another retry policy.
@@ -82,6 +92,12 @@ impl Carbonext {
     /// [`CarbonextBuilder::order_key_wait`]; default 60 s).
     pub fn with_order_key_wait(self, wait: Duration) -> Self {
         self.reconfigured(|config| config.key_wait = wait)
+    }
+
+    /// The same client looking `lookback` back for an order's key (see
+    /// [`CarbonextBuilder::key_lookback`](crate::CarbonextBuilder::key_lookback)).
+    pub fn with_key_lookback(self, lookback: Duration) -> Self {
+        self.reconfigured(|config| config.key_lookback = lookback)
     }
 
     /// The same client with another prefetch depth for the streams.
@@ -124,5 +140,9 @@ impl Carbonext {
 
     pub(super) fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    pub(super) fn lookup(&self) -> &KeyLookup {
+        &self.inner.lookup
     }
 }

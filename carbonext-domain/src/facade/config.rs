@@ -28,6 +28,13 @@ pub const DEFAULT_TOKEN_TIMEOUT: Duration = carbonext_auth::DEFAULT_TOKEN_REQUES
 /// otherwise.
 pub const DEFAULT_ORDER_KEY_WAIT: Duration = Duration::from_secs(60);
 
+/// How far back the key lookup looks for an order's key unless
+/// [`CarbonextBuilder::key_lookback`](crate::CarbonextBuilder::key_lookback) says otherwise:
+/// 14 days, the longest a message waits in the common queues before it is dropped or
+/// dead-lettered (Amazon SQS keeps messages at most 14 days; Kafka's default retention is
+/// 7), so a redelivered message still finds the order its first delivery placed.
+pub const DEFAULT_KEY_LOOKBACK: Duration = Duration::from_secs(14 * 86_400);
+
 /// Stands for a time limit too large to add to an `Instant`.
 const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 86_400);
 
@@ -117,6 +124,8 @@ pub(crate) struct Config {
     pub(crate) key_lock: Arc<dyn OrderKeyLock>,
     /// Longest wait for `key_lock`.
     pub(crate) key_wait: Duration,
+    /// How far back the key lookup looks.
+    pub(crate) key_lookback: Duration,
 }
 
 impl Default for Config {
@@ -127,6 +136,7 @@ impl Default for Config {
             timeouts: Timeouts::default(),
             key_lock: Arc::new(InProcessKeyLock::default()),
             key_wait: DEFAULT_ORDER_KEY_WAIT,
+            key_lookback: DEFAULT_KEY_LOOKBACK,
         }
     }
 }

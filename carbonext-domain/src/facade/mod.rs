@@ -8,6 +8,7 @@
 //! | `builder.rs` | [`CarbonextBuilder`]: the one path from settings to a facade |
 //! | `pipeline.rs` | one call: time limits, the retry loop, the span |
 //! | `failure.rs` | what a failed attempt means: retry or not, and the caller's [`Error`](crate::Error) |
+//! | `lookup.rs` | the one key lookup: which orders carry a key, on documented filters |
 //! | `placement.rs` | exactly-once orders: the key's lock, lookup, creation, reconciliation |
 //! | `paging.rs` | pages and prefetching streams of lists |
 //! | `market.rs`, `ledger.rs`, `calculator.rs`, `accounts.rs`, `offsetting.rs` | one trait's impl each |
@@ -19,6 +20,7 @@ mod carbonext;
 mod config;
 mod failure;
 mod ledger;
+mod lookup;
 mod market;
 mod offsetting;
 mod paging;
@@ -28,7 +30,7 @@ mod placement;
 pub use builder::CarbonextBuilder;
 pub use carbonext::Carbonext;
 pub use config::{
-    Timeouts, DEFAULT_CONNECT_TIMEOUT, DEFAULT_OPERATION_TIMEOUT, DEFAULT_ORDER_KEY_WAIT,
-    DEFAULT_TIMEOUT, DEFAULT_TOKEN_TIMEOUT,
+    Timeouts, DEFAULT_CONNECT_TIMEOUT, DEFAULT_KEY_LOOKBACK, DEFAULT_OPERATION_TIMEOUT,
+    DEFAULT_ORDER_KEY_WAIT, DEFAULT_TIMEOUT, DEFAULT_TOKEN_TIMEOUT,
 };
 pub use placement::PlacedOrder;

@@ -6,9 +6,11 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use carbonext_api::{operations, Page};
+use chrono::{DateTime, Utc};
 use futures::stream::{self, BoxStream, StreamExt};
 
 use super::carbonext::Carbonext;
+use super::lookup::server_date;
 use super::pipeline::{check_page, check_page_size};
 use crate::error::Result;
 use crate::ledger::Invoice;
@@ -62,12 +64,13 @@ macro_rules! with_page_args {
 }
 
 impl Carbonext {
-    /// Page `page` of the orders `query` selects.
-    pub(crate) async fn orders_page_of(
+    /// Page `page` of the orders `query` selects (its key aside: see
+    /// [`orders_with_key`](Carbonext::orders_with_key)), and the server's clock when it said.
+    pub(crate) async fn orders_page_dated(
         &self,
         query: &OrderQuery,
         page: u32,
-    ) -> Result<Page<Order>> {
+    ) -> Result<(Page<Order>, Option<DateTime<Utc>>)> {
         let args = PageArgs::new(
             page,
             query.checked_page_size()?,
@@ -79,7 +82,25 @@ impl Carbonext {
                 with_page_args!(self.api().list_orders(), args).send()
             })
             .await?;
-        Ok(result.into_inner().map(Order::from))
+        let date = server_date(result.headers());
+        Ok((result.into_inner().map(Order::from), date))
+    }
+
+    /// Page `page` of the orders `query` selects: with a key, the orders placed with exactly
+    /// that key, in one page.
+    pub(crate) async fn orders_page_of(
+        &self,
+        query: &OrderQuery,
+        page: u32,
+    ) -> Result<Page<Order>> {
+        match query.order_key() {
+            Some(key) => {
+                check_page(page)?;
+                let orders = self.orders_with_key(query, key).await?;
+                Ok(single_page(orders, page))
+            }
+            None => Ok(self.orders_page_dated(query, page).await?.0),
+        }
     }
 
     /// Page `page` of the invoices `query` selects.
@@ -154,5 +175,20 @@ impl Carbonext {
                 futures::future::ready(Some(item))
             })
             .boxed()
+    }
+}
+
+/// `orders` as page `page` of a one-page list (an empty page after it).
+fn single_page(orders: Vec<Order>, page: u32) -> Page<Order> {
+    let count = orders.len() as i64;
+    let first = page == 1;
+    Page {
+        items: if first { orders } else { Vec::new() },
+        page_index: page as i32,
+        total_pages: i32::from(count > 0),
+        total_count: count,
+        aggregations: None,
+        has_previous_page: !first,
+        has_next_page: false,
     }
 }

@@ -11,10 +11,6 @@ use super::failure::{AttemptError, Failure};
 use crate::error::{Error, KeyLockError, Result};
 use crate::key_lock::KeyGuard;
 use crate::order::{NewOrder, Order, OrderKey};
-use crate::query::OrderQuery;
-
-/// Page size of a key lookup.
-const LOOKUP_PAGE_SIZE: u32 = 100;
 
 /// What [`Carbonext::place_order_once`] did.
 #[derive(Clone, Debug, PartialEq)]
@@ -147,27 +143,6 @@ impl Carbonext {
                 }),
                 Err(lookup) => unknown(err, format!("looking the order up failed: {lookup}")),
             },
-        }
-    }
-
-    /// Looks an order up by its key: `Ok(Some)` found, `Ok(None)` provably absent.
-    ///
-    /// The API filters metaData with `like`, which also matches the keys that contain this
-    /// one (`shipment_1` in `shipment_10`…): every page of matches is read until the exact key
-    /// turns up, since stopping at the first page could miss it and place it twice. Orders
-    /// created meanwhile only push matches towards later pages, so none is skipped.
-    pub(crate) async fn find_by_key(&self, key: &OrderKey) -> Result<Option<Order>> {
-        let query = OrderQuery::new().key(key).page_size(LOOKUP_PAGE_SIZE);
-        let mut number = 1;
-        loop {
-            let page = self.orders_page_of(&query, number).await?;
-            if let Some(found) = page.items.into_iter().find(|o| o.key() == Some(key)) {
-                return Ok(Some(found));
-            }
-            if i64::from(number) >= i64::from(page.total_pages) {
-                return Ok(None);
-            }
-            number += 1;
         }
     }
 }

@@ -1,0 +1,306 @@
+//! The one key lookup: which orders carry exactly a given [`OrderKey`], relying only on what
+//! the API documents or says at run time. Placement, offsets, reconciliation after a lost
+//! answer and [`OrderQuery::key`] all go through it.
+//!
+//! The documented filters of orders (`GET /v1/allowed-filters/orders`) do not include
+//! `metaData`, where the key is kept. So the lookup reads the orders of a **lookback window**
+//! (14 days unless [`CarbonextBuilder::key_lookback`](crate::CarbonextBuilder::key_lookback)
+//! says otherwise), newest first (`sort-by=createdAt_desc`, a documented sort), and matches the
+//! exact key marker client-side. It keeps an index of the window's keys per client:
+//!
+//! - **First scan**: pages of up to 1,000 orders, newest first, until an order older than the
+//!   window (the window ends at the server's `Date` header, so the server's clock, not ours,
+//!   says what "14 days ago" is). When the window holds more than one page, the lookup first
+//!   asks `GET /v1/allowed-filters/orders` once: if the API lists `metaData_like`, each
+//!   lookup uses that filter instead (every page of matches, still matched exactly).
+//! - **Refresh** before every lookup: page 1 of the newest orders, then further pages only
+//!   while none of a page's orders was seen by an earlier scan. One refresh serves every
+//!   lookup that was waiting when it started, so a batch of concurrent placements shares it.
+//!
+//! Placements hold the key's lock from before the lookup until the creation is settled, so
+//! two placements of one key never both miss each other's order. Outside the window nothing
+//! is guaranteed: an order older than the lookback is not found, and its key places a new one.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use super::carbonext::Carbonext;
+use crate::accounts::Resource;
+use crate::error::Result;
+use crate::order::{Order, OrderKey};
+use crate::query::{OrderQuery, OrderSort, SortDirection};
+use crate::Accounts;
+
+/// Page size of the first scan.
+const FILL_PAGE_SIZE: u32 = 1000;
+/// Page size of a refresh and of a lookup by the metaData filter.
+const REFRESH_PAGE_SIZE: u32 = 100;
+/// The filter that, when the API lists it, replaces the window's index.
+const META_DATA_LIKE: &str = "metaData_like";
+
+/// How this client finds keys, decided at its first lookup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// The API lists `metaData_like`: each lookup filters by it.
+    MetaDataFilter,
+    /// Documented filters only: the window's index.
+    Window,
+}
+
+/// Per-client state of the key lookup (shared by clones of a [`Carbonext`]).
+#[derive(Default)]
+pub(crate) struct KeyLookup {
+    state: tokio::sync::Mutex<State>,
+    /// Lookups started so far: a refresh serves every lookup numbered up to the count read
+    /// when it started.
+    tickets: AtomicU64,
+    /// Requests of the first scan (reported, for the benchmarks and the curious).
+    first_scan_requests: AtomicU64,
+}
+
+#[derive(Default)]
+struct State {
+    mode: Option<Mode>,
+    index: Index,
+    /// Lookups up to this number have been served by a refresh that started after them.
+    served: u64,
+}
+
+#[derive(Default)]
+struct Index {
+    filled: bool,
+    /// Orders of the window by key, newest first.
+    by_key: HashMap<OrderKey, Vec<Order>>,
+    /// Orders seen by a scan (the refresh stops at a page holding one).
+    seen: HashSet<Uuid>,
+    /// First day of the window at the last scan.
+    cutoff: Option<NaiveDate>,
+}
+
+impl fmt::Debug for KeyLookup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyLookup")
+            .field("tickets", &self.tickets.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Index {
+    /// Adds `order` if it is in the window; `false` when it is older (the scan can stop).
+    fn learn(&mut self, order: Order, cutoff: NaiveDate) -> bool {
+        let day = order.created_at.as_ref().map(|t| t.utc().date_naive());
+        if day.is_some_and(|day| day < cutoff) {
+            return false;
+        }
+        if self.seen.insert(order.id.0) {
+            if let Some(key) = order.key().cloned() {
+                self.by_key.entry(key).or_default().push(order);
+            }
+        }
+        true
+    }
+
+    /// Moves the window's start to `cutoff`, forgetting what fell out of it.
+    fn slide(&mut self, cutoff: NaiveDate) {
+        if self.cutoff.is_some_and(|old| old >= cutoff) {
+            return;
+        }
+        self.cutoff = Some(cutoff);
+        for orders in self.by_key.values_mut() {
+            orders.retain(|o| {
+                o.created_at
+                    .as_ref()
+                    .is_none_or(|t| t.utc().date_naive() >= cutoff)
+            });
+        }
+        self.by_key.retain(|_, orders| !orders.is_empty());
+    }
+}
+
+impl Carbonext {
+    /// Requests the first scan of the key index took (0 before it, or when the API offers the
+    /// `metaData_like` filter and the index is not used).
+    pub fn key_index_first_scan_requests(&self) -> u64 {
+        self.lookup().first_scan_requests.load(Ordering::Relaxed)
+    }
+
+    /// Every order the API lists with exactly `key`, newest first: `Ok(vec![])` means
+    /// provably absent within the lookback window.
+    pub(crate) async fn orders_keyed(&self, key: &OrderKey) -> Result<(Vec<Order>, Mode)> {
+        let lookup = self.lookup();
+        let ticket = lookup.tickets.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut state = lookup.state.lock().await;
+        if state.mode != Some(Mode::MetaDataFilter) && state.served < ticket {
+            let previous = state.served;
+            state.served = lookup.tickets.load(Ordering::SeqCst);
+            if let Err(err) = self.refresh(&mut state).await {
+                state.served = previous;
+                return Err(err);
+            }
+        }
+        if state.mode == Some(Mode::MetaDataFilter) {
+            drop(state);
+            let query = OrderQuery::new().page_size(REFRESH_PAGE_SIZE);
+            return Ok((self.matching(query, key).await?, Mode::MetaDataFilter));
+        }
+        let found = state.index.by_key.get(key).cloned().unwrap_or_default();
+        Ok((found, Mode::Window))
+    }
+
+    /// The first order listed with exactly `key`: `Ok(None)` when provably absent within the
+    /// lookback window.
+    pub(crate) async fn find_by_key(&self, key: &OrderKey) -> Result<Option<Order>> {
+        Ok(self.orders_keyed(key).await?.0.into_iter().next())
+    }
+
+    /// The orders `query` selects among those placed with exactly its key, as the API lists
+    /// them now (the index only says which; they are listed again, by their creation day,
+    /// with the query's other filters).
+    pub(crate) async fn orders_with_key(
+        &self,
+        query: &OrderQuery,
+        key: &OrderKey,
+    ) -> Result<Vec<Order>> {
+        let (found, mode) = self.orders_keyed(key).await?;
+        let query = query.clone().without_key();
+        if mode == Mode::MetaDataFilter {
+            return self.matching(query, key).await;
+        }
+        let ids: HashSet<Uuid> = found.iter().map(|o| o.id.0).collect();
+        let mut days: Vec<NaiveDate> = found
+            .iter()
+            .filter_map(|o| o.created_at.as_ref().map(|t| t.utc().date_naive()))
+            .collect();
+        days.sort_unstable_by(|a, b| b.cmp(a));
+        days.dedup();
+        let mut orders = Vec::new();
+        for day in days {
+            let listed = self.all_pages(query.clone().created_on(day)).await?;
+            orders.extend(listed.into_iter().filter(|o| ids.contains(&o.id.0)));
+        }
+        Ok(orders)
+    }
+
+    /// Every order of every page of `query` plus the `metaData like KEY` filter whose key is
+    /// exactly `key` (the filter also matches the keys that contain it).
+    async fn matching(&self, query: OrderQuery, key: &OrderKey) -> Result<Vec<Order>> {
+        let listed = self.all_pages(query.meta_data_like(key)).await?;
+        Ok(listed
+            .into_iter()
+            .filter(|o| o.key() == Some(key))
+            .collect())
+    }
+
+    /// Every order of every page of `query`. Orders created meanwhile only push the others
+    /// towards later pages, so none is skipped (one may be read twice).
+    async fn all_pages(&self, query: OrderQuery) -> Result<Vec<Order>> {
+        let mut orders: Vec<Order> = Vec::new();
+        let mut number = 1;
+        loop {
+            let (page, _) = self.orders_page_dated(&query, number).await?;
+            let total = page.total_pages;
+            for order in page.items {
+                if !orders.iter().any(|o| o.id == order.id) {
+                    orders.push(order);
+                }
+            }
+            if i64::from(number) >= i64::from(total) {
+                return Ok(orders);
+            }
+            number += 1;
+        }
+    }
+
+    /// Brings the index up to date (the first scan, or a refresh), deciding the mode at the
+    /// first call.
+    async fn refresh(&self, state: &mut State) -> Result<()> {
+        let filled = state.index.filled;
+        let size = if filled {
+            REFRESH_PAGE_SIZE
+        } else {
+            FILL_PAGE_SIZE
+        };
+        let newest_first = OrderQuery::new()
+            .sort(OrderSort::CreatedAt, SortDirection::Desc)
+            .page_size(size);
+        let mut number = 1;
+        loop {
+            let (page, server_now) = self.orders_page_dated(&newest_first, number).await?;
+            if !filled {
+                self.lookup()
+                    .first_scan_requests
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+            let now = server_now.unwrap_or_else(Utc::now);
+            let lookback = chrono::Duration::from_std(self.config().key_lookback)
+                .unwrap_or(chrono::Duration::MAX);
+            let cutoff = now
+                .checked_sub_signed(lookback)
+                .map_or(NaiveDate::MIN, |start| start.date_naive());
+            state.index.slide(cutoff);
+            let total = page.total_pages;
+            let mut done = false;
+            for order in page.items {
+                if filled && state.index.seen.contains(&order.id.0) {
+                    done = true;
+                } else if !state.index.learn(order, cutoff) {
+                    done = true;
+                }
+            }
+            if done || i64::from(number) >= i64::from(total) {
+                state.index.filled = true;
+                state.mode = Some(Mode::Window);
+                return Ok(());
+            }
+            if !filled && number == 1 && state.mode.is_none() {
+                // More than a page in the window: a filter, if the API offers one, is cheaper.
+                if self.offers_meta_data_filter().await? {
+                    state.mode = Some(Mode::MetaDataFilter);
+                    state.index = Index::default();
+                    return Ok(());
+                }
+                state.mode = Some(Mode::Window);
+            }
+            number += 1;
+        }
+    }
+
+    /// Whether `GET /v1/allowed-filters/orders` lists `metaData_like`.
+    async fn offers_meta_data_filter(&self) -> Result<bool> {
+        let allowed = self.allowed_filters(Resource::Orders).await?;
+        Ok(allowed
+            .filters
+            .iter()
+            .any(|f| f.eq_ignore_ascii_case(META_DATA_LIKE)))
+    }
+}
+
+/// The server's clock from a `Date` header (RFC 9110 §6.6.1; `Sun, 06 Nov 1994 08:49:37 GMT`).
+pub(crate) fn server_date(headers: &reqwest::header::HeaderMap) -> Option<DateTime<Utc>> {
+    let text = headers.get(reqwest::header::DATE)?.to_str().ok()?;
+    DateTime::parse_from_rfc2822(text)
+        .ok()
+        .map(|date| date.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_server_s_date_header_is_read_as_utc() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::DATE,
+            "Mon, 15 Jan 2024 12:00:00 GMT".parse().unwrap(),
+        );
+        let date = server_date(&headers).expect("a valid date");
+        assert_eq!(date.to_rfc3339(), "2024-01-15T12:00:00+00:00");
+        headers.insert(reqwest::header::DATE, "yesterday".parse().unwrap());
+        assert_eq!(server_date(&headers), None);
+    }
+}
