@@ -162,8 +162,9 @@ async fn orders_list_pages_filters_and_all() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orders_cancel_one_or_several() {
     let sandbox = sandbox().await;
+    // Four orders: the first is cancelled alone, the next two together, the last never.
     let mut ids = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..4 {
         let json = ok(
             carbonext(&sandbox),
             &["orders", "create", "--vcu", "1", "-o", "json"],
@@ -173,14 +174,47 @@ async fn orders_cancel_one_or_several() {
     }
     let one = ok(carbonext(&sandbox), &["orders", "cancel", &ids[0]]);
     assert_snapshot!("orders_cancel_table", redact(&one));
+    // The snapshot redacts ids: the order shown and the order cancelled are checked here.
+    assert_eq!(first_uuid(&one), ids[0], "{one}");
+    assert_eq!(
+        statuses(&sandbox, &ids),
+        ["Cancelled", "Issued", "Issued", "Issued"]
+    );
+
     let two = ok(
         carbonext(&sandbox),
         &["orders", "cancel", &ids[1], &ids[2], "-o", "json"],
     );
     assert_snapshot!("orders_cancel_json", redact(&two));
     let cancelled: Vec<serde_json::Value> = serde_json::from_str(&two).expect("array");
+    let mut shown: Vec<&str> = cancelled
+        .iter()
+        .map(|o| o["id"].as_str().expect("id"))
+        .collect();
+    shown.sort_unstable();
+    let mut asked = vec![ids[1].as_str(), ids[2].as_str()];
+    asked.sort_unstable();
+    assert_eq!(shown, asked, "{two}");
     assert!(cancelled.iter().all(|o| o["status"] == "Cancelled"));
+    assert_eq!(
+        statuses(&sandbox, &ids),
+        ["Cancelled", "Cancelled", "Cancelled", "Issued"]
+    );
     sandbox.shutdown().await;
+}
+
+/// The status the sandbox holds for each of `ids`, in that order.
+fn statuses(sandbox: &carbonext_sandbox::Sandbox, ids: &[String]) -> Vec<String> {
+    let stored = sandbox.orders_snapshot();
+    ids.iter()
+        .map(|id| {
+            let order = stored
+                .iter()
+                .find(|o| o.id.to_string() == *id)
+                .unwrap_or_else(|| panic!("order {id} is stored"));
+            order.status.as_str().to_owned()
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
