@@ -328,14 +328,36 @@ fn application_credentials_debug_never_shows_the_client_secret() {
         "{shown}"
     );
     assert!(shown.contains("cbx_b2b_myapp_name"), "{shown}");
+    // The secret's place shows the marker, and the secret itself is still held.
+    assert!(
+        shown.contains("client_secret: Secret([REDACTED])"),
+        "{shown}"
+    );
+    assert_eq!(
+        credentials.client_secret.expose(),
+        "1d49c575-81f8-4d8c-bc18-93711cf7eb24"
+    );
 }
 
 #[test]
 fn token_request_debug_never_shows_the_client_secret() {
     let request: types::TokenRequest =
         serde_json::from_str(&fixture("request_token.request.json")).unwrap();
-    let shown = format!("{request:?}");
-    assert!(!shown.contains("7beb0588"), "{shown}");
+    for shown in [format!("{request:?}"), format!("{request:#?}")] {
+        assert!(!shown.contains("7beb0588"), "{shown}");
+        assert!(
+            shown.contains("Secret([REDACTED])"),
+            "the field is shown, redacted: {shown}"
+        );
+        assert!(
+            shown.contains("cbx_b2b_3fe7cbb3-212b-4591-acb3-009ca9e57ff7"),
+            "the rest stays visible: {shown}"
+        );
+    }
+    assert_eq!(
+        request.client_secret.expose(),
+        "7beb0588-edb3-44f4-bbfc-9779cd5c9dbf"
+    );
 }
 
 #[test]

@@ -7,6 +7,8 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::FutureExt;
+
 use carbonext_auth::{AuthError, ClientBuilder, Credentials, RetryPolicy, TokenCache};
 use common::{Answer, Scripted, INVALID_CLIENT};
 
@@ -201,7 +203,9 @@ async fn many_rejections_of_one_token_cause_one_refresh() {
         .all(|t| t.same_as(&fresh[0]) && !t.same_as(&stale)));
 }
 
-#[tokio::test]
+/// Time passes on tokio's paused clock, so a stalled machine cannot carry the 4 s token past
+/// its end before the refresh is tried.
+#[tokio::test(start_paused = true)]
 async fn a_failed_refresh_falls_back_to_the_still_valid_token() {
     let server = Scripted::start(
         vec![Answer::Token { expires_in: 4 }],
@@ -213,7 +217,7 @@ async fn a_failed_refresh_falls_back_to_the_still_valid_token() {
         .refresh_fraction(0.5)
         .build();
     let first = cache.token().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::advance(Duration::from_millis(2100)).await;
     // Expiring: a refresh is tried, fails, and the valid token is served instead.
     let again = cache.token().await.unwrap();
     assert!(again.same_as(&first));
@@ -240,7 +244,10 @@ async fn an_api_that_keeps_answering_401_is_retried_once_only() {
         "the first token and one refresh"
     );
 
-    // Concurrent calls rejected with the same token share one refresh per round.
+    // Concurrent calls rejected with the same token share one refresh per round. The server
+    // answers only once all 50 requests of a round have arrived, so every first attempt
+    // carries the same token, and every retry the one refreshed token.
+    server.answer_api_in_rounds_of(50);
     let calls: Vec<_> = (0..50)
         .map(|_| {
             let client = client.clone();
@@ -248,18 +255,25 @@ async fn an_api_that_keeps_answering_401_is_retried_once_only() {
         })
         .collect();
     for call in calls {
-        assert!(call.await.unwrap().is_err());
+        let error = call.await.unwrap().unwrap_err();
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(401), "{error:?}");
     }
     assert_eq!(
         server.api_requests(),
         2 + 100,
         "each call retried exactly once"
     );
-    assert!(
-        server.token_requests() <= 2 + 50,
-        "never more than one refresh per call: {}",
-        server.token_requests()
+    assert_eq!(
+        server.token_requests(),
+        3,
+        "one refresh for the round rejected with the same token"
     );
+    let issued = server.issued();
+    let bearer = |n: usize| format!("Bearer {}", issued[n]);
+    let authorizations = server.api_authorizations();
+    let (first, retries) = authorizations[2..].split_at(50);
+    assert!(first.iter().all(|a| *a == bearer(1)), "{first:?}");
+    assert!(retries.iter().all(|a| *a == bearer(2)), "{retries:?}");
 }
 
 #[tokio::test]
@@ -339,15 +353,15 @@ async fn a_malformed_token_url_fails_at_once() {
     assert!(!error.is_transient());
 }
 
-#[tokio::test]
+/// Time passes on tokio's paused clock, and the refresh in flight is held at the server
+/// until the test releases it: while it is held, every other caller is answered on the first
+/// poll of its call, with the current token.
+#[tokio::test(start_paused = true)]
 async fn early_in_the_refresh_window_callers_do_not_wait_for_the_refresh() {
     let server = Scripted::start(
         vec![
             Answer::Token { expires_in: 4 },
-            Answer::Delay(
-                Duration::from_millis(600),
-                Box::new(Answer::Token { expires_in: 300 }),
-            ),
+            Answer::Held(Box::new(Answer::Token { expires_in: 300 })),
         ],
         Answer::Json(500, "{}"),
     )
@@ -355,22 +369,24 @@ async fn early_in_the_refresh_window_callers_do_not_wait_for_the_refresh() {
     // Buffer: half of 4 s, so the refresh window is 2 s..4 s and its first half 2 s..3 s.
     let cache = cache(&server).refresh_fraction(0.5).build();
     let old = cache.token().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::advance(Duration::from_millis(2100)).await;
 
     let leader = tokio::spawn({
         let cache = cache.clone();
         async move { cache.token().await }
     });
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let started = Instant::now();
+    server.held().await;
     for _ in 0..10 {
-        assert!(cache.token().await.unwrap().same_as(&old));
+        let token = cache
+            .token()
+            .now_or_never()
+            .expect("answered without waiting for the refresh in flight")
+            .unwrap();
+        assert!(token.same_as(&old));
     }
-    assert!(
-        started.elapsed() < Duration::from_millis(200),
-        "no wait for the refresh in flight"
-    );
+    assert_eq!(server.token_requests(), 2, "the leader's refresh only");
 
+    server.release();
     let new = leader.await.unwrap().unwrap();
     assert!(!new.same_as(&old));
     assert!(cache.token().await.unwrap().same_as(&new));

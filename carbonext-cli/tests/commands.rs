@@ -162,8 +162,9 @@ async fn orders_list_pages_filters_and_all() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orders_cancel_one_or_several() {
     let sandbox = sandbox().await;
+    // Four orders: the first is cancelled alone, the next two together, the last never.
     let mut ids = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..4 {
         let json = ok(
             carbonext(&sandbox),
             &["orders", "create", "--vcu", "1", "-o", "json"],
@@ -173,14 +174,47 @@ async fn orders_cancel_one_or_several() {
     }
     let one = ok(carbonext(&sandbox), &["orders", "cancel", &ids[0]]);
     assert_snapshot!("orders_cancel_table", redact(&one));
+    // The snapshot redacts ids: the order shown and the order cancelled are checked here.
+    assert_eq!(first_uuid(&one), ids[0], "{one}");
+    assert_eq!(
+        statuses(&sandbox, &ids),
+        ["Cancelled", "Issued", "Issued", "Issued"]
+    );
+
     let two = ok(
         carbonext(&sandbox),
         &["orders", "cancel", &ids[1], &ids[2], "-o", "json"],
     );
     assert_snapshot!("orders_cancel_json", redact(&two));
     let cancelled: Vec<serde_json::Value> = serde_json::from_str(&two).expect("array");
+    let mut shown: Vec<&str> = cancelled
+        .iter()
+        .map(|o| o["id"].as_str().expect("id"))
+        .collect();
+    shown.sort_unstable();
+    let mut asked = vec![ids[1].as_str(), ids[2].as_str()];
+    asked.sort_unstable();
+    assert_eq!(shown, asked, "{two}");
     assert!(cancelled.iter().all(|o| o["status"] == "Cancelled"));
+    assert_eq!(
+        statuses(&sandbox, &ids),
+        ["Cancelled", "Cancelled", "Cancelled", "Issued"]
+    );
     sandbox.shutdown().await;
+}
+
+/// The status the sandbox holds for each of `ids`, in that order.
+fn statuses(sandbox: &carbonext_sandbox::Sandbox, ids: &[String]) -> Vec<String> {
+    let stored = sandbox.orders_snapshot();
+    ids.iter()
+        .map(|id| {
+            let order = stored
+                .iter()
+                .find(|o| o.id.to_string() == *id)
+                .unwrap_or_else(|| panic!("order {id} is stored"));
+            order.status.as_str().to_owned()
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -258,12 +292,74 @@ async fn balance_in_both_modes_and_over_a_period() {
     let json = ok(carbonext(&sandbox), &["balance", "-o", "json"]);
     assert_snapshot!("balance_json", redact(&json));
     assert!(json.contains(r#""balance": 999.75"#), "{json}");
-    let period = ok(
-        carbonext(&sandbox),
-        &["balance", "--start", "2024-01-01", "--end", "2024-12-31"],
+
+    // A month later (the sandbox clock starts on 2024-01-15), one more unpaid order.
+    sandbox.advance_clock(std::time::Duration::from_secs(30 * 86_400));
+    ok(carbonext(&sandbox), &["orders", "create", "--vcu", "2"]);
+
+    // Each period counts only the orders and invoices of its own days, amounts exact.
+    let january = balance_over(&sandbox, "2024-01-01", "2024-01-31");
+    let dates: serde_json::Value = serde_json::from_str(&january).expect("JSON");
+    assert_eq!(
+        dates["startDate"], "2024-01-01T00:00:00.0000000Z",
+        "{january}"
     );
-    assert!(period.contains("BRL"), "{period}");
+    assert_eq!(
+        dates["endDate"], "2024-01-31T23:59:59.9999999Z",
+        "{january}"
+    );
+    assert_eq!(
+        brl_totals(&january),
+        ["999.75", "1000", "0.25", "1.5"],
+        "{january}"
+    );
+    let february = balance_over(&sandbox, "2024-02-01", "2024-02-29");
+    assert_eq!(brl_totals(&february), ["0", "0", "0", "2"], "{february}");
+    let table = ok(
+        carbonext(&sandbox),
+        &["balance", "--start", "2024-02-01", "--end", "2024-02-29"],
+    );
+    assert_eq!(
+        table,
+        "period: 2024-02-01T00:00:00.0000000Z to 2024-02-29T23:59:59.9999999Z\n\
+         CURRENCY  BALANCE  CREDIT  DEBT  FUTURE DEBT\n\
+         BRL       0        0       0     2\n"
+    );
+    // A period with nothing in it has no currency at all.
+    let empty = balance_over(&sandbox, "2023-01-01", "2023-12-31");
+    let empty: serde_json::Value = serde_json::from_str(&empty).expect("JSON");
+    assert_eq!(
+        empty["balancesByCurrency"],
+        serde_json::json!([]),
+        "{empty}"
+    );
     sandbox.shutdown().await;
+}
+
+/// `carbonext balance --start START --end END -o json`.
+fn balance_over(sandbox: &carbonext_sandbox::Sandbox, start: &str, end: &str) -> String {
+    ok(
+        carbonext(sandbox),
+        &["balance", "--start", start, "--end", end, "-o", "json"],
+    )
+}
+
+/// Balance, credit, debt and future debt of the only currency (BRL) in a balance's JSON, each
+/// as the exact text of its number.
+fn brl_totals(json: &str) -> Vec<String> {
+    type Raw = Box<serde_json::value::RawValue>;
+    #[derive(serde::Deserialize)]
+    struct Balance {
+        #[serde(rename = "balancesByCurrency")]
+        currencies: Vec<std::collections::BTreeMap<String, Raw>>,
+    }
+    let parsed: Balance = serde_json::from_str(json).expect("a balance");
+    assert_eq!(parsed.currencies.len(), 1, "{json}");
+    assert_eq!(parsed.currencies[0]["currency"].get(), r#""BRL""#, "{json}");
+    ["balance", "credit", "debt", "futureDebt"]
+        .iter()
+        .map(|field| parsed.currencies[0][*field].get().to_owned())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,6 +3,7 @@
 mod common;
 
 use common::{assert_code, bare, carbonext, run, sandbox, stderr, stdout};
+use regex::Regex;
 
 fn assert_clean(output: &std::process::Output, secret: &str) {
     for (name, text) in [("stdout", stdout(output)), ("stderr", stderr(output))] {
@@ -65,4 +66,25 @@ fn the_embedded_sandbox_credentials_are_not_printed_by_api_commands() {
     assert!(!all.contains("Bearer "), "{all}");
     assert!(!all.contains("client_secret="), "{all}");
     assert!(!all.to_lowercase().contains("client secret:"), "{all}");
+
+    // The embedded sandbox's secret is a random UUID the test cannot know beforehand, so its
+    // value is looked for as any UUID the output cannot account for: only the client id's
+    // (logged when connecting) and the placed order's may appear, under whatever label.
+    let client_id = Regex::new(r#"client_id="cbx_b2b_([0-9a-f-]{36})""#).unwrap();
+    let order = Regex::new(r"Order ([0-9a-f-]{36}) placed").unwrap();
+    let known = [
+        client_id.captures(&all).map(|c| c[1].to_owned()),
+        order.captures(&all).map(|c| c[1].to_owned()),
+    ];
+    let [Some(client_id), Some(order)] = known else {
+        panic!("the client id and the order id are shown: {all}")
+    };
+    let uuid = Regex::new(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").unwrap();
+    for shown in uuid.find_iter(&all) {
+        assert!(
+            shown.as_str() == client_id || shown.as_str() == order,
+            "an unaccounted-for UUID (the secret?) {}: {all}",
+            shown.as_str()
+        );
+    }
 }

@@ -2,13 +2,13 @@
 //! service function, tested against `MockVcuMarket` and `MockLedger`, and a "how much did this
 //! shipment emit" one against `MockCalculator`, with no HTTP at all.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use carbonext_domain::calculator::{Emission, Route, TransportId};
 use carbonext_domain::testing::fixtures;
 use carbonext_domain::{
     Calculator, Currency, Decimal, Error, Ledger, MockCalculator, MockLedger, MockVcuMarket,
-    NewOrder, Order, OrderStatus, ValidationError, VcuAmount, VcuMarket,
+    NewOrder, Order, ValidationError, VcuAmount, VcuMarket,
 };
 
 /// What a consumer service might write: neutralise `tonnes` of CO2, paying from the balance
@@ -32,59 +32,60 @@ async fn offset_emissions(
     market.place_order(order).await
 }
 
-#[tokio::test]
-async fn offset_pays_with_balance_when_the_balance_covers_it() {
+/// Runs `offset_emissions` for `tonnes` against a ledger holding the fixture balance
+/// (15.997878 VCU in BRL), and returns the one order it asked the market to place.
+async fn order_placed_for(tonnes: &str, note: &str) -> NewOrder {
     let mut ledger = MockLedger::new();
     ledger
         .expect_balance()
+        .withf(|period| period.is_none())
         .times(1)
-        .returning(|_| Ok(fixtures::balance())); // 15.997878 VCU available
+        .returning(|_| Ok(fixtures::balance()));
+    let placed = Arc::new(Mutex::new(Vec::new()));
     let mut market = MockVcuMarket::new();
-    market
-        .expect_place_order()
-        .withf(|order| {
-            order.pays_with_balance()
-                && order.vcu_amount().to_string() == "3"
-                && order.meta_data() == Some("fleet, march")
-        })
-        .times(1)
-        .returning(|order| {
-            let mut placed = fixtures::order();
-            placed.vcu_amount = order.vcu_amount().value();
-            placed.status = OrderStatus::Paid;
-            placed.order_key = Some(order.key().clone());
-            Ok(placed)
-        });
-
-    let placed = offset_emissions(
+    market.expect_place_order().times(1).returning({
+        let placed = placed.clone();
+        move |order| {
+            placed.lock().unwrap().push(order);
+            Ok(fixtures::order())
+        }
+    });
+    offset_emissions(
         Arc::new(market),
         Arc::new(ledger),
-        Decimal::from(3),
-        "fleet, march",
+        tonnes.parse().unwrap(),
+        note,
     )
     .await
-    .unwrap();
-    assert_eq!(placed.status, OrderStatus::Paid);
-    assert_eq!(placed.vcu_amount, Decimal::from(3));
+    .expect("the order is placed");
+    let mut placed = placed.lock().unwrap();
+    assert_eq!(placed.len(), 1);
+    placed.remove(0)
+}
+
+#[tokio::test]
+async fn offset_pays_with_balance_when_the_balance_covers_it() {
+    let order = order_placed_for("3", "fleet, march").await;
+    assert!(order.pays_with_balance());
+    assert_eq!(order.vcu_amount().to_string(), "3");
+    assert_eq!(order.currency(), &Currency::Brl);
+    assert_eq!(order.meta_data(), Some("fleet, march"));
+    // The whole balance is enough.
+    let order = order_placed_for("15.997878", "all of it").await;
+    assert!(order.pays_with_balance());
+    assert_eq!(order.vcu_amount().to_string(), "15.997878");
 }
 
 #[tokio::test]
 async fn offset_goes_postpaid_when_the_balance_is_short() {
-    let mut ledger = MockLedger::new();
-    ledger
-        .expect_balance()
-        .returning(|_| Ok(fixtures::balance()));
-    let mut market = MockVcuMarket::new();
-    market
-        .expect_place_order()
-        .withf(|order| !order.pays_with_balance() && order.vcu_amount().to_string() == "20")
-        .times(1)
-        .returning(|_| Ok(fixtures::order()));
-
-    let placed = offset_emissions(Arc::new(market), Arc::new(ledger), Decimal::from(20), "q1")
-        .await
-        .unwrap();
-    assert_eq!(placed.status, OrderStatus::Issued);
+    let order = order_placed_for("20", "q1").await;
+    assert!(!order.pays_with_balance());
+    assert_eq!(order.vcu_amount().to_string(), "20");
+    assert_eq!(order.currency(), &Currency::Brl);
+    assert_eq!(order.meta_data(), Some("q1"));
+    // A millionth of a VCU short is short.
+    let order = order_placed_for("15.997879", "q1").await;
+    assert!(!order.pays_with_balance());
 }
 
 #[tokio::test]
@@ -121,32 +122,37 @@ async fn shipment_emissions(
 
 #[tokio::test]
 async fn a_shipment_is_calculated_on_the_normalised_road_route() {
+    let asked = Arc::new(Mutex::new(Vec::new()));
     let mut calculator = MockCalculator::new();
-    calculator
-        .expect_emissions_by_route()
-        .withf(|transport, route, units| {
-            *transport == TransportId::CARGO_TRUCK
-                && *route == Route::road("01310100", "20040020").unwrap()
-                && route.origin_code() == "01310100"
-                && *units == Decimal::from(1500)
-        })
-        .times(1)
-        .returning(|_, _, _| {
+    calculator.expect_emissions_by_route().times(1).returning({
+        let asked = asked.clone();
+        move |transport, route, units| {
+            asked.lock().unwrap().push((transport, route, units));
             Ok(Emission {
                 emission: "0.2732945985".parse().unwrap(),
                 unit: Some("tCO2eq".into()),
             })
-        });
+        }
+    });
 
-    let emission = shipment_emissions(
+    shipment_emissions(
         Arc::new(calculator),
         "01310-100",
         "20040-020",
         "1.5".parse().unwrap(),
     )
     .await
-    .unwrap();
-    assert_eq!(emission.emission.to_string(), "0.2732945985");
+    .expect("an emission");
+
+    // What the consumer asked: a cargo truck, the ZIP codes without their dashes as a road
+    // route, and the kilograms as grams.
+    let asked = asked.lock().unwrap();
+    assert_eq!(asked.len(), 1);
+    let (transport, route, units) = &asked[0];
+    assert_eq!(*transport, TransportId::CARGO_TRUCK);
+    assert_eq!(*route, Route::road("01310100", "20040020").unwrap());
+    assert_eq!(route.origin_code(), "01310100");
+    assert_eq!(*units, Decimal::from(1500));
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ mod common;
 use carbonext_api::operations;
 use carbonext_domain::calculator::{Route, TransportId};
 use carbonext_domain::offset::{EmissionSource, OffsetOutcome, OffsetRequest, Rounding};
-use carbonext_domain::{Decimal, Error, Offsetting, OrderKey, Recipient};
+use carbonext_domain::{Decimal, Error, Ledger, Offsetting, OrderKey, OrderQuery, Recipient};
 use futures::StreamExt;
 
 fn d(text: &str) -> Decimal {
@@ -359,44 +359,100 @@ async fn a_failed_item_never_stops_the_others() {
 async fn a_rerun_finds_its_order_among_keys_that_contain_its_key() {
     let sandbox = common::sandbox().await;
     let carbonext = common::connect(&sandbox);
-    // `shipment_1` is contained in `shipment_10` … `shipment_19`: the key look-up (a `like`
-    // filter) matches twelve orders, more than a first page of ten.
+    // `shipment_1` is contained in `shipment_10` … `shipment_19` and `shipment_100` …
+    // `shipment_199`: the key look-up (a `like` filter) matches 111 orders, more than a first
+    // page of 100 (the look-up's page size, the API's largest).
     let item = |n: usize| {
         OffsetRequest::builder(tonnes("0.1"), key(&format!("shipment_{n}")))
             .build()
             .unwrap()
     };
     let first: Vec<_> = carbonext
-        .offset_batch(futures::stream::iter(1..=30).map(item), 4)
+        .offset_batch(futures::stream::iter(1..=200).map(item), 4)
         .collect()
         .await;
     assert!(first.iter().all(|i| i.result.is_ok()));
-    assert_eq!(sandbox.orders_snapshot().len(), 30);
+    assert_eq!(sandbox.orders_snapshot().len(), 200);
+    // The order sought is not on the first page of matches (newest first).
+    let matches = OrderQuery::new().key(&key("shipment_1")).page_size(100);
+    let page = carbonext.orders_page(matches, 1).await.expect("a page");
+    assert_eq!(page.total_count, 111);
+    assert!(page
+        .items
+        .iter()
+        .all(|o| o.key() != Some(&key("shipment_1"))));
 
     let again = carbonext.offset(item(1)).await.expect("re-run");
     let OffsetOutcome::Existing(order) = &again.outcome else {
         panic!("expected the existing order, got {:?}", again.outcome);
     };
     assert_eq!(order.key(), Some(&key("shipment_1")));
-    assert_eq!(sandbox.orders_snapshot().len(), 30, "no second order");
+    assert_eq!(sandbox.orders_snapshot().len(), 200, "no second order");
+}
+
+/// What a consumer might write against the trait: offset a shipment's tonnes under the
+/// shipment's own key within a budget, and put the shipment up for review, instead of failing,
+/// when the quote is above the budget.
+#[derive(Debug, PartialEq)]
+enum ShipmentOffset {
+    Done,
+    NeedsReview { quoted: Decimal, budget: Decimal },
+}
+
+async fn offset_shipment(
+    offsetting: &dyn Offsetting,
+    shipment: u32,
+    tonnes_emitted: &str,
+    budget: Decimal,
+) -> Result<ShipmentOffset, Error> {
+    let request = OffsetRequest::builder(
+        tonnes(tonnes_emitted),
+        key(&format!("shipment_{shipment:04}")),
+    )
+    .max_total_price(budget)
+    .build()?;
+    match offsetting.offset(request).await {
+        Ok(_) => Ok(ShipmentOffset::Done),
+        Err(Error::PriceAboveLimit { quoted, limit, .. }) => Ok(ShipmentOffset::NeedsReview {
+            quoted,
+            budget: limit,
+        }),
+        Err(other) => Err(other),
+    }
 }
 
 #[tokio::test]
 async fn offsetting_can_be_mocked_behind_the_trait() {
+    let sent = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut mock = carbonext_domain::MockOffsetting::new();
-    mock.expect_offset().times(1).returning(|_| {
-        Err(Error::PriceAboveLimit {
-            vcus: "2".parse().unwrap(),
-            quoted: d("220.00"),
-            limit: d("200"),
-            currency: carbonext_domain::Currency::Brl,
-        })
+    mock.expect_offset().times(1).returning({
+        let sent = sent.clone();
+        move |request| {
+            sent.lock().unwrap().push(request);
+            Err(Error::PriceAboveLimit {
+                vcus: "2".parse().unwrap(),
+                quoted: d("220.00"),
+                limit: d("200"),
+                currency: carbonext_domain::Currency::Brl,
+            })
+        }
     });
-    let offsetting: &dyn Offsetting = &mock;
-    let request = OffsetRequest::builder(tonnes("2"), key("mocked_0001"))
-        .max_total_price(d("200"))
-        .build()
-        .unwrap();
-    let error = offsetting.offset(request).await.unwrap_err();
-    assert_eq!(error.kind(), "price_above_limit");
+
+    let outcome = offset_shipment(&mock, 7, "2", d("200")).await;
+
+    // What the consumer sent: the shipment's tonnes, under its key, with its budget.
+    let sent = sent.lock().unwrap();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].source(), &tonnes("2"));
+    assert_eq!(sent[0].key(), &key("shipment_0007"));
+    assert_eq!(sent[0].max_total_price(), Some(d("200")));
+    assert!(!sent[0].is_dry_run());
+    // What it made of the refusal: a review, not an error.
+    assert_eq!(
+        outcome.expect("a price above the budget is no error for the consumer"),
+        ShipmentOffset::NeedsReview {
+            quoted: d("220.00"),
+            budget: d("200"),
+        }
+    );
 }

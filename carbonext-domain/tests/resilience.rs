@@ -209,7 +209,10 @@ async fn timeouts_are_retried_a_bounded_number_of_times() {
     assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err:?}");
 }
 
-#[tokio::test]
+/// On a paused tokio clock, the one the time limit runs on: the sandbox's latency (a sleep on
+/// that clock) holds each answer for 5 virtual seconds, so only the limit can end the attempts,
+/// and the virtual time the call took is exactly what the limit and the backoff allow.
+#[tokio::test(start_paused = true)]
 async fn the_time_limit_bounds_attempts_on_a_shared_client_and_unrepeated_calls() {
     let sandbox = common::sandbox().await;
     // A client with no timeout of its own: the facade's limit is what ends the attempts.
@@ -225,16 +228,18 @@ async fn the_time_limit_bounds_attempts_on_a_shared_client_and_unrepeated_calls(
     carbonext.quote(vcu("1"), Currency::Brl).await.unwrap();
     sandbox.faults().set_latency(Duration::from_secs(5));
 
-    let started = std::time::Instant::now();
+    let started = tokio::time::Instant::now();
     let err = carbonext.quote(vcu("1"), Currency::Brl).await.unwrap_err();
+    let elapsed = started.elapsed();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(err.to_string().contains("timed out"), "{err}");
     assert!(err.to_string().contains("250ms"), "{err}");
     assert_eq!(sandbox.counters().operation("get_price"), 1 + 2);
+    // Two attempts of 250 ms and at most one backoff between them, in virtual time.
+    let limit = Duration::from_millis(2 * 250) + common::quick_retries().max_backoff;
     assert!(
-        started.elapsed() < Duration::from_secs(4),
-        "{:?}",
-        started.elapsed()
+        elapsed >= Duration::from_millis(2 * 250) && elapsed <= limit,
+        "{elapsed:?}"
     );
 
     // Creating a user is never repeated: one attempt, then the time-out error.

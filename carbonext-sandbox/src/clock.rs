@@ -2,7 +2,9 @@
 //!
 //! Token expiry, the 10-day cancellation window, `createdAt` and the balance's date range all
 //! read this clock, never the system clock directly, so a test can jump ten days ahead with
-//! [`Sandbox::advance_clock`](crate::Sandbox::advance_clock) instead of sleeping.
+//! [`Sandbox::advance_clock`](crate::Sandbox::advance_clock) instead of sleeping. A frozen
+//! clock ([`SandboxBuilder::frozen_clock`](crate::SandboxBuilder::frozen_clock)) moves only
+//! then, so a test can stand exactly on a boundary such as the tenth day.
 //!
 //! ```
 //! use std::time::Duration;
@@ -24,12 +26,13 @@ pub fn deterministic_start() -> DateTime<Utc> {
         .expect("a valid fixed instant")
 }
 
-/// A clock that runs at wall-clock speed from a start instant, plus any time added by
-/// [`SandboxClock::advance`].
+/// A clock that runs at wall-clock speed from a start instant (unless frozen), plus any time
+/// added by [`SandboxClock::advance`].
 #[derive(Debug)]
 pub struct SandboxClock {
     start: DateTime<Utc>,
-    started: Instant,
+    /// `None` when frozen: only [`SandboxClock::advance`] moves the clock.
+    started: Option<Instant>,
     offset: Mutex<Duration>,
 }
 
@@ -38,15 +41,36 @@ impl SandboxClock {
     pub fn starting_at(start: Option<DateTime<Utc>>) -> Self {
         Self {
             start: start.unwrap_or_else(Utc::now),
-            started: Instant::now(),
+            started: Some(Instant::now()),
             offset: Mutex::new(Duration::ZERO),
+        }
+    }
+
+    /// A clock standing still at `start` (or at the current system time when `None`) until
+    /// [`SandboxClock::advance`] moves it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let clock = carbonext_sandbox::clock::SandboxClock::frozen_at(None);
+    /// let before = clock.now();
+    /// assert_eq!(clock.now(), before);
+    /// clock.advance(Duration::from_millis(1));
+    /// assert_eq!(clock.now() - before, chrono::Duration::milliseconds(1));
+    /// ```
+    pub fn frozen_at(start: Option<DateTime<Utc>>) -> Self {
+        Self {
+            started: None,
+            ..Self::starting_at(start)
         }
     }
 
     /// The current sandbox time.
     pub fn now(&self) -> DateTime<Utc> {
         let offset = *self.offset.lock().expect("clock lock");
-        let elapsed = self.started.elapsed() + offset;
+        let running = self
+            .started
+            .map_or(Duration::ZERO, |started| started.elapsed());
+        let elapsed = running + offset;
         self.start + chrono::Duration::from_std(elapsed).unwrap_or(chrono::Duration::MAX)
     }
 

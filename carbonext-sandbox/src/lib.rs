@@ -168,6 +168,7 @@ impl fmt::Debug for SandboxInfo {
 #[derive(Clone, Debug)]
 pub struct SandboxBuilder {
     deterministic: bool,
+    frozen_clock: bool,
     token_lifetime: Duration,
     prices: Vec<(Currency, Decimal)>,
     initial_vcu_credit: Decimal,
@@ -180,6 +181,7 @@ impl Default for SandboxBuilder {
     fn default() -> Self {
         Self {
             deterministic: false,
+            frozen_clock: false,
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
             prices: default_prices(),
             initial_vcu_credit: DEFAULT_INITIAL_VCU_CREDIT,
@@ -195,6 +197,14 @@ impl SandboxBuilder {
     /// Access tokens stay random. Default `false`.
     pub fn deterministic(mut self, deterministic: bool) -> Self {
         self.deterministic = deterministic;
+        self
+    }
+
+    /// A clock that stands still: only [`Sandbox::advance_clock`] moves it, so a test can put
+    /// an order exactly ten days in the past or keep the sandbox's time in step with a paused
+    /// tokio clock. Default `false` (the clock runs at wall speed).
+    pub fn frozen_clock(mut self, frozen: bool) -> Self {
+        self.frozen_clock = frozen;
         self
     }
 
@@ -247,9 +257,12 @@ impl SandboxBuilder {
             tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)))
                 .await?;
         let addr = listener.local_addr()?;
-        let clock = Arc::new(SandboxClock::starting_at(
-            self.deterministic.then(clock::deterministic_start),
-        ));
+        let start = self.deterministic.then(clock::deterministic_start);
+        let clock = Arc::new(if self.frozen_clock {
+            SandboxClock::frozen_at(start)
+        } else {
+            SandboxClock::starting_at(start)
+        });
         let store = Arc::new(Store::new(
             clock,
             IdSource::new(self.deterministic),

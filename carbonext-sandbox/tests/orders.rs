@@ -175,19 +175,39 @@ async fn cancel_only_issued_orders_within_ten_days() {
     assert_eq!(dec(&vcu["futureDebt"]), "2", "cancelled orders are no debt");
 }
 
+/// On a frozen clock the boundary is exact: an order is cancellable at exactly ten days
+/// old, and no longer a millisecond later.
 #[tokio::test]
 async fn a_ten_day_old_order_can_still_be_cancelled() {
-    let sandbox = common::long_lived().await;
+    let sandbox = carbonext_sandbox::Sandbox::builder()
+        .frozen_clock(true)
+        .token_lifetime(Duration::from_secs(365 * 86_400))
+        .start()
+        .await
+        .expect("sandbox starts");
     let caller = Caller::seeded(&sandbox).await;
-    let order = caller.order(json!({"vcuAmount": 1})).await;
-    sandbox.advance_clock(Duration::from_secs(9 * 86_400));
-    let answer = caller
-        .post(
-            &format!("/v1/orders/{}/cancel", order["id"].as_str().unwrap()),
-            json!(null),
-        )
-        .await;
-    assert_eq!(answer.status, 200);
+    let created = sandbox.now();
+    let on_time = caller.order(json!({"vcuAmount": 1})).await;
+    let late = caller.order(json!({"vcuAmount": 2})).await;
+    let cancel = |order: &Value| format!("/v1/orders/{}/cancel", order["id"].as_str().unwrap());
+
+    sandbox.advance_clock(Duration::from_secs(10 * 86_400));
+    assert_eq!(sandbox.now() - created, chrono::Duration::days(10));
+    let answer = caller.post(&cancel(&on_time), json!(null)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.body["status"], "Cancelled");
+
+    sandbox.advance_clock(Duration::from_millis(1));
+    let refused = caller.post(&cancel(&late), json!(null)).await;
+    refused.problem(409);
+    let detail = refused.body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("more than 10 days"), "{}", refused.body);
+    let statuses: Vec<_> = sandbox
+        .orders_snapshot()
+        .iter()
+        .map(|o| o.status.as_str().to_owned())
+        .collect();
+    assert_eq!(statuses, ["Cancelled", "Issued"]);
 }
 
 #[tokio::test]

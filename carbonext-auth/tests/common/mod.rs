@@ -1,5 +1,7 @@
 //! A scripted token endpoint and API on 127.0.0.1 for the cases the sandbox cannot produce
-//! (a token endpoint that fails, an API that answers 401 to everything).
+//! (a token endpoint that fails, an API that answers 401 to everything), with server-side
+//! holds so that tests order events without sleeping: a token request held until the test
+//! releases it, API requests answered in rounds once a whole round has arrived.
 
 #![allow(dead_code)]
 
@@ -25,6 +27,9 @@ pub enum Answer {
     RetryAfter(u16, u64),
     /// Wait, then answer the next scripted answer.
     Delay(Duration, Box<Answer>),
+    /// Tell [`Scripted::held`] the request has arrived, wait for [`Scripted::release`], then
+    /// answer the next scripted answer.
+    Held(Box<Answer>),
 }
 
 #[derive(Default)]
@@ -35,6 +40,14 @@ struct Script {
     api_requests: AtomicU64,
     issued: Mutex<Vec<String>>,
     forms: Mutex<Vec<(String, String)>>,
+    /// Notified when a held token request arrives.
+    arrived: tokio::sync::Notify,
+    /// Notified to let a held token request be answered.
+    released: tokio::sync::Notify,
+    /// When set, `GET /v1/prices` answers only once this many requests are waiting.
+    rounds: Mutex<Option<Arc<tokio::sync::Barrier>>>,
+    /// The `Authorization` header of every `GET /v1/prices`, in order of arrival.
+    api_authorizations: Mutex<Vec<String>>,
 }
 
 /// A running scripted server.
@@ -88,6 +101,28 @@ impl Scripted {
         self.script.forms.lock().unwrap().clone()
     }
 
+    /// Waits until a [`Answer::Held`] token request has arrived (returns at once if one
+    /// arrived before this call).
+    pub async fn held(&self) {
+        self.script.arrived.notified().await;
+    }
+
+    /// Lets a held token request be answered (now, or as soon as it arrives).
+    pub fn release(&self) {
+        self.script.released.notify_one();
+    }
+
+    /// From now on `GET /v1/prices` answers (401, as always) in rounds: each request waits
+    /// until `size` requests are waiting, then all of them are answered.
+    pub fn answer_api_in_rounds_of(&self, size: usize) {
+        *self.script.rounds.lock().unwrap() = Some(Arc::new(tokio::sync::Barrier::new(size)));
+    }
+
+    /// The `Authorization` header of every `GET /v1/prices` so far (`""` when none).
+    pub fn api_authorizations(&self) -> Vec<String> {
+        self.script.api_authorizations.lock().unwrap().clone()
+    }
+
     /// Replaces what the endpoint answers once the queue is empty.
     pub fn set_otherwise(&self, answer: Answer) {
         *self.script.otherwise.lock().unwrap() = Some(answer);
@@ -112,10 +147,20 @@ async fn token(
     let n = script.token_requests.fetch_add(1, Ordering::SeqCst) + 1;
     let next = script.queue.lock().unwrap().pop_front();
     let mut answer = next.unwrap_or_else(|| script.otherwise.lock().unwrap().clone().unwrap());
-    while let Answer::Delay(delay, inner) = answer {
-        tokio::time::sleep(delay).await;
-        answer = *inner;
-    }
+    let answer = loop {
+        answer = match answer {
+            Answer::Delay(delay, inner) => {
+                tokio::time::sleep(delay).await;
+                *inner
+            }
+            Answer::Held(inner) => {
+                script.arrived.notify_one();
+                script.released.notified().await;
+                *inner
+            }
+            ready => break ready,
+        };
+    };
     match answer {
         Answer::Token { expires_in } => {
             let value = format!("tok-{n}-{}", std::process::id());
@@ -142,14 +187,28 @@ async fn token(
             "slow down",
         )
             .into_response(),
-        Answer::Delay(..) => unreachable!(),
+        Answer::Delay(..) | Answer::Held(..) => unreachable!(),
     }
 }
 
 async fn always_unauthorized(
     axum::extract::State(script): axum::extract::State<Arc<Script>>,
+    headers: axum::http::HeaderMap,
 ) -> Response {
     script.api_requests.fetch_add(1, Ordering::SeqCst);
+    let authorization = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    script
+        .api_authorizations
+        .lock()
+        .unwrap()
+        .push(authorization.to_owned());
+    let round = script.rounds.lock().unwrap().clone();
+    if let Some(round) = round {
+        round.wait().await;
+    }
     (
         StatusCode::UNAUTHORIZED,
         [("www-authenticate", "Bearer error=\"invalid_token\"")],
