@@ -98,6 +98,12 @@ async fn eight_processes_placing_one_key_through_the_lock_place_one_order() {
 async fn eight_processes_placing_one_key_without_a_shared_lock_place_it_more_than_once() {
     let sandbox = common::sandbox().await;
     sandbox.holds().hold_order_lists(8, HOLD_LIMIT);
+    // The creations too: none is handled before all eight have arrived, so no lookup can see
+    // another process's order however the machine schedules the handlers.
+    sandbox
+        .holds()
+        .hold("create_order", 8, HOLD_LIMIT)
+        .expect("a known operation");
     let outputs = race(&sandbox, 8, "cli_unlocked_001", None).await;
 
     for output in &outputs {
@@ -105,6 +111,8 @@ async fn eight_processes_placing_one_key_without_a_shared_lock_place_it_more_tha
     }
     let lookups = sandbox.holds().report("list_orders").unwrap();
     assert_eq!(lookups.held_together, Some(8), "{lookups:?}");
+    let creations = sandbox.holds().report("create_order").unwrap();
+    assert_eq!(creations.held_together, Some(8), "{creations:?}");
     assert_eq!(already_existed(&outputs), 0);
     let orders = sandbox.orders_snapshot();
     assert!(orders.len() > 1, "the race placed duplicates: {orders:?}");
