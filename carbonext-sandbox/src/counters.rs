@@ -23,9 +23,14 @@ pub(crate) struct CounterSet {
     token_requests: AtomicU64,
     expired_token_rejections: AtomicU64,
     total_api_requests: AtomicU64,
+    dropped_answers: AtomicU64,
 }
 
 impl CounterSet {
+    pub(crate) fn dropped_answer(&self) {
+        self.dropped_answers.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub(crate) fn operation(&self, id: &'static str) {
         *self
             .operations
@@ -59,6 +64,7 @@ impl CounterSet {
             token_requests: self.token_requests.load(Ordering::Relaxed),
             expired_token_rejections: self.expired_token_rejections.load(Ordering::Relaxed),
             total_api_requests: self.total_api_requests.load(Ordering::Relaxed),
+            dropped_answers: self.dropped_answers.load(Ordering::Relaxed),
         }
     }
 }
@@ -75,6 +81,9 @@ pub struct Counters {
     pub expired_token_rejections: u64,
     /// Requests under `/v1/`.
     pub total_api_requests: u64,
+    /// Answers of committed orders dropped by the drop-after-commit fault.
+    #[serde(default)]
+    pub dropped_answers: u64,
 }
 
 impl Counters {
@@ -96,5 +105,10 @@ impl Counters {
     /// Requests under `/v1/`.
     pub fn total_api_requests(&self) -> u64 {
         self.total_api_requests
+    }
+
+    /// Answers of committed orders the drop-after-commit fault dropped.
+    pub fn dropped_answers(&self) -> u64 {
+        self.dropped_answers
     }
 }

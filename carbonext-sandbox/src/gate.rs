@@ -36,9 +36,16 @@ pub async fn count_api_requests(
     // The `Date` of every answer is the sandbox's clock (RFC 9110 §6.6.1), as a server's is
     // its own: clients that measure time by the server (the SDK's key lookback) see the
     // sandbox's time, advanced or deterministic.
-    let now = app.store.clock.now().format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    let now = app
+        .store
+        .clock
+        .now()
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
     if let Ok(value) = axum::http::HeaderValue::from_str(&now) {
-        response.headers_mut().insert(axum::http::header::DATE, value);
+        response
+            .headers_mut()
+            .insert(axum::http::header::DATE, value);
     }
     response
 }

@@ -73,7 +73,7 @@ struct State {
 #[derive(Default)]
 struct Index {
     filled: bool,
-    /// Orders of the window by key, newest first.
+    /// Orders of the window by key, newest first, as last listed.
     by_key: HashMap<OrderKey, Vec<Order>>,
     /// Orders seen by a scan (the refresh stops at a page holding one).
     seen: HashSet<Uuid>,
@@ -92,8 +92,7 @@ impl fmt::Debug for KeyLookup {
 impl Index {
     /// Adds `order` if it is in the window; `false` when it is older (the scan can stop).
     fn learn(&mut self, order: Order, cutoff: NaiveDate) -> bool {
-        let day = order.created_at.as_ref().map(|t| t.utc().date_naive());
-        if day.is_some_and(|day| day < cutoff) {
+        if created_day(&order).is_some_and(|day| day < cutoff) {
             return false;
         }
         if self.seen.insert(order.id.0) {
@@ -111,11 +110,7 @@ impl Index {
         }
         self.cutoff = Some(cutoff);
         for orders in self.by_key.values_mut() {
-            orders.retain(|o| {
-                o.created_at
-                    .as_ref()
-                    .is_none_or(|t| t.utc().date_naive() >= cutoff)
-            });
+            orders.retain(|o| created_day(o).is_none_or(|day| day >= cutoff));
         }
         self.by_key.retain(|_, orders| !orders.is_empty());
     }
@@ -128,8 +123,8 @@ impl Carbonext {
         self.lookup().first_scan_requests.load(Ordering::Relaxed)
     }
 
-    /// Every order the API lists with exactly `key`, newest first: `Ok(vec![])` means
-    /// provably absent within the lookback window.
+    /// Every order the API lists with exactly `key`, newest first (as last listed):
+    /// `Ok(vec![])` means provably absent within the lookback window.
     pub(crate) async fn orders_keyed(&self, key: &OrderKey) -> Result<(Vec<Order>, Mode)> {
         let lookup = self.lookup();
         let ticket = lookup.tickets.fetch_add(1, Ordering::SeqCst) + 1;
@@ -158,8 +153,8 @@ impl Carbonext {
     }
 
     /// The orders `query` selects among those placed with exactly its key, as the API lists
-    /// them now (the index only says which; they are listed again, by their creation day,
-    /// with the query's other filters).
+    /// them now: the index says which, and each is listed again by its creation day and VCU
+    /// amount (documented filters) with the query's other filters.
     pub(crate) async fn orders_with_key(
         &self,
         query: &OrderQuery,
@@ -170,17 +165,19 @@ impl Carbonext {
         if mode == Mode::MetaDataFilter {
             return self.matching(query, key).await;
         }
-        let ids: HashSet<Uuid> = found.iter().map(|o| o.id.0).collect();
-        let mut days: Vec<NaiveDate> = found
-            .iter()
-            .filter_map(|o| o.created_at.as_ref().map(|t| t.utc().date_naive()))
-            .collect();
-        days.sort_unstable_by(|a, b| b.cmp(a));
-        days.dedup();
-        let mut orders = Vec::new();
-        for day in days {
-            let listed = self.all_pages(query.clone().created_on(day)).await?;
-            orders.extend(listed.into_iter().filter(|o| ids.contains(&o.id.0)));
+        let mut orders: Vec<Order> = Vec::new();
+        for known in &found {
+            let mut again = query
+                .clone()
+                .vcu_amount(crate::FilterOp::Eq, known.vcu_amount);
+            if let Some(day) = created_day(known) {
+                again = again.created_on(day);
+            }
+            for order in self.all_pages(again).await? {
+                if order.id == known.id && !orders.iter().any(|o| o.id == order.id) {
+                    orders.push(order);
+                }
+            }
         }
         Ok(orders)
     }
@@ -277,6 +274,11 @@ impl Carbonext {
             .iter()
             .any(|f| f.eq_ignore_ascii_case(META_DATA_LIKE)))
     }
+}
+
+/// The day an order was created on, as the API's `createdAt` filters compare it.
+fn created_day(order: &Order) -> Option<NaiveDate> {
+    order.created_at.as_ref().map(|t| t.utc().date_naive())
 }
 
 /// The server's clock from a `Date` header (RFC 9110 §6.6.1; `Sun, 06 Nov 1994 08:49:37 GMT`).

@@ -41,6 +41,7 @@ pub async fn create(
 ) -> Result<Json<Order>, Problem> {
     let order = ledger::place_order(&app.store, caller.customer_id, new)?;
     if app.faults.drops_after_commit() {
+        app.counters.dropped_answer();
         if let Some(axum::Extension(kill)) = kill {
             kill.abandon().await;
         }
