@@ -1,0 +1,147 @@
+//! Exactly-once on the API as documented: the key lookup against a sandbox that grants only
+//! the documented order filters (its default), counted by the sandbox.
+
+mod common;
+
+use std::time::Duration;
+
+use carbonext_api::operations;
+use carbonext_domain::offset::{EmissionSource, OffsetOutcome, OffsetRequest};
+use carbonext_domain::{Decimal, NewOrder, OrderKey, VcuMarket};
+use futures::StreamExt;
+
+const DAY: Duration = Duration::from_secs(86_400);
+
+fn keyed(key: &str) -> NewOrder {
+    NewOrder::builder("1".parse().unwrap())
+        .key(OrderKey::new(key).unwrap())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_sandbox_grants_no_metadata_filter_by_default() {
+    let sandbox = common::sandbox().await;
+    if common::metadata_filter() {
+        return; // this run asked for an API that offers it
+    }
+    assert!(!sandbox.metadata_filter());
+    let carbonext = common::connect(&sandbox);
+    let refused = carbonext
+        .raw()
+        .list_orders()
+        .filter_by("metaData_like:anything")
+        .send()
+        .await
+        .expect_err("not a documented filter");
+    let carbonext_api::Error::ErrorResponse(answer) = refused else {
+        panic!("expected a 400 problem, got {refused:?}")
+    };
+    assert_eq!(answer.status().as_u16(), 400);
+    assert!(format!("{:?}", answer.into_inner()).contains("metaData_like"));
+}
+
+#[tokio::test]
+async fn a_key_inside_the_window_is_found_and_one_older_than_it_is_placed_again() {
+    let sandbox = common::sandbox().await;
+    if common::metadata_filter() {
+        return; // the filter finds keys of any age: the window is documented mode's
+    }
+    let first = common::connect(&sandbox)
+        .place_order_once(keyed("window_key_0001"))
+        .await
+        .unwrap();
+    assert!(!first.already_existed);
+
+    // 13 days later, a new client (a restarted service) finds it.
+    sandbox.advance_clock(13 * DAY);
+    let again = common::connect(&sandbox)
+        .place_order_once(keyed("window_key_0001"))
+        .await
+        .unwrap();
+    assert!(again.already_existed);
+    assert_eq!(again.order.id, first.order.id);
+    assert_eq!(sandbox.orders_snapshot().len(), 1);
+
+    // 15 days after it, outside the 14-day lookback: nothing is guaranteed, and the key
+    // places a new order — the window is real.
+    sandbox.advance_clock(2 * DAY);
+    let late = common::connect(&sandbox)
+        .place_order_once(keyed("window_key_0001"))
+        .await
+        .unwrap();
+    assert!(!late.already_existed);
+    assert_ne!(late.order.id, first.order.id);
+
+    // A longer lookback, set on the builder, finds the first again.
+    let patient = common::builder(&sandbox)
+        .key_lookback(30 * DAY)
+        .build()
+        .unwrap();
+    let found = patient
+        .place_order_once(keyed("window_key_0001"))
+        .await
+        .unwrap();
+    assert!(found.already_existed);
+    assert_eq!(sandbox.orders_snapshot().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_rows_over_ten_thousand_orders_take_at_most_three_requests_each() {
+    const EXISTING: usize = 10_000;
+    const ROWS: usize = 1_000;
+    let sandbox = common::sandbox().await;
+    let carbonext = common::connect(&sandbox);
+    // Ten thousand orders already there (placed without keys, as another system would).
+    futures::stream::iter(0..EXISTING)
+        .map(|_| {
+            let carbonext = carbonext.clone();
+            async move {
+                let order = NewOrder::builder("0.01".parse().unwrap()).build().unwrap();
+                carbonext.place_order(order).await.unwrap();
+            }
+        })
+        .buffer_unordered(32)
+        .collect::<Vec<_>>()
+        .await;
+
+    let fresh = common::connect(&sandbox);
+    let before = sandbox.counters().total_api_requests();
+    let item = |n: usize| {
+        let tonnes = EmissionSource::tonnes(Decimal::new(1 + n as i64, 3)).unwrap();
+        OffsetRequest::builder(tonnes, OrderKey::new(format!("steady_{n:05}")).unwrap())
+            .build()
+            .unwrap()
+    };
+    let results: Vec<_> = fresh
+        .offset_batch(futures::stream::iter(0..ROWS).map(item), 32)
+        .collect()
+        .await;
+    assert!(results
+        .iter()
+        .all(|r| matches!(r.result.as_ref().map(|o| &o.outcome), Ok(OffsetOutcome::Placed(_)))));
+    let counters = sandbox.counters();
+    assert_eq!(
+        sandbox.orders_snapshot().len(),
+        EXISTING + ROWS,
+        "every row placed once"
+    );
+    let total = counters.total_api_requests() - before;
+    let first_scan = fresh.key_index_first_scan_requests();
+    println!(
+        "{ROWS} rows over {EXISTING} orders: {total} requests, first scan {first_scan}, \
+         {:.3} per row after it",
+        (total - first_scan) as f64 / ROWS as f64
+    );
+    if common::metadata_filter() {
+        assert_eq!(first_scan, 1, "one page read before asking for the filter");
+    } else {
+        // Pages of 1,000 over the 10,000 orders of the window.
+        assert_eq!(first_scan, 10);
+    }
+    assert!(
+        total - first_scan <= 3 * ROWS as u64,
+        "{total} requests, first scan {first_scan}"
+    );
+    assert_eq!(counters.operation(operations::CREATE_ORDER.id), (EXISTING + ROWS) as u64);
+}
