@@ -117,9 +117,10 @@ async fn a_thousand_rows_over_ten_thousand_orders_take_at_most_three_requests_ea
         .offset_batch(futures::stream::iter(0..ROWS).map(item), 32)
         .collect()
         .await;
-    assert!(results
-        .iter()
-        .all(|r| matches!(r.result.as_ref().map(|o| &o.outcome), Ok(OffsetOutcome::Placed(_)))));
+    assert!(results.iter().all(|r| matches!(
+        r.result.as_ref().map(|o| &o.outcome),
+        Ok(OffsetOutcome::Placed(_))
+    )));
     let counters = sandbox.counters();
     assert_eq!(
         sandbox.orders_snapshot().len(),
@@ -139,9 +140,14 @@ async fn a_thousand_rows_over_ten_thousand_orders_take_at_most_three_requests_ea
         // Pages of 1,000 over the 10,000 orders of the window.
         assert_eq!(first_scan, 10);
     }
+    // Three per row at most (look-up or a share of a refresh, quote, creation), plus the
+    // one question about the allowed filters when the window holds more than a page.
     assert!(
-        total - first_scan <= 3 * ROWS as u64,
+        total - first_scan <= 3 * ROWS as u64 + 1,
         "{total} requests, first scan {first_scan}"
     );
-    assert_eq!(counters.operation(operations::CREATE_ORDER.id), (EXISTING + ROWS) as u64);
+    assert_eq!(
+        counters.operation(operations::CREATE_ORDER.id),
+        (EXISTING + ROWS) as u64
+    );
 }

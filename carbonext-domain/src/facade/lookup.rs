@@ -70,13 +70,26 @@ struct State {
     served: u64,
 }
 
+/// What the index keeps of an order: enough to list it again by documented filters (its
+/// creation day and VCU amount) and to recognise it (its id), a few dozen bytes, so that the
+/// index of a busy window stays small.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    id: Uuid,
+    day: Option<NaiveDate>,
+    vcus: rust_decimal::Decimal,
+}
+
 #[derive(Default)]
 struct Index {
     filled: bool,
-    /// Orders of the window by key, newest first, as last listed.
-    by_key: HashMap<OrderKey, Vec<Order>>,
+    /// Orders of the window by key, newest first.
+    by_key: HashMap<OrderKey, Vec<Entry>>,
     /// Orders seen by a scan (the refresh stops at a page holding one).
     seen: HashSet<Uuid>,
+    /// The keyed orders of the last page read, whole: what a lookup returns without listing
+    /// them again.
+    recent: HashMap<Uuid, Order>,
     /// First day of the window at the last scan.
     cutoff: Option<NaiveDate>,
 }
@@ -97,7 +110,13 @@ impl Index {
         }
         if self.seen.insert(order.id.0) {
             if let Some(key) = order.key().cloned() {
-                self.by_key.entry(key).or_default().push(order);
+                let entry = Entry {
+                    id: order.id.0,
+                    day: created_day(&order),
+                    vcus: order.vcu_amount,
+                };
+                self.by_key.entry(key).or_default().push(entry);
+                self.recent.insert(entry.id, order);
             }
         }
         true
@@ -110,7 +129,7 @@ impl Index {
         }
         self.cutoff = Some(cutoff);
         for orders in self.by_key.values_mut() {
-            orders.retain(|o| created_day(o).is_none_or(|day| day >= cutoff));
+            orders.retain(|o| o.day.is_none_or(|day| day >= cutoff));
         }
         self.by_key.retain(|_, orders| !orders.is_empty());
     }
@@ -123,9 +142,21 @@ impl Carbonext {
         self.lookup().first_scan_requests.load(Ordering::Relaxed)
     }
 
-    /// Every order the API lists with exactly `key`, newest first (as last listed):
-    /// `Ok(vec![])` means provably absent within the lookback window.
+    /// Every order the API lists with exactly `key`, newest first: `Ok(vec![])` means
+    /// provably absent within the lookback window. An order the index knows from an earlier
+    /// page is listed again (by its creation day and VCU amount).
     pub(crate) async fn orders_keyed(&self, key: &OrderKey) -> Result<(Vec<Order>, Mode)> {
+        let (whole, entries, mode) = self.lookup_key(key).await?;
+        if entries.is_empty() {
+            return Ok((whole, mode));
+        }
+        let again = self.listed_again(&OrderQuery::new(), &entries).await?;
+        Ok((again, mode))
+    }
+
+    /// The lookup itself: the orders with `key` whole when the last page read held them all,
+    /// otherwise the index's entries of them.
+    async fn lookup_key(&self, key: &OrderKey) -> Result<(Vec<Order>, Vec<Entry>, Mode)> {
         let lookup = self.lookup();
         let ticket = lookup.tickets.fetch_add(1, Ordering::SeqCst) + 1;
         let mut state = lookup.state.lock().await;
@@ -140,10 +171,18 @@ impl Carbonext {
         if state.mode == Some(Mode::MetaDataFilter) {
             drop(state);
             let query = OrderQuery::new().page_size(REFRESH_PAGE_SIZE);
-            return Ok((self.matching(query, key).await?, Mode::MetaDataFilter));
+            let found = self.matching(query, key).await?;
+            return Ok((found, Vec::new(), Mode::MetaDataFilter));
         }
-        let found = state.index.by_key.get(key).cloned().unwrap_or_default();
-        Ok((found, Mode::Window))
+        let entries = state.index.by_key.get(key).cloned().unwrap_or_default();
+        let whole: Option<Vec<Order>> = entries
+            .iter()
+            .map(|e| state.index.recent.get(&e.id).cloned())
+            .collect();
+        Ok(match whole {
+            Some(whole) => (whole, Vec::new(), Mode::Window),
+            None => (Vec::new(), entries, Mode::Window),
+        })
     }
 
     /// The first order listed with exactly `key`: `Ok(None)` when provably absent within the
@@ -160,21 +199,30 @@ impl Carbonext {
         query: &OrderQuery,
         key: &OrderKey,
     ) -> Result<Vec<Order>> {
-        let (found, mode) = self.orders_keyed(key).await?;
+        let (whole, mut entries, mode) = self.lookup_key(key).await?;
         let query = query.clone().without_key();
         if mode == Mode::MetaDataFilter {
             return self.matching(query, key).await;
         }
+        entries.extend(whole.iter().map(|o| Entry {
+            id: o.id.0,
+            day: created_day(o),
+            vcus: o.vcu_amount,
+        }));
+        self.listed_again(&query, &entries).await
+    }
+
+    /// The orders of `entries` as `query` lists them now, each by its creation day and VCU
+    /// amount.
+    async fn listed_again(&self, query: &OrderQuery, entries: &[Entry]) -> Result<Vec<Order>> {
         let mut orders: Vec<Order> = Vec::new();
-        for known in &found {
-            let mut again = query
-                .clone()
-                .vcu_amount(crate::FilterOp::Eq, known.vcu_amount);
-            if let Some(day) = created_day(known) {
+        for entry in entries {
+            let mut again = query.clone().vcu_amount(crate::FilterOp::Eq, entry.vcus);
+            if let Some(day) = entry.day {
                 again = again.created_on(day);
             }
             for order in self.all_pages(again).await? {
-                if order.id == known.id && !orders.iter().any(|o| o.id == order.id) {
+                if order.id.0 == entry.id && !orders.iter().any(|o| o.id == order.id) {
                     orders.push(order);
                 }
             }
@@ -240,6 +288,7 @@ impl Carbonext {
                 .map_or(NaiveDate::MIN, |start| start.date_naive());
             state.index.slide(cutoff);
             let total = page.total_pages;
+            state.index.recent.clear();
             let mut done = false;
             for order in page.items {
                 if filled && state.index.seen.contains(&order.id.0) {
