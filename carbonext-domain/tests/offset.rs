@@ -289,9 +289,8 @@ async fn a_thousand_item_batch_places_exactly_a_thousand_orders_despite_dropped_
     let orders = sandbox.orders_snapshot();
     assert_eq!(orders.len(), ITEMS, "exactly one order per item");
     // Each order was sent once; a fifth of the answers were lost and settled by looking the
-    // key up: with the metaData filter one look-up per item before creating and one more per
-    // lost answer; on documented filters, refreshes of the key index that concurrent
-    // look-ups share, so at most that many.
+    // key up: at most one look-up per item before creating and one more per lost answer
+    // (refreshes of the key index, which concurrent look-ups share).
     let counters = sandbox.counters();
     assert_eq!(counters.dropped_answers(), (ITEMS / 5) as u64);
     assert_eq!(
