@@ -21,7 +21,7 @@
 //! two placements of one key never both miss each other's order. Outside the window nothing
 //! is guaranteed: an order older than the lookback is not found, and its key places a new one.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -39,6 +39,9 @@ use crate::Accounts;
 const FILL_PAGE_SIZE: u32 = 1000;
 /// Page size of a refresh and of a lookup by the metaData filter.
 const REFRESH_PAGE_SIZE: u32 = 100;
+/// Keyed orders kept whole, the last read (a first scan's page): a re-run of a batch finds
+/// its orders without listing them again.
+const RECENT_ORDERS: usize = FILL_PAGE_SIZE as usize;
 /// The filter that, when the API lists it, replaces the window's index.
 const META_DATA_LIKE: &str = "metaData_like";
 
@@ -87,9 +90,11 @@ struct Index {
     by_key: HashMap<OrderKey, Vec<Entry>>,
     /// Orders seen by a scan (the refresh stops at a page holding one).
     seen: HashSet<Uuid>,
-    /// The keyed orders of the last page read, whole: what a lookup returns without listing
-    /// them again.
+    /// The keyed orders read last, whole (at most [`RECENT_ORDERS`]): what a lookup returns
+    /// without listing them again.
     recent: HashMap<Uuid, Order>,
+    /// Ids of `recent`, oldest read first.
+    recent_order: VecDeque<Uuid>,
     /// First day of the window at the last scan.
     cutoff: Option<NaiveDate>,
 }
@@ -116,6 +121,12 @@ impl Index {
                     vcus: order.vcu_amount,
                 };
                 self.by_key.entry(key).or_default().push(entry);
+                if self.recent_order.len() == RECENT_ORDERS {
+                    if let Some(oldest) = self.recent_order.pop_front() {
+                        self.recent.remove(&oldest);
+                    }
+                }
+                self.recent_order.push_back(entry.id);
                 self.recent.insert(entry.id, order);
             }
         }
@@ -288,7 +299,6 @@ impl Carbonext {
                 .map_or(NaiveDate::MIN, |start| start.date_naive());
             state.index.slide(cutoff);
             let total = page.total_pages;
-            state.index.recent.clear();
             let mut done = false;
             for order in page.items {
                 if filled && state.index.seen.contains(&order.id.0) {
