@@ -82,14 +82,14 @@ impl Carbonext {
     }
 
     /// The same client holding `lock` over each placement with a caller-given key (see
-    /// [`CarbonextBuilder::order_key_lock`]).
+    /// [`CarbonextBuilder::order_key_lock`](crate::CarbonextBuilder::order_key_lock)).
     pub fn with_order_key_lock(self, lock: impl OrderKeyLock + 'static) -> Self {
         let lock: Arc<dyn OrderKeyLock> = Arc::new(lock);
         self.reconfigured(|config| config.key_lock = lock)
     }
 
     /// The same client with another longest wait for the order key's lock (see
-    /// [`CarbonextBuilder::order_key_wait`]; default 60 s).
+    /// [`CarbonextBuilder::order_key_wait`](crate::CarbonextBuilder::order_key_wait); default 60 s).
     pub fn with_order_key_wait(self, wait: Duration) -> Self {
         self.reconfigured(|config| config.key_wait = wait)
     }

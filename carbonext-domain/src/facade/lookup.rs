@@ -301,9 +301,10 @@ impl Carbonext {
             let total = page.total_pages;
             let mut done = false;
             for order in page.items {
-                if filled && state.index.seen.contains(&order.id.0) {
-                    done = true;
-                } else if !state.index.learn(order, cutoff) {
+                // A page holding an order an earlier scan saw, or one older than the window,
+                // is the last to read.
+                let known = filled && state.index.seen.contains(&order.id.0);
+                if known || !state.index.learn(order, cutoff) {
                     done = true;
                 }
             }
