@@ -18,19 +18,29 @@ use clap_complete::Shell;
 use rust_decimal::Decimal;
 
 use carbonext_domain::accounts::{ApiKeyId, UserId};
+
+mod global;
 use carbonext_domain::calculator::TransportId;
 use carbonext_domain::offset::Rounding;
 use carbonext_domain::{
     Currency, InvoiceId, InvoiceSort, InvoiceStatus, OrderId, OrderKey, OrderSort, OrderStatus,
     Recipient, SortDirection, VcuAmount,
 };
+pub use global::{EnvironmentName, GlobalArgs, LockUrl, OutputMode};
 
 /// carbonext: buy and retire carbon credits (VCUs) through the Carbonext B2B API.
 ///
 /// Without `--env`, `--api-url` or `CARBONEXT_ENV` every command runs against an embedded
 /// sandbox started in-process, with fake credentials: nothing real is bought.
 #[derive(Debug, Parser)]
-#[command(name = "carbonext", version, about, long_about, max_term_width = 100)]
+#[command(
+    name = "carbonext",
+    version,
+    about,
+    long_about,
+    after_long_help = crate::target::RESOLUTION_HELP,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// Options valid before or after any subcommand.
     #[command(flatten)]
@@ -38,107 +48,6 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// Where to connect, how to print, how much to log.
-#[derive(Debug, Clone, Args)]
-#[command(next_help_heading = "Global options")]
-pub struct GlobalArgs {
-    /// Carbonext environment; credentials come from CARBONEXT_CLIENT_ID and
-    /// CARBONEXT_CLIENT_SECRET. Without it (and without --api-url): the embedded sandbox.
-    #[arg(
-        long = "env",
-        value_enum,
-        env = "CARBONEXT_ENV",
-        global = true,
-        value_name = "ENV"
-    )]
-    pub environment: Option<EnvironmentName>,
-
-    /// Base URL of the API (e.g. `http://127.0.0.1:8080`); needs --auth-url unless --env is given.
-    #[arg(long, env = "CARBONEXT_API_URL", global = true, value_name = "URL")]
-    pub api_url: Option<String>,
-
-    /// Full URL of the OAuth2 token endpoint, not the auth host's base (e.g.
-    /// `https://auth-hml.carbonext.com.br/auth/realms/co2free/protocol/openid-connect/token`).
-    #[arg(long, env = "CARBONEXT_AUTH_URL", global = true, value_name = "URL")]
-    pub auth_url: Option<String>,
-
-    /// How results are printed on stdout.
-    #[arg(long, short = 'o', value_enum, default_value_t = OutputMode::Table, global = true)]
-    pub output: OutputMode,
-
-    /// Log to stderr: -v debug of the carbonext crates, -vv trace of everything.
-    #[arg(long, short = 'v', action = clap::ArgAction::Count, global = true)]
-    pub verbose: u8,
-
-    /// Attempts per call (first included) for retried calls and token requests.
-    #[arg(long, env = "CARBONEXT_RETRY_ATTEMPTS", global = true, hide = true)]
-    pub retry_attempts: Option<u32>,
-
-    /// Time limit of one HTTP attempt, in seconds.
-    #[arg(long, env = "CARBONEXT_TIMEOUT_SECS", global = true, hide = true)]
-    pub timeout_secs: Option<u64>,
-
-    /// PostgreSQL database whose advisory locks make orders placed with --key exactly-once
-    /// across processes and machines (e.g. `postgres://orders@db.internal/orders`). Without
-    /// it, placements are exactly-once within this process only.
-    #[arg(
-        long,
-        env = "CARBONEXT_LOCK_URL",
-        hide_env_values = true,
-        global = true,
-        value_name = "URL"
-    )]
-    pub lock_url: Option<LockUrl>,
-
-    /// Longest wait, in seconds, for a key another placement holds (default 60).
-    #[arg(
-        long,
-        env = "CARBONEXT_LOCK_WAIT_SECS",
-        global = true,
-        value_name = "SECS"
-    )]
-    pub lock_wait_secs: Option<u64>,
-}
-
-/// A PostgreSQL connection string, which may hold a password: never shown.
-#[derive(Clone, PartialEq, Eq)]
-pub struct LockUrl(pub String);
-
-impl std::fmt::Debug for LockUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("LockUrl(<redacted>)")
-    }
-}
-
-impl std::str::FromStr for LockUrl {
-    type Err = std::convert::Infallible;
-
-    fn from_str(url: &str) -> Result<Self, Self::Err> {
-        Ok(Self(url.to_owned()))
-    }
-}
-
-/// A named Carbonext environment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EnvironmentName {
-    /// The test environment (api-b2b-hml.carbonext.com.br).
-    #[value(alias = "hml")]
-    Homologation,
-    /// The real one: orders cost money.
-    #[value(alias = "prod")]
-    Production,
-}
-
-/// How results are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum OutputMode {
-    /// Aligned, human-readable tables.
-    #[default]
-    Table,
-    /// The resource as JSON, with the API's own camelCase field names.
-    Json,
 }
 
 /// The subcommands.
@@ -223,6 +132,9 @@ pub struct CreateOrderArgs {
     /// Pay from the VCU balance at once (default: billed later).
     #[arg(long)]
     pub pay_with_balance: bool,
+    /// Quote first and order nothing when the total is above this (in --currency): exit 8.
+    #[arg(long, value_name = "AMOUNT", value_parser = parse_price_limit)]
+    pub max_total_price: Option<Decimal>,
     /// Free text kept with the order.
     #[arg(long, value_name = "TEXT")]
     pub meta_data: Option<String>,
@@ -642,13 +554,9 @@ fn parse_vcu(text: &str) -> Result<VcuAmount, String> {
     text.parse::<VcuAmount>().map_err(|e| e.to_string())
 }
 
+/// One of the documented currencies ([`Currency::KNOWN`]), case-insensitively.
 fn parse_currency(text: &str) -> Result<Currency, String> {
-    let code = text.trim();
-    if code.len() == 3 && code.chars().all(|c| c.is_ascii_alphabetic()) {
-        Ok(Currency::from(code.to_ascii_uppercase()))
-    } else {
-        Err("expected a three-letter currency code such as BRL or USD".to_owned())
-    }
+    known(text, Currency::KNOWN).map_err(|e| format!("{e}: the API documents no other currency"))
 }
 
 fn parse_order_key(text: &str) -> Result<OrderKey, String> {
@@ -843,6 +751,13 @@ mod tests {
             }
             other => panic!("parsed as {other:?}"),
         }
+    }
+
+    #[test]
+    fn only_documented_currencies_are_accepted() {
+        assert_eq!(parse_currency("usd"), Ok(Currency::Usd));
+        let error = parse_currency("EUR").expect_err("not documented");
+        assert!(error.contains("BRL, USD"), "{error}");
     }
 
     #[test]

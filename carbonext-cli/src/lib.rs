@@ -16,11 +16,14 @@
 
 pub mod cli;
 pub mod commands;
+pub mod confirm;
 pub mod connect;
+pub mod diagnose;
 pub mod exit;
 pub mod logging;
 pub mod output;
 pub mod progress;
+pub mod target;
 pub mod views;
 
 use clap::Parser;
