@@ -187,12 +187,14 @@ struct Newlines {
 }
 
 impl Newlines {
-    /// The 1-based line of the byte at `offset` (not before any earlier query's).
+    /// The 1-based line of the byte at `offset` (not before any earlier query's). A newline
+    /// *at* `offset` is counted too: after `\r\n` the csv reader starts the next record at
+    /// the `\n`, which still ends the line before.
     fn line_at(&mut self, offset: u64) -> u64 {
         while self
             .pending
             .front()
-            .is_some_and(|&newline| newline < offset)
+            .is_some_and(|&newline| newline <= offset)
         {
             self.pending.pop_front();
             self.passed += 1;
@@ -457,6 +459,11 @@ mod tests {
         assert_eq!(newlines.line_at(3), 2);
         assert_eq!(newlines.line_at(6), 3);
         assert_eq!(newlines.line_at(13), 5);
+        let mut crlf = Newlines::default();
+        crlf.pending.extend([11, 31]);
+        // The csv reader starts the record after "…\r\n" at the "\n" (byte 31).
+        assert_eq!(crlf.line_at(12), 2);
+        assert_eq!(crlf.line_at(31), 3);
     }
 
     #[test]
