@@ -4,7 +4,7 @@
 //! target taken whole from one source); this module turns that target and the credentials
 //! into a session.
 //!
-//! Outside the sandbox the credentials are `--client-id` (or `CARBONEXT_CLIENT_ID`) and
+//! Outside the sandbox the credentials are `--client` (or `CARBONEXT_CLIENT_ID`) and
 //! `CARBONEXT_CLIENT_SECRET`.
 
 use std::time::Duration;
@@ -22,7 +22,7 @@ use crate::target::{RemoteTarget, Target};
 /// Time limit of one HTTP attempt unless `--timeout-secs` says otherwise.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// `--client-id` (else `CARBONEXT_CLIENT_ID`) and `CARBONEXT_CLIENT_SECRET`, naming every
+/// `--client` (else `CARBONEXT_CLIENT_ID`) and `CARBONEXT_CLIENT_SECRET`, naming every
 /// missing one.
 pub fn credentials(global: &GlobalArgs) -> Result<Credentials, CliError> {
     let read = |name: &'static str| -> Result<Option<String>, CliError> {
@@ -34,7 +34,7 @@ pub fn credentials(global: &GlobalArgs) -> Result<Credentials, CliError> {
             }
         }
     };
-    let id = match global.client_id.as_deref().map(str::trim) {
+    let id = match global.as_client.as_deref().map(str::trim) {
         Some(id) if !id.is_empty() => Some(id.to_owned()),
         _ => read(carbonext_auth::CLIENT_ID_VAR)?,
     };

@@ -38,7 +38,7 @@ Where a command goes (first source that sets a value wins):
   environment    --env         CARBONEXT_ENV            embedded sandbox
   API URL        --api-url     CARBONEXT_API_URL        the environment's
   token URL      --auth-url    CARBONEXT_AUTH_URL       the environment's
-  client id      --client-id   CARBONEXT_CLIENT_ID      the sandbox's (embedded only)
+  client id      --client      CARBONEXT_CLIENT_ID      the sandbox's (embedded only)
   client secret  (none)        CARBONEXT_CLIENT_SECRET  the sandbox's (embedded only)
 
 The target (environment + API URL + token URL) is taken whole from the highest source that

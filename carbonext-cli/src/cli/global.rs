@@ -1,7 +1,7 @@
 //! Flags valid before or after any subcommand: where to connect, how to print, how much to
 //! log, and whether production writes are confirmed in advance (`--yes`).
 //!
-//! The target flags (`--env`, `--api-url`, `--auth-url`, `--client-id`) carry no `env = …`:
+//! The target flags (`--env`, `--api-url`, `--auth-url`, `--client`) carry no `env = …`:
 //! the variables are read by [`crate::target`], which keeps where each value came from.
 
 use clap::{Args, ValueEnum};
@@ -26,10 +26,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "URL")]
     pub auth_url: Option<String>,
 
-    /// Client id of the API key [env: CARBONEXT_CLIENT_ID]. Its secret is read from
-    /// CARBONEXT_CLIENT_SECRET only: a secret on the command line shows in `ps`.
-    #[arg(long, global = true, value_name = "ID")]
-    pub client_id: Option<String>,
+    /// Client id of the API key to authenticate as [env: CARBONEXT_CLIENT_ID]. Its secret is
+    /// read from CARBONEXT_CLIENT_SECRET only: a secret on the command line shows in `ps`.
+    /// (Not `--client-id`: `api-keys create` has that for the key it creates.)
+    #[arg(long = "client", global = true, value_name = "ID")]
+    pub as_client: Option<String>,
 
     /// Confirm writes to production in advance, for scripts [env: CARBONEXT_ASSUME_YES=1].
     /// Without it, production writes ask on a terminal and are refused without one.
