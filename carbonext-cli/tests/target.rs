@@ -203,6 +203,19 @@ async fn a_production_order_confirmed_with_yes_shows_the_quote_and_is_placed() {
     );
     assert_code(&output, 0);
     assert_eq!(production.orders_snapshot().len(), 2);
+
+    // An offset shows its VCUs and quote (from a dry run) before ordering.
+    let mut command = production_is(&production);
+    command.args(["--env", "production", "--yes"]);
+    let output = run(
+        command,
+        &["offset", "tonnes", "1.25", "--key", "prod_offset_0002"],
+    );
+    assert_code(&output, 0);
+    let err = stderr(&output);
+    assert!(err.contains("VCUs: 1.25"), "{err}");
+    assert!(err.contains("total: 137.5000 BRL"), "{err}");
+    assert_eq!(production.orders_snapshot().len(), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -21,6 +21,7 @@ use carbonext_domain::{Offsetting, OrderKey, Recipient};
 
 use super::Context;
 use crate::cli::{OffsetCommand, OffsetCommon, OffsetOptions};
+use crate::confirm::WriteGate;
 use crate::exit::CliError;
 use crate::output::{note, or_dash, Details};
 
@@ -28,12 +29,16 @@ use crate::output::{note, or_dash, Details};
 pub async fn run(context: &Context, command: OffsetCommand) -> Result<(), CliError> {
     match command {
         OffsetCommand::Batch(args) => batch::batch(context, args).await,
-        single => offset_one(context, single_request(single)?).await,
+        single => {
+            let (request, preview) = single_request(single)?;
+            offset_one(context, request, preview).await
+        }
     }
 }
 
-/// The validated request of a single offset (nothing sent).
-fn single_request(command: OffsetCommand) -> Result<OffsetRequest, CliError> {
+/// The validated request of a single offset, and the same as a dry run (to show production's
+/// confirmation the quote). Nothing sent.
+fn single_request(command: OffsetCommand) -> Result<(OffsetRequest, OffsetRequest), CliError> {
     let invalid =
         |e: carbonext_domain::ValidationError| CliError::from(carbonext_domain::Error::from(e));
     let (source, options) = match command {
@@ -72,7 +77,45 @@ fn single_request(command: OffsetCommand) -> Result<OffsetRequest, CliError> {
     } = options;
     // Without --key (allowed only for a dry run) a fresh key: nothing will be ordered.
     let key = key.unwrap_or_else(OrderKey::generate);
-    build(source, key, &common, note, recipient.to_recipient()).map_err(invalid)
+    let recipient = recipient.to_recipient();
+    let dry = OffsetCommon {
+        dry_run: true,
+        ..common.clone()
+    };
+    let preview = build(
+        source.clone(),
+        key.clone(),
+        &dry,
+        note.clone(),
+        recipient.clone(),
+    )
+    .map_err(invalid)?;
+    let request = build(source, key, &common, note, recipient).map_err(invalid)?;
+    Ok((request, preview))
+}
+
+/// What a production offset will do, from its dry run: the VCUs, the quote, the total.
+async fn plan(
+    session: &crate::connect::Session,
+    preview: OffsetRequest,
+) -> Result<Vec<String>, CliError> {
+    let key = preview.key().clone();
+    let limit = preview.max_total_price();
+    let offset = session.carbonext.offset(preview).await?;
+    let mut plan = vec![format!("offset {} tCO2eq under key {key}", offset.tonnes)];
+    if let OffsetOutcome::Existing(order) = &offset.outcome {
+        plan.push(format!("already ordered ({}): nothing new", order.id));
+    }
+    plan.extend(offset.vcus.map(|vcus| format!("VCUs: {vcus}")));
+    if let Some(quote) = &offset.quote {
+        plan.push(format!(
+            "quote: {} {} per VCU",
+            quote.vcu_price, quote.currency
+        ));
+        plan.push(format!("total: {} {}", quote.total_price, quote.currency));
+    }
+    plan.extend(limit.map(|limit| format!("price limit: {limit}")));
+    Ok(plan)
 }
 
 pub(super) fn build(
@@ -97,24 +140,25 @@ pub(super) fn build(
     builder.build()
 }
 
-async fn offset_one(context: &Context, request: OffsetRequest) -> Result<(), CliError> {
+async fn offset_one(
+    context: &Context,
+    request: OffsetRequest,
+    preview: OffsetRequest,
+) -> Result<(), CliError> {
     let rounding = request.rounding();
     let gate = if request.is_dry_run() {
         None
     } else {
         Some(context.write_gate()?)
     };
-    let plan = vec![
-        format!("offset under key {}", request.key()),
-        match request.max_total_price() {
-            Some(limit) => format!("price limit: {limit} {}", request.currency()),
-            None => "no price limit (--max-total-price)".to_owned(),
-        },
-    ];
     context
         .with_session(|session| async move {
-            if let Some(gate) = gate {
-                if let Err(error) = gate.confirm(plan).await {
+            if let Some(gate) = gate.filter(WriteGate::asks) {
+                let confirmed = match plan(&session, preview).await {
+                    Ok(plan) => gate.confirm(plan).await,
+                    Err(error) => Err(error),
+                };
+                if let Err(error) = confirmed {
                     return (session, Err(error));
                 }
             }
