@@ -96,7 +96,7 @@ impl WriteGate {
         if matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
             Ok(())
         } else {
-            Err(CliError::usage("not confirmed: nothing was sent"))
+            Err(CliError::usage("not confirmed: nothing was written"))
         }
     }
 }
