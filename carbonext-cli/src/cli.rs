@@ -25,12 +25,27 @@ use carbonext_domain::{
     Recipient, SortDirection, VcuAmount,
 };
 
+mod global;
+mod parse;
+
+pub use global::{EnvironmentName, GlobalArgs, LockUrl, OutputMode};
+#[allow(clippy::wildcard_imports)]
+use parse::*;
+pub use parse::{parse_positive, parse_rounding, parse_tonnes, parse_transport};
+
 /// carbonext: buy and retire carbon credits (VCUs) through the Carbonext B2B API.
 ///
 /// Without `--env`, `--api-url` or `CARBONEXT_ENV` every command runs against an embedded
 /// sandbox started in-process, with fake credentials: nothing real is bought.
 #[derive(Debug, Parser)]
-#[command(name = "carbonext", version, about, long_about, max_term_width = 100)]
+#[command(
+    name = "carbonext",
+    version,
+    about,
+    long_about,
+    after_long_help = crate::target::RESOLUTION_HELP,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// Options valid before or after any subcommand.
     #[command(flatten)]
@@ -38,107 +53,6 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// Where to connect, how to print, how much to log.
-#[derive(Debug, Clone, Args)]
-#[command(next_help_heading = "Global options")]
-pub struct GlobalArgs {
-    /// Carbonext environment; credentials come from CARBONEXT_CLIENT_ID and
-    /// CARBONEXT_CLIENT_SECRET. Without it (and without --api-url): the embedded sandbox.
-    #[arg(
-        long = "env",
-        value_enum,
-        env = "CARBONEXT_ENV",
-        global = true,
-        value_name = "ENV"
-    )]
-    pub environment: Option<EnvironmentName>,
-
-    /// Base URL of the API (e.g. `http://127.0.0.1:8080`); needs --auth-url unless --env is given.
-    #[arg(long, env = "CARBONEXT_API_URL", global = true, value_name = "URL")]
-    pub api_url: Option<String>,
-
-    /// Full URL of the OAuth2 token endpoint, not the auth host's base (e.g.
-    /// `https://auth-hml.carbonext.com.br/auth/realms/co2free/protocol/openid-connect/token`).
-    #[arg(long, env = "CARBONEXT_AUTH_URL", global = true, value_name = "URL")]
-    pub auth_url: Option<String>,
-
-    /// How results are printed on stdout.
-    #[arg(long, short = 'o', value_enum, default_value_t = OutputMode::Table, global = true)]
-    pub output: OutputMode,
-
-    /// Log to stderr: -v debug of the carbonext crates, -vv trace of everything.
-    #[arg(long, short = 'v', action = clap::ArgAction::Count, global = true)]
-    pub verbose: u8,
-
-    /// Attempts per call (first included) for retried calls and token requests.
-    #[arg(long, env = "CARBONEXT_RETRY_ATTEMPTS", global = true, hide = true)]
-    pub retry_attempts: Option<u32>,
-
-    /// Time limit of one HTTP attempt, in seconds.
-    #[arg(long, env = "CARBONEXT_TIMEOUT_SECS", global = true, hide = true)]
-    pub timeout_secs: Option<u64>,
-
-    /// PostgreSQL database whose advisory locks make orders placed with --key exactly-once
-    /// across processes and machines (e.g. `postgres://orders@db.internal/orders`). Without
-    /// it, placements are exactly-once within this process only.
-    #[arg(
-        long,
-        env = "CARBONEXT_LOCK_URL",
-        hide_env_values = true,
-        global = true,
-        value_name = "URL"
-    )]
-    pub lock_url: Option<LockUrl>,
-
-    /// Longest wait, in seconds, for a key another placement holds (default 60).
-    #[arg(
-        long,
-        env = "CARBONEXT_LOCK_WAIT_SECS",
-        global = true,
-        value_name = "SECS"
-    )]
-    pub lock_wait_secs: Option<u64>,
-}
-
-/// A PostgreSQL connection string, which may hold a password: never shown.
-#[derive(Clone, PartialEq, Eq)]
-pub struct LockUrl(pub String);
-
-impl std::fmt::Debug for LockUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("LockUrl(<redacted>)")
-    }
-}
-
-impl std::str::FromStr for LockUrl {
-    type Err = std::convert::Infallible;
-
-    fn from_str(url: &str) -> Result<Self, Self::Err> {
-        Ok(Self(url.to_owned()))
-    }
-}
-
-/// A named Carbonext environment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EnvironmentName {
-    /// The test environment (api-b2b-hml.carbonext.com.br).
-    #[value(alias = "hml")]
-    Homologation,
-    /// The real one: orders cost money.
-    #[value(alias = "prod")]
-    Production,
-}
-
-/// How results are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum OutputMode {
-    /// Aligned, human-readable tables.
-    #[default]
-    Table,
-    /// The resource as JSON, with the API's own camelCase field names.
-    Json,
 }
 
 /// The subcommands.
@@ -223,6 +137,9 @@ pub struct CreateOrderArgs {
     /// Pay from the VCU balance at once (default: billed later).
     #[arg(long)]
     pub pay_with_balance: bool,
+    /// Quote first and order nothing when the total is above this (in --currency): exit 8.
+    #[arg(long, value_name = "AMOUNT", value_parser = parse_price_limit)]
+    pub max_total_price: Option<Decimal>,
     /// Free text kept with the order.
     #[arg(long, value_name = "TEXT")]
     pub meta_data: Option<String>,
@@ -638,185 +555,6 @@ pub enum SandboxCommand {
     Serve(carbonext_sandbox::cli::ServeArgs),
 }
 
-fn parse_vcu(text: &str) -> Result<VcuAmount, String> {
-    text.parse::<VcuAmount>().map_err(|e| e.to_string())
-}
-
-fn parse_currency(text: &str) -> Result<Currency, String> {
-    let code = text.trim();
-    if code.len() == 3 && code.chars().all(|c| c.is_ascii_alphabetic()) {
-        Ok(Currency::from(code.to_ascii_uppercase()))
-    } else {
-        Err("expected a three-letter currency code such as BRL or USD".to_owned())
-    }
-}
-
-fn parse_order_key(text: &str) -> Result<OrderKey, String> {
-    OrderKey::new(text).map_err(|e| e.to_string())
-}
-
-fn parse_order_id(text: &str) -> Result<OrderId, String> {
-    text.parse::<OrderId>()
-        .map_err(|_| "expected an order id (a UUID)".to_owned())
-}
-
-fn parse_invoice_id(text: &str) -> Result<InvoiceId, String> {
-    text.parse::<InvoiceId>()
-        .map_err(|_| "expected an invoice id (a UUID)".to_owned())
-}
-
-fn parse_user_id(text: &str) -> Result<UserId, String> {
-    text.parse::<UserId>()
-        .map_err(|_| "expected a user id (a UUID)".to_owned())
-}
-
-fn parse_api_key_id(text: &str) -> Result<ApiKeyId, String> {
-    text.parse::<ApiKeyId>()
-        .map_err(|_| "expected an API key id (a UUID)".to_owned())
-}
-
-fn parse_transport_id(text: &str) -> Result<TransportId, String> {
-    text.parse::<TransportId>().map_err(|_| {
-        "expected a transport type id, a whole number (see `calculate types`)".to_owned()
-    })
-}
-
-/// A transport by name (`air`, `truck`, `bus`, as the documented types) or by id.
-pub fn parse_transport(text: &str) -> Result<TransportId, String> {
-    match normalise(text).as_str() {
-        "air" | "plane" | "airplane" | "passengerairplane" | "flight" => {
-            Ok(TransportId::PASSENGER_AIRPLANE)
-        }
-        "truck" | "cargotruck" => Ok(TransportId::CARGO_TRUCK),
-        "bus" | "passengerbus" => Ok(TransportId::PASSENGER_BUS),
-        _ => text.parse::<TransportId>().map_err(|_| {
-            "expected air, truck, bus or a transport type id (see `calculate types`)".to_owned()
-        }),
-    }
-}
-
-/// `exact`, a number of decimals, or `whole`.
-pub fn parse_rounding(text: &str) -> Result<Rounding, String> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "exact" => Ok(Rounding::Exact),
-        "whole" | "whole-vcus" | "whole_vcus" => Ok(Rounding::UpToWholeVcus),
-        other => match other.parse::<u32>() {
-            Ok(places) if places <= 28 => Ok(Rounding::UpToDecimals(places)),
-            _ => Err("expected exact, whole, or a number of decimals from 0 to 28".to_owned()),
-        },
-    }
-}
-
-/// tCO2eq: plain decimal text, zero or more.
-pub fn parse_tonnes(text: &str) -> Result<Decimal, String> {
-    parse_non_negative(text, "tCO2eq")
-}
-
-fn parse_price_limit(text: &str) -> Result<Decimal, String> {
-    parse_non_negative(text, "the price limit")
-}
-
-fn parse_non_negative(text: &str, what: &str) -> Result<Decimal, String> {
-    let text = text.trim();
-    let plain = !text.is_empty()
-        && text.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && text.chars().filter(|&c| c == '.').count() <= 1
-        && text.chars().any(|c| c.is_ascii_digit());
-    match Decimal::from_str_exact(text) {
-        Ok(value) if plain => Ok(value),
-        _ => Err(format!(
-            "{what} must be a plain decimal number, zero or more (e.g. 1.25), got `{}`",
-            text.chars().take(40).collect::<String>()
-        )),
-    }
-}
-
-/// A decimal greater than zero (meters, units).
-pub fn parse_positive(text: &str) -> Result<Decimal, String> {
-    parse_positive_decimal(text)
-}
-
-fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| "expected a date as YYYY-MM-DD".to_owned())
-}
-
-fn parse_positive_decimal(text: &str) -> Result<Decimal, String> {
-    // The same rules as a VCU amount: plain decimal text, strictly positive.
-    text.parse::<VcuAmount>()
-        .map(Decimal::from)
-        .map_err(|e| e.to_string().replace("a VCU amount", "the value"))
-}
-
-/// Statuses that filters accept: the known ones, case-insensitively.
-fn known<T: Clone + std::fmt::Display>(value: &str, known: &[T]) -> Result<T, String> {
-    known
-        .iter()
-        .find(|k| k.to_string().eq_ignore_ascii_case(value.trim()))
-        .cloned()
-        .ok_or_else(|| {
-            let names: Vec<String> = known.iter().map(ToString::to_string).collect();
-            format!("expected one of {}", names.join(", "))
-        })
-}
-
-fn parse_order_status(text: &str) -> Result<OrderStatus, String> {
-    known(text, OrderStatus::KNOWN)
-}
-
-fn parse_invoice_status(text: &str) -> Result<InvoiceStatus, String> {
-    known(text, InvoiceStatus::KNOWN)
-}
-
-/// Splits `field[:asc|desc]`; the direction defaults to descending (newest first).
-fn split_sort(text: &str) -> Result<(&str, SortDirection), String> {
-    let (field, direction) = match text.split_once(':') {
-        Some((field, direction)) => (field, Some(direction)),
-        None => (text, None),
-    };
-    let direction = match direction.map(str::to_ascii_lowercase).as_deref() {
-        None | Some("desc") => SortDirection::Desc,
-        Some("asc") => SortDirection::Asc,
-        Some(_) => return Err("the direction after `:` must be asc or desc".to_owned()),
-    };
-    Ok((field.trim(), direction))
-}
-
-fn parse_order_sort(text: &str) -> Result<(OrderSort, SortDirection), String> {
-    let (field, direction) = split_sort(text)?;
-    let field = match normalise(field).as_str() {
-        "createdat" => OrderSort::CreatedAt,
-        "vcuamount" => OrderSort::VcuAmount,
-        "status" => OrderSort::Status,
-        "vcuunitprice" => OrderSort::VcuUnitPrice,
-        _ => return Err("expected createdAt, vcuAmount, status or vcuUnitPrice".to_owned()),
-    };
-    Ok((field, direction))
-}
-
-fn parse_invoice_sort(text: &str) -> Result<(InvoiceSort, SortDirection), String> {
-    let (field, direction) = split_sort(text)?;
-    let field = match normalise(field).as_str() {
-        "createdat" => InvoiceSort::CreatedAt,
-        "totalvcuamount" => InvoiceSort::TotalVcuAmount,
-        "totalprice" => InvoiceSort::TotalPrice,
-        "status" => InvoiceSort::Status,
-        _ => {
-            return Err("expected createdAt, totalVcuAmount, totalPrice or status".to_owned());
-        }
-    };
-    Ok((field, direction))
-}
-
-/// `created-at`, `created_at` and `createdAt` name the same field.
-fn normalise(field: &str) -> String {
-    field
-        .chars()
-        .filter(|c| *c != '-' && *c != '_')
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -843,27 +581,6 @@ mod tests {
             }
             other => panic!("parsed as {other:?}"),
         }
-    }
-
-    #[test]
-    fn sort_accepts_field_and_direction_spellings() {
-        assert_eq!(
-            parse_order_sort("vcuAmount:asc"),
-            Ok((OrderSort::VcuAmount, SortDirection::Asc))
-        );
-        assert_eq!(
-            parse_order_sort("created_at"),
-            Ok((OrderSort::CreatedAt, SortDirection::Desc))
-        );
-        assert!(parse_order_sort("price:up").is_err());
-        assert!(parse_invoice_sort("vcuAmount").is_err());
-    }
-
-    #[test]
-    fn statuses_are_matched_case_insensitively() {
-        assert_eq!(parse_order_status("paid"), Ok(OrderStatus::Paid));
-        assert!(parse_order_status("Retired").is_err());
-        assert_eq!(parse_invoice_status("PENDING"), Ok(InvoiceStatus::Pending));
     }
 
     #[test]

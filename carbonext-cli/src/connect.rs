@@ -1,27 +1,11 @@
 //! Where the CLI talks to, and the authenticated [`Session`] every API command uses.
 //!
-//! | given | target |
-//! |---|---|
-//! | nothing (no `--env`, `--api-url`, `--auth-url`, `CARBONEXT_ENV`, …) | an embedded sandbox started in-process, with its seeded fake credentials (said on stderr) |
-//! | `--env homologation\|production` (or `CARBONEXT_ENV`) | that environment, `--api-url`/`--auth-url` overriding its URLs |
-//! | `--api-url URL --auth-url URL` | those hosts |
+//! Where requests go is decided by [`crate::target`] (flags > environment > default, the
+//! target taken whole from one source); this module turns that target and the credentials
+//! into a session.
 //!
-//! `--auth-url` (`CARBONEXT_AUTH_URL`) is the **full** token endpoint URL, as in
-//! `carbonext-auth` (`…/protocol/openid-connect/token`), not the auth host's base. Outside
-//! the sandbox the credentials come from `CARBONEXT_CLIENT_ID` and `CARBONEXT_CLIENT_SECRET`.
-//!
-//! ```
-//! use carbonext_cli::cli::Cli;
-//! use carbonext_cli::connect::Target;
-//! use clap::Parser;
-//!
-//! let cli = Cli::try_parse_from([
-//!     "carbonext", "--api-url", "http://127.0.0.1:8080",
-//!     "--auth-url", "http://127.0.0.1:8080/token", "balance",
-//! ]).unwrap();
-//! let target = Target::resolve(&cli.global).unwrap();
-//! assert!(matches!(target, Target::Remote(_)));
-//! ```
+//! Outside the sandbox the credentials are `--client` (or `CARBONEXT_CLIENT_ID`) and
+//! `CARBONEXT_CLIENT_SECRET`.
 
 use std::time::Duration;
 
@@ -30,91 +14,17 @@ use carbonext_domain::{Carbonext, RetryPolicy, Timeouts};
 use carbonext_postgres_lock::PostgresKeyLock;
 use carbonext_sandbox::Sandbox;
 
-use crate::cli::{EnvironmentName, GlobalArgs};
+use crate::cli::GlobalArgs;
 use crate::exit::CliError;
 use crate::output::note;
+use crate::target::{RemoteTarget, Target};
 
 /// Time limit of one HTTP attempt unless `--timeout-secs` says otherwise.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// What the flags and environment variables point at.
-#[derive(Debug, Clone)]
-pub enum Target {
-    /// A sandbox started in this process.
-    Embedded,
-    /// A real (or separately running) API.
-    Remote(Environment),
-}
-
-impl Target {
-    /// Resolves the target from the global flags (which clap already merged with the
-    /// `CARBONEXT_ENV`, `CARBONEXT_API_URL` and `CARBONEXT_AUTH_URL` variables).
-    pub fn resolve(global: &GlobalArgs) -> Result<Self, CliError> {
-        let api_url = global
-            .api_url
-            .as_deref()
-            .map(str::trim)
-            .filter(|u| !u.is_empty());
-        let auth_url = global
-            .auth_url
-            .as_deref()
-            .map(str::trim)
-            .filter(|u| !u.is_empty());
-        for (flag, url) in [("--api-url", api_url), ("--auth-url", auth_url)] {
-            if let Some(url) = url {
-                check_url(flag, url)?;
-            }
-        }
-        let base = match global.environment {
-            Some(EnvironmentName::Homologation) => Environment::homologation(),
-            Some(EnvironmentName::Production) => Environment::production(),
-            None => match (api_url, auth_url) {
-                (None, None) => return Ok(Target::Embedded),
-                (Some(api), Some(auth)) => {
-                    return Ok(Target::Remote(Environment::custom(api, auth)))
-                }
-                (Some(_), None) => {
-                    return Err(CliError::usage(
-                        "--api-url (CARBONEXT_API_URL) needs --auth-url (CARBONEXT_AUTH_URL, the full token \
-                         endpoint URL) or --env",
-                    ))
-                }
-                (None, Some(_)) => {
-                    return Err(CliError::usage(
-                        "--auth-url (CARBONEXT_AUTH_URL) needs --api-url (CARBONEXT_API_URL, the API base \
-                         URL) or --env",
-                    ))
-                }
-            },
-        };
-        let mut environment = base;
-        if let Some(api) = api_url {
-            environment = environment.with_api_url(api);
-        }
-        if let Some(auth) = auth_url {
-            environment = environment.with_token_url(auth);
-        }
-        Ok(Target::Remote(environment))
-    }
-}
-
-fn check_url(flag: &str, url: &str) -> Result<(), CliError> {
-    let lower = url.to_ascii_lowercase();
-    let scheme_ok = lower.starts_with("http://") || lower.starts_with("https://");
-    let host_ok = url
-        .split_once("://")
-        .is_some_and(|(_, rest)| !rest.is_empty());
-    if scheme_ok && host_ok && reqwest::Url::parse(url).is_ok() {
-        Ok(())
-    } else {
-        Err(CliError::usage(format!(
-            "{flag} must be an absolute http(s) URL, got {url:?}"
-        )))
-    }
-}
-
-/// `CARBONEXT_CLIENT_ID` and `CARBONEXT_CLIENT_SECRET`, naming every missing one.
-pub fn credentials_from_env() -> Result<Credentials, CliError> {
+/// `--client` (else `CARBONEXT_CLIENT_ID`) and `CARBONEXT_CLIENT_SECRET`, naming every
+/// missing one.
+pub fn credentials(global: &GlobalArgs) -> Result<Credentials, CliError> {
     let read = |name: &'static str| -> Result<Option<String>, CliError> {
         match std::env::var(name) {
             Ok(value) if !value.trim().is_empty() => Ok(Some(value.trim().to_owned())),
@@ -124,7 +34,10 @@ pub fn credentials_from_env() -> Result<Credentials, CliError> {
             }
         }
     };
-    let id = read(carbonext_auth::CLIENT_ID_VAR)?;
+    let id = match global.as_client.as_deref().map(str::trim) {
+        Some(id) if !id.is_empty() => Some(id.to_owned()),
+        _ => read(carbonext_auth::CLIENT_ID_VAR)?,
+    };
     let secret = read(carbonext_auth::CLIENT_SECRET_VAR)?;
     match (id, secret) {
         (Some(id), Some(secret)) => Ok(Credentials::new(id, secret)),
@@ -156,12 +69,18 @@ pub struct Session {
     sandbox: Option<Sandbox>,
     /// Where requests go, for people: `embedded sandbox`, `homologation API at https://…`.
     pub description: String,
+    /// The remote target, `None` for the embedded sandbox.
+    pub remote: Option<RemoteTarget>,
 }
 
 impl Session {
     /// Opens a session on `target`. Nothing is sent to the API yet (the embedded sandbox is
     /// started, and said so on stderr).
-    pub async fn open(target: Target, global: &GlobalArgs) -> Result<Self, CliError> {
+    pub async fn open(target: &Target, global: &GlobalArgs) -> Result<Self, CliError> {
+        let remote = match target {
+            Target::Embedded => None,
+            Target::Remote(remote) => Some(remote.clone()),
+        };
         let (environment, credentials, sandbox, description) = match target {
             Target::Embedded => {
                 let sandbox = Sandbox::builder().start().await.map_err(|e| {
@@ -181,8 +100,9 @@ impl Session {
                     "embedded sandbox".to_owned(),
                 )
             }
-            Target::Remote(environment) => {
-                let credentials = credentials_from_env()?;
+            Target::Remote(RemoteTarget { environment, .. }) => {
+                let environment = environment.clone();
+                let credentials = credentials(global)?;
                 let description = match environment.name() {
                     "custom" => format!("API at {}", environment.api_url()),
                     name => format!("{name} API at {}", environment.api_url()),
@@ -235,13 +155,17 @@ impl Session {
             tokens,
             sandbox,
             description,
+            remote,
         })
     }
 
     /// Gets an access token now, so authentication problems are reported as such (exit code
     /// 3, or 5 when the token endpoint is unreachable) before any API call.
     pub async fn authenticate(&self) -> Result<AccessToken, CliError> {
-        self.tokens.token().await.map_err(CliError::from)
+        self.tokens
+            .token()
+            .await
+            .map_err(|error| crate::diagnose::auth(error, self.remote.as_ref()))
     }
 
     /// Whether requests go to the embedded sandbox.
@@ -254,62 +178,5 @@ impl Session {
         if let Some(sandbox) = self.sandbox {
             sandbox.shutdown().await;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::cli::Cli;
-    use clap::Parser;
-
-    fn global(args: &[&str]) -> GlobalArgs {
-        let mut argv = vec!["carbonext"];
-        argv.extend_from_slice(args);
-        argv.push("permissions");
-        Cli::try_parse_from(argv).expect("valid flags").global
-    }
-
-    #[test]
-    fn env_flag_selects_the_environment_and_urls_override_it() {
-        let target = Target::resolve(&global(&[
-            "--env",
-            "homologation",
-            "--api-url",
-            "http://127.0.0.1:9/",
-        ]))
-        .expect("valid");
-        match target {
-            Target::Remote(env) => {
-                assert_eq!(env.api_url(), "http://127.0.0.1:9");
-                assert_eq!(env.name(), "homologation");
-                assert!(env.token_url().starts_with("https://auth-hml."));
-            }
-            Target::Embedded => panic!("expected remote"),
-        }
-    }
-
-    #[test]
-    fn one_url_without_the_other_or_an_env_is_a_usage_error() {
-        let g = GlobalArgs {
-            environment: None,
-            api_url: Some("http://127.0.0.1:9".into()),
-            auth_url: None,
-            ..global(&[])
-        };
-        let err = Target::resolve(&g).expect_err("needs --auth-url");
-        assert_eq!(err.code, crate::exit::ExitCode::Usage);
-        assert!(err.message.contains("--auth-url"));
-    }
-
-    #[test]
-    fn urls_must_be_absolute_http() {
-        let g = GlobalArgs {
-            environment: Some(EnvironmentName::Homologation),
-            api_url: Some("ftp://x".into()),
-            auth_url: None,
-            ..global(&[])
-        };
-        assert!(Target::resolve(&g).is_err());
     }
 }

@@ -10,8 +10,9 @@
 //! | 5 | network or server failure, after retries |
 //! | 6 | the outcome of an order is unknown (its key and how to check it are shown) |
 //! | 7 | the order key's lock (`--lock-url`) could not be had, or was lost before anything was sent: nothing was placed |
-//! | 8 | `offset`: the quote is above `--max-total-price`: nothing was ordered |
+//! | 8 | `offset`, `orders create`: the quote is above `--max-total-price`: nothing was ordered |
 //! | 9 | `offset batch`: some rows failed (the others were offset; the results say which) |
+//! | 130 | `offset batch` interrupted (Ctrl-C, SIGTERM): rows in flight settled and recorded, no new row started |
 //!
 //! ```
 //! use carbonext_cli::exit::{CliError, ExitCode};
@@ -49,6 +50,8 @@ pub enum ExitCode {
     PriceAboveLimit = 8,
     /// A batch finished with failed rows (the others were processed).
     BatchFailed = 9,
+    /// Interrupted (Ctrl-C or SIGTERM): what was under way was settled and recorded.
+    Interrupted = 130,
 }
 
 impl ExitCode {
@@ -74,6 +77,9 @@ pub struct CliError {
     pub message: String,
     /// Further lines: hints, the order key to check…
     pub hints: Vec<String>,
+    /// Set when the failure was a connection that could not be made to the API, so the
+    /// caller that knows the target can name its host and the setting it came from.
+    pub unreachable: bool,
 }
 
 impl CliError {
@@ -83,6 +89,7 @@ impl CliError {
             code,
             message: message.into(),
             hints: Vec::new(),
+            unreachable: false,
         }
     }
 
@@ -141,7 +148,10 @@ impl From<Error> for CliError {
                 };
                 CliError::new(code, error.to_string())
             }
-            Error::Transport { .. } => CliError::unavailable(error.to_string()),
+            Error::Transport { source, .. } => CliError {
+                unreachable: source.as_ref().is_some_and(reqwest::Error::is_connect),
+                ..CliError::unavailable(error.to_string())
+            },
             Error::Decode { status, .. } => {
                 let code = match status {
                     Some(status) if (400..500).contains(status) && *status != 429 => {

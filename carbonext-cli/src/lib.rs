@@ -1,8 +1,10 @@
 //! `carbonext`: the Carbonext B2B API from the command line.
 //!
 //! The binary is a thin shell over `carbonext-domain`: [`cli`] parses (and validates) the
-//! arguments, [`connect`] decides where to talk to (the embedded sandbox unless told
-//! otherwise) and authenticates, [`commands`] calls the SDK, [`output`] and [`views`] print
+//! arguments, [`target`] decides where to talk to (the embedded sandbox unless told
+//! otherwise, each setting from one source), [`connect`] authenticates, [`confirm`] announces
+//! writes and confirms production ones, [`commands`] calls the SDK, [`diagnose`] turns
+//! configuration mistakes into what to fix, [`output`] and [`views`] print
 //! tables or JSON, and [`exit`] maps every failure to one documented exit code.
 //!
 //! ```text
@@ -16,11 +18,14 @@
 
 pub mod cli;
 pub mod commands;
+pub mod confirm;
 pub mod connect;
+pub mod diagnose;
 pub mod exit;
 pub mod logging;
 pub mod output;
 pub mod progress;
+pub mod target;
 pub mod views;
 
 use clap::Parser;

@@ -5,8 +5,11 @@ mod common;
 
 use common::{assert_code, bare, carbonext, run, sandbox, stderr, stdout};
 
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or("")
+/// The error's line (notes such as "Writing to …" may come before it).
+fn error_line(text: &str) -> &str {
+    text.lines()
+        .find(|line| line.starts_with("error:"))
+        .unwrap_or("")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -51,7 +54,7 @@ async fn invalid_amounts_exit_2_and_send_nothing() {
         assert_code(&output, 2);
         assert!(stdout(&output).is_empty(), "{args:?}");
         assert!(
-            first_line(&stderr(&output)).starts_with("error:"),
+            error_line(&stderr(&output)).starts_with("error:"),
             "{args:?}: {}",
             stderr(&output)
         );
@@ -80,7 +83,7 @@ fn missing_credentials_exit_2_naming_the_variables() {
     assert_code(&output, 2);
     let err = stderr(&output);
     assert!(
-        first_line(&err).contains("CARBONEXT_CLIENT_ID and CARBONEXT_CLIENT_SECRET"),
+        error_line(&err).contains("CARBONEXT_CLIENT_ID and CARBONEXT_CLIENT_SECRET"),
         "{err}"
     );
 
@@ -90,10 +93,10 @@ fn missing_credentials_exit_2_naming_the_variables() {
     assert_code(&output, 2);
     let err = stderr(&output);
     assert!(
-        first_line(&err).contains("set CARBONEXT_CLIENT_SECRET"),
+        error_line(&err).contains("set CARBONEXT_CLIENT_SECRET"),
         "{err}"
     );
-    assert!(!first_line(&err).contains("CARBONEXT_CLIENT_ID"), "{err}");
+    assert!(!error_line(&err).contains("CARBONEXT_CLIENT_ID"), "{err}");
 }
 
 #[test]
@@ -118,7 +121,7 @@ async fn a_wrong_secret_exits_3() {
     assert_code(&output, 3);
     let err = stderr(&output);
     assert!(
-        first_line(&err).starts_with("error: authentication failed"),
+        error_line(&err).starts_with("error: authentication failed"),
         "{err}"
     );
     assert!(err.contains("invalid_client"), "{err}");
@@ -137,7 +140,7 @@ async fn rejections_by_the_api_exit_4_with_its_message() {
     assert_code(&output, 4);
     let err = stderr(&output);
     assert!(
-        first_line(&err).starts_with("error: the API refused the request (HTTP 404)"),
+        error_line(&err).starts_with("error: the API refused the request (HTTP 404)"),
         "{err}"
     );
 
@@ -147,7 +150,7 @@ async fn rejections_by_the_api_exit_4_with_its_message() {
     );
     assert_code(&output, 4);
     let err = stderr(&output);
-    assert!(first_line(&err).contains("HTTP 4"), "{err}");
+    assert!(error_line(&err).contains("HTTP 4"), "{err}");
     assert!(err.to_lowercase().contains("balance"), "{err}");
     assert_eq!(sandbox.orders_snapshot().len(), 0);
     sandbox.shutdown().await;
@@ -171,7 +174,7 @@ async fn an_unreachable_api_exits_5() {
     assert_code(&output, 5);
     let err = stderr(&output);
     assert!(
-        first_line(&err).starts_with("error: network failure"),
+        error_line(&err) == "error: could not connect to 127.0.0.1:1 (the API URL, from --api-url)",
         "{err}"
     );
     sandbox.shutdown().await;
@@ -194,7 +197,8 @@ fn an_unreachable_token_endpoint_exits_5() {
     assert_code(&output, 5);
     let err = stderr(&output);
     assert!(
-        first_line(&err).contains("could not get an access token"),
+        error_line(&err)
+            == "error: could not connect to 127.0.0.1:1 (the token URL, from --auth-url)",
         "{err}"
     );
     assert!(!err.contains("s3cr3t-value"), "{err}");
@@ -241,7 +245,7 @@ async fn a_lost_order_answer_that_cannot_be_settled_exits_6_with_the_key() {
     let err = stderr(&output);
     assert_code(&output, 6);
     assert!(
-        first_line(&err).starts_with("error: order outcome unknown for key lost_answer_01"),
+        error_line(&err).starts_with("error: order outcome unknown for key lost_answer_01"),
         "{err}"
     );
     assert!(
@@ -286,7 +290,7 @@ async fn a_key_without_the_permission_exits_4() {
     let output = run(command, &["balance"]);
     assert_code(&output, 4);
     assert!(
-        first_line(&stderr(&output)).contains("HTTP 403"),
+        error_line(&stderr(&output)).contains("HTTP 403"),
         "{}",
         stderr(&output)
     );

@@ -8,9 +8,18 @@ use carbonext_domain::Accounts;
 
 use super::Context;
 use crate::cli::{ApiKeysCommand, UsersCommand};
+use crate::confirm::WriteGate;
 use crate::exit::CliError;
 use crate::output::note;
 use crate::views;
+
+/// Confirms a write (`gate` and `plan` are set together), a read passes.
+async fn confirm(gate: Option<WriteGate>, plan: Option<String>) -> Result<(), CliError> {
+    match (gate, plan) {
+        (Some(gate), Some(plan)) => gate.confirm(vec![plan]).await,
+        _ => Ok(()),
+    }
+}
 
 fn refs(keys: &[String]) -> Vec<PermissionRef> {
     keys.iter().map(PermissionRef::key).collect()
@@ -30,11 +39,19 @@ pub async fn users(context: &Context, command: UsersCommand) -> Result<(), CliEr
             ));
         }
     }
+    let plan = match &command {
+        UsersCommand::List(_) | UsersCommand::Get { .. } => None,
+        UsersCommand::Create { email, .. } => Some(format!("create user {email}")),
+        UsersCommand::Update { id, .. } => Some(format!("update user {id}")),
+        UsersCommand::Delete { id } => Some(format!("delete user {id}")),
+    };
+    let gate = plan.as_ref().map(|_| context.write_gate()).transpose()?;
     context
         .with_session(|session| async move {
             let accounts = &session.carbonext;
             let output = &context.output;
             let result: Result<(), CliError> = async {
+                confirm(gate, plan).await?;
                 match command {
                     UsersCommand::List(page) => {
                         let users = accounts.users_page(page.page, page.page_size).await?;
@@ -84,11 +101,17 @@ pub async fn users(context: &Context, command: UsersCommand) -> Result<(), CliEr
 
 /// Runs an `api-keys` subcommand.
 pub async fn api_keys(context: &Context, command: ApiKeysCommand) -> Result<(), CliError> {
+    let plan = match &command {
+        ApiKeysCommand::Create { client_id, .. } => Some(format!("create API key {client_id}")),
+        ApiKeysCommand::List(_) | ApiKeysCommand::Get { .. } => None,
+    };
+    let gate = plan.as_ref().map(|_| context.write_gate()).transpose()?;
     context
         .with_session(|session| async move {
             let accounts = &session.carbonext;
             let output = &context.output;
             let result: Result<(), CliError> = async {
+                confirm(gate, plan).await?;
                 match command {
                     ApiKeysCommand::List(page) => {
                         let keys = accounts.api_keys_page(page.page, page.page_size).await?;

@@ -16,11 +16,14 @@ mod quickstart;
 mod sandbox;
 
 use std::future::Future;
+use std::sync::OnceLock;
 
 use crate::cli::{Cli, Command, GlobalArgs, SandboxCommand};
-use crate::connect::{Session, Target};
+use crate::confirm::{assume_yes, WriteGate};
+use crate::connect::Session;
 use crate::exit::CliError;
-use crate::output::Output;
+use crate::output::{note, Output};
+use crate::target::{process_env, resolve, Target};
 
 /// What every command needs: the global flags and the printer.
 #[derive(Debug, Clone)]
@@ -29,19 +32,43 @@ pub struct Context {
     pub global: GlobalArgs,
     /// Where and how results are printed.
     pub output: Output,
+    /// The target, resolved once (its notes printed once).
+    target: OnceLock<Result<Target, CliError>>,
 }
 
 impl Context {
     /// The context of `global`.
     pub fn new(global: GlobalArgs) -> Self {
         let output = Output::new(global.output);
-        Self { global, output }
+        Self {
+            global,
+            output,
+            target: OnceLock::new(),
+        }
+    }
+
+    /// Where commands go: resolved at the first call, which prints the resolution's notes.
+    pub fn target(&self) -> Result<&Target, CliError> {
+        self.target
+            .get_or_init(|| {
+                resolve(&self.global, &process_env).map(|resolved| {
+                    resolved.notes.iter().for_each(note);
+                    resolved.target
+                })
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// For a command that writes: names a remote host, and refuses production without a way
+    /// to confirm (before anything is sent).
+    pub fn write_gate(&self) -> Result<WriteGate, CliError> {
+        WriteGate::new(self.target()?, assume_yes(self.global.yes))
     }
 
     /// Resolves the target and opens a session, without authenticating yet.
     pub async fn open(&self) -> Result<Session, CliError> {
-        let target = Target::resolve(&self.global)?;
-        Session::open(target, &self.global).await
+        Session::open(self.target()?, &self.global).await
     }
 
     /// Opens an authenticated session, runs `work` with it, and closes it whatever happened.
@@ -55,9 +82,10 @@ impl Context {
             session.close().await;
             return Err(error);
         }
+        let remote = session.remote.clone();
         let (session, result) = work(session).await;
         session.close().await;
-        result
+        result.map_err(|error| crate::diagnose::api(error, remote.as_ref()))
     }
 }
 

@@ -1,7 +1,9 @@
 //! `carbonext orders create|list|cancel|export`.
 //!
 //! `create` places an order exactly once: with `--key`, an order already carrying that key is
-//! shown instead of placing a second one, so re-running the same command is safe.
+//! shown instead of placing a second one, so re-running the same command is safe. With
+//! `--max-total-price` (and always in production, to show what will be paid) it quotes
+//! first: a total above the limit orders nothing and exits 8.
 
 use std::io::Write;
 
@@ -13,6 +15,7 @@ use super::Context;
 use crate::cli::{
     CreateOrderArgs, ExportFormat, ExportOrdersArgs, ListOrdersArgs, OrderFilters, OrdersCommand,
 };
+use crate::confirm::WriteGate;
 use crate::connect::Session;
 use crate::exit::CliError;
 use crate::output::{note, or_dash, stdout_error};
@@ -78,10 +81,50 @@ pub fn order_query(filters: &OrderFilters) -> Result<OrderQuery, CliError> {
     Ok(query)
 }
 
+/// Quotes the order when a limit or a confirmation needs the price; refuses a total above
+/// the limit; shows the plan and asks in production.
+async fn check_price(
+    session: &Session,
+    args: &CreateOrderArgs,
+    gate: &WriteGate,
+) -> Result<(), CliError> {
+    let mut plan = vec![format!("order {} VCUs ({})", args.vcu, args.currency)];
+    if args.max_total_price.is_some() || gate.asks() {
+        let quote = session
+            .carbonext
+            .quote(args.vcu, args.currency.clone())
+            .await?;
+        if let Some(limit) = args.max_total_price {
+            if quote.total_price > limit {
+                return Err(carbonext_domain::Error::PriceAboveLimit {
+                    vcus: args.vcu,
+                    quoted: quote.total_price,
+                    limit,
+                    currency: quote.currency,
+                }
+                .into());
+            }
+        }
+        plan.push(format!(
+            "quote: {} {} per VCU",
+            quote.vcu_price, quote.currency
+        ));
+        plan.push(format!("total: {} {}", quote.total_price, quote.currency));
+    }
+    if let Some(key) = &args.key {
+        plan.push(format!("key: {key}"));
+    }
+    gate.confirm(plan).await
+}
+
 async fn create(context: &Context, args: CreateOrderArgs) -> Result<(), CliError> {
     let order = new_order(&args)?;
+    let gate = context.write_gate()?;
     context
         .with_session(|session| async move {
+            if let Err(error) = check_price(&session, &args, &gate).await {
+                return (session, Err(error));
+            }
             // With `--key`, the SDK looks the key up first and returns the order already placed.
             let result = session.carbonext.place_order_once(order).await;
             let result = match result {
@@ -154,8 +197,13 @@ async fn collect_all(session: &Session, query: OrderQuery) -> Result<Vec<Order>,
 }
 
 async fn cancel(context: &Context, ids: Vec<carbonext_domain::OrderId>) -> Result<(), CliError> {
+    let gate = context.write_gate()?;
     context
         .with_session(|session| async move {
+            let plan = ids.iter().map(|id| format!("cancel order {id}")).collect();
+            if let Err(error) = gate.confirm(plan).await {
+                return (session, Err(error));
+            }
             let result = match ids.as_slice() {
                 [one] => match session.carbonext.cancel_order(*one).await {
                     Ok(order) => context.output.show(&order, views::order),

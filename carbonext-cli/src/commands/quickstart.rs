@@ -38,6 +38,7 @@ pub async fn run(context: &Context) -> Result<(), CliError> {
         .build()
         .map_err(|e| CliError::usage(e.to_string()))?;
 
+    let gate = context.write_gate()?;
     let session = context.open().await?;
     let text = !context.output.is_json();
     let say = |line: String| -> Result<(), CliError> {
@@ -69,6 +70,8 @@ pub async fn run(context: &Context) -> Result<(), CliError> {
         ))?;
 
         say("Step 3/4 · Placing an order of 3 VCU, paid with the balance…".to_owned())?;
+        gate.confirm(vec!["order 3 VCUs (BRL), paid with the balance".to_owned()])
+            .await?;
         let placed = session
             .carbonext
             .place_order(order)
