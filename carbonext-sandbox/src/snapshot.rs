@@ -221,3 +221,122 @@ where
     }
     merged
 }
+
+#[cfg(test)]
+mod tests {
+    use carbonext_api::{Currency, OrderStatus};
+    use chrono::TimeZone;
+    use rust_decimal::Decimal;
+
+    use super::*;
+
+    fn order(n: u128, status: OrderStatus, minute: u32) -> StoredOrder {
+        let at = Utc
+            .with_ymd_and_hms(2024, 1, 15, 12, minute, 0)
+            .single()
+            .expect("a valid instant");
+        StoredOrder {
+            id: Uuid::from_u128(n),
+            customer_id: Uuid::from_u128(1),
+            vcu_amount: Decimal::ONE,
+            vcu_unit_price: Decimal::new(11_000, 2),
+            total_price: Decimal::new(11_000, 2),
+            currency: Currency::Brl,
+            status,
+            created_at: at,
+            payment_date: None,
+            meta_data: None,
+            recipient: None,
+            invoice_ids: Vec::new(),
+        }
+    }
+
+    fn with_orders(orders: Vec<StoredOrder>) -> Snapshot {
+        Snapshot {
+            orders,
+            ..Snapshot::default()
+        }
+    }
+
+    fn ids(snapshot: &Snapshot) -> Vec<u128> {
+        snapshot.orders.iter().map(|o| o.id.as_u128()).collect()
+    }
+
+    #[test]
+    fn orders_created_elsewhere_stay_and_ours_are_added_in_creation_order() {
+        let base = with_orders(vec![order(10, OrderStatus::Issued, 0)]);
+        let ours = with_orders(vec![
+            order(10, OrderStatus::Issued, 0),
+            order(12, OrderStatus::Issued, 2),
+        ]);
+        let disk = with_orders(vec![
+            order(10, OrderStatus::Issued, 0),
+            order(11, OrderStatus::Issued, 1),
+            order(13, OrderStatus::Issued, 3),
+        ]);
+        assert_eq!(ids(&merge(&base, &ours, disk)), [10, 11, 12, 13]);
+    }
+
+    #[test]
+    fn our_update_wins_and_updates_made_elsewhere_stay() {
+        let base = with_orders(vec![
+            order(10, OrderStatus::Issued, 0),
+            order(11, OrderStatus::Issued, 1),
+        ]);
+        let ours = with_orders(vec![
+            order(10, OrderStatus::Cancelled, 0),
+            order(11, OrderStatus::Issued, 1),
+        ]);
+        let disk = with_orders(vec![
+            order(10, OrderStatus::Issued, 0),
+            order(11, OrderStatus::Paid, 1),
+        ]);
+        let merged = merge(&base, &ours, disk);
+        let statuses: Vec<_> = merged.orders.iter().map(|o| o.status.clone()).collect();
+        assert_eq!(statuses, [OrderStatus::Cancelled, OrderStatus::Paid]);
+    }
+
+    #[test]
+    fn deletions_here_and_elsewhere_both_hold() {
+        let base = with_orders(vec![
+            order(10, OrderStatus::Issued, 0),
+            order(11, OrderStatus::Issued, 1),
+        ]);
+        let ours = with_orders(vec![order(11, OrderStatus::Issued, 1)]);
+        let disk = with_orders(vec![order(10, OrderStatus::Issued, 0)]);
+        assert!(merge(&base, &ours, disk).orders.is_empty());
+    }
+
+    #[test]
+    fn an_update_here_brings_back_a_record_deleted_elsewhere() {
+        let base = with_orders(vec![order(10, OrderStatus::Issued, 0)]);
+        let ours = with_orders(vec![order(10, OrderStatus::Cancelled, 0)]);
+        let merged = merge(&base, &ours, with_orders(Vec::new()));
+        assert_eq!(ids(&merged), [10]);
+    }
+
+    #[test]
+    fn the_clock_and_the_id_count_never_go_back() {
+        let base = Snapshot::default();
+        let mut ours = Snapshot::default();
+        ours.clock.advanced_ms = 5_000;
+        ours.ids_drawn = 3;
+        let mut disk = Snapshot::default();
+        disk.clock.now = Utc::now();
+        disk.ids_drawn = 7;
+        let merged = merge(&base, &ours, disk.clone());
+        assert_eq!(merged.clock.now, disk.clock.now);
+        assert_eq!(merged.clock.advanced_ms, 5_000);
+        assert_eq!(merged.ids_drawn, 7);
+    }
+
+    #[test]
+    fn the_file_is_not_rewritten_for_the_clock_alone() {
+        let disk = Snapshot::default();
+        let mut later = disk.clone();
+        later.clock.now = Utc::now();
+        assert!(!later.differs_from(&disk));
+        later.ids_drawn += 1;
+        assert!(later.differs_from(&disk));
+    }
+}
