@@ -553,6 +553,8 @@ pub enum SandboxCommand {
     /// Run the sandbox in the foreground until Ctrl-C, printing its URLs and seeded (fake)
     /// credentials.
     Serve(carbonext_sandbox::cli::ServeArgs),
+    /// Delete the embedded sandbox's state file, so the next command starts afresh.
+    Reset,
 }
 
 #[cfg(test)]

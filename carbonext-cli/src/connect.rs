@@ -83,14 +83,7 @@ impl Session {
         };
         let (environment, credentials, sandbox, description) = match target {
             Target::Embedded => {
-                let sandbox = Sandbox::builder().start().await.map_err(|e| {
-                    CliError::unavailable(format!("could not start the embedded sandbox: {e}"))
-                })?;
-                note(format!(
-                    "Using the embedded sandbox at {} (fake credentials; nothing real is \
-                     bought). Use --env or CARBONEXT_ENV for the Carbonext API.",
-                    sandbox.api_url()
-                ));
+                let sandbox = crate::commands::sandbox::start_embedded().await?;
                 let environment = Environment::custom(sandbox.api_url(), sandbox.token_url());
                 let credentials = Credentials::new(sandbox.client_id(), sandbox.client_secret());
                 (

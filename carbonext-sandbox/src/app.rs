@@ -35,6 +35,8 @@ pub struct AppState {
     pub(crate) holds: crate::hold::Holds,
     /// Seed values reported by the control paths.
     pub(crate) info: Arc<crate::SandboxInfo>,
+    /// The state file, when the sandbox keeps one.
+    pub(crate) persistence: Option<Arc<crate::state_file::Persistence>>,
 }
 
 /// The whole sandbox as one router.
@@ -95,6 +97,10 @@ pub fn router(state: AppState) -> Router {
     api.merge(routes::control::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::state_file::save_after_write,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             crate::gate::count_api_requests,

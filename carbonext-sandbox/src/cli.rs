@@ -81,6 +81,10 @@ pub struct ServeArgs {
         action = clap::ArgAction::Set
     )]
     pub metadata_filter: bool,
+    /// Keep the state (orders, invoices, users, keys, clock) in FILE: loaded at start, saved
+    /// after each write and on shutdown, shared safely with other processes using it.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<std::path::PathBuf>,
     /// Print one JSON line (apiUrl, tokenUrl, customerId, clientId, clientSecret, ...)
     /// instead of the human-readable banner.
     #[arg(long)]
@@ -132,7 +136,11 @@ fn parse_revoke_on_issue(text: &str) -> Result<u64, String> {
 impl ServeArgs {
     /// Starts a sandbox with these options (faults applied), without printing anything.
     pub async fn start(&self) -> std::io::Result<Sandbox> {
-        let sandbox = Sandbox::builder()
+        let mut builder = Sandbox::builder();
+        if let Some(path) = &self.state {
+            builder = builder.state_file(path);
+        }
+        let sandbox = builder
             .port(self.port)
             .deterministic(self.deterministic)
             .token_lifetime(Duration::from_secs(self.token_lifetime))
@@ -171,6 +179,9 @@ impl ServeArgs {
             writeln!(out, "  token URL:     {}", info.token_url)?;
             writeln!(out, "  client id:     {}", info.client_id)?;
             writeln!(out, "  client secret: {}", info.client_secret)?;
+            if let Some(path) = sandbox.state_file() {
+                writeln!(out, "  state file:    {}", path.display())?;
+            }
             writeln!(
                 out,
                 "  control:       {}/__sandbox/counters, /__sandbox/faults, /__sandbox/holds",

@@ -64,6 +64,22 @@ impl SandboxClock {
         }
     }
 
+    /// A clock restored from a state file (see [`crate::state_file`]): at `now` plus the
+    /// time since, having been moved forward by `advanced` in all.
+    pub fn restored(now: DateTime<Utc>, advanced: Duration) -> Self {
+        let advanced_chrono = chrono::Duration::from_std(advanced).unwrap_or(chrono::Duration::MAX);
+        Self {
+            start: now.checked_sub_signed(advanced_chrono).unwrap_or(now),
+            started: Some(Instant::now()),
+            offset: Mutex::new(advanced),
+        }
+    }
+
+    /// How far [`SandboxClock::advance`] has moved the clock in all.
+    pub fn advanced(&self) -> Duration {
+        *self.offset.lock().expect("clock lock")
+    }
+
     /// The current sandbox time.
     pub fn now(&self) -> DateTime<Utc> {
         let offset = *self.offset.lock().expect("clock lock");

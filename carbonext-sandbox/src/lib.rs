@@ -63,10 +63,13 @@ pub mod query;
 pub mod routes;
 pub mod seed;
 pub mod server;
+pub mod snapshot;
+pub mod state_file;
 pub mod store;
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -81,6 +84,7 @@ use uuid::Uuid;
 pub use counters::Counters;
 pub use faults::Faults;
 pub use hold::{HoldReport, Holds};
+pub use state_file::{StateFile, StateFileError};
 pub use store::DEFAULT_ISSUED_TOKENS_KEPT;
 
 use crate::app::AppState;
@@ -175,6 +179,7 @@ pub struct SandboxBuilder {
     port: u16,
     issued_tokens_kept: usize,
     metadata_filter: bool,
+    state_file: Option<PathBuf>,
 }
 
 impl Default for SandboxBuilder {
@@ -188,6 +193,7 @@ impl Default for SandboxBuilder {
             port: 0,
             issued_tokens_kept: DEFAULT_ISSUED_TOKENS_KEPT,
             metadata_filter: DEFAULT_METADATA_FILTER,
+            state_file: None,
         }
     }
 }
@@ -251,25 +257,58 @@ impl SandboxBuilder {
         self
     }
 
-    /// Binds 127.0.0.1, seeds the data and serves in the background.
+    /// Keeps the state in `path` (see [`state_file`]): loaded at start (seeded and written
+    /// when missing), saved after each write and at shutdown, merged with what other
+    /// processes saved meanwhile. Without it (the default) the state lives in memory only.
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
+    /// Binds 127.0.0.1, seeds the data (or loads the state file) and serves in the
+    /// background. A state file that cannot be read fails with
+    /// [`std::io::ErrorKind::InvalidData`] around a [`StateFileError`].
     pub async fn start(self) -> std::io::Result<Sandbox> {
         let listener =
             tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)))
                 .await?;
         let addr = listener.local_addr()?;
-        let start = self.deterministic.then(clock::deterministic_start);
-        let clock = Arc::new(if self.frozen_clock {
-            SandboxClock::frozen_at(start)
-        } else {
-            SandboxClock::starting_at(start)
-        });
+        let opening = match self.state_file.clone() {
+            Some(path) => Some(
+                tokio::task::spawn_blocking(move || {
+                    state_file::Opening::start(StateFile::new(path))
+                })
+                .await
+                .map_err(std::io::Error::other)??,
+            ),
+            None => None,
+        };
+        let clock = opening
+            .as_ref()
+            .and_then(|o| o.clock(self.deterministic))
+            .unwrap_or_else(|| {
+                let start = self.deterministic.then(clock::deterministic_start);
+                if self.frozen_clock {
+                    SandboxClock::frozen_at(start)
+                } else {
+                    SandboxClock::starting_at(start)
+                }
+            });
         let store = Arc::new(Store::new(
-            clock,
+            Arc::new(clock),
             IdSource::new(self.deterministic),
             self.prices,
         ));
         store.lock().issued_tokens = IssuedTokens::keeping(self.issued_tokens_kept);
-        let seeded = seed::customer(&store, self.initial_vcu_credit);
+        let credit = self.initial_vcu_credit;
+        let (seeded, persistence) = match opening {
+            Some(opening) => {
+                let (seeded, persistence) =
+                    opening.finish(&store, || seed::customer(&store, credit))?;
+                (seeded, Some(persistence))
+            }
+            None => (seed::customer(&store, credit), None),
+        };
         let api_url = format!("http://{addr}");
         let info = Arc::new(SandboxInfo {
             token_url: format!("{api_url}{}", carbonext_api::TOKEN_PATH),
@@ -286,6 +325,7 @@ impl SandboxBuilder {
             counters: Arc::new(CounterSet::default()),
             holds: Holds::default(),
             info,
+            persistence,
         };
         let (shutdown, shutdown_rx) = watch::channel(false);
         let task = tokio::spawn(server::serve(
@@ -468,11 +508,30 @@ impl Sandbox {
             .collect()
     }
 
-    /// Stops accepting connections and waits (up to 5 s) for requests in flight.
+    /// The state file, when it keeps one ([`SandboxBuilder::state_file`]).
+    pub fn state_file(&self) -> Option<&Path> {
+        self.state.persistence.as_ref().map(|p| p.file().path())
+    }
+
+    /// Saves to the state file now (merging with what other processes saved), if it keeps
+    /// one. Writes already save after each request and at shutdown; this is for a test or
+    /// a caller that changed the state directly ([`Sandbox::add_customer`], the clock).
+    pub async fn save_state(&self) -> Result<(), StateFileError> {
+        match &self.state.persistence {
+            Some(persistence) => persistence.save_async(&self.state.store).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Stops accepting connections, waits (up to 5 s) for requests in flight and, with a
+    /// state file, saves a last time (a failure is logged).
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
         if let Some(task) = self.task.take() {
             let _ = task.await;
+        }
+        if let Err(error) = self.save_state().await {
+            tracing::error!(%error, "could not save the sandbox state at shutdown");
         }
     }
 

@@ -99,6 +99,22 @@ pub fn by_key(key: &str) -> Option<&'static PermissionDef> {
     ALL.iter().find(|p| p.key == key)
 }
 
+/// Reads a list of permission keys (as the state file stores them) into the catalogue's own
+/// `&'static str`s; a key the catalogue does not know is an error naming it.
+pub fn deserialize_keys<'de, D>(deserializer: D) -> Result<Vec<&'static str>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let keys: Vec<String> = serde::Deserialize::deserialize(deserializer)?;
+    keys.iter()
+        .map(|key| {
+            by_key(key)
+                .map(|p| p.key)
+                .ok_or_else(|| serde::de::Error::custom(format!("unknown permission `{key}`")))
+        })
+        .collect()
+}
+
 /// The permission with this id.
 pub fn by_id(id: Uuid) -> Option<&'static PermissionDef> {
     ALL.iter().find(|p| p.id == id)

@@ -13,13 +13,15 @@ use carbonext_api::types::{self, CertificateRecipientInfo};
 use carbonext_api::{Currency, InvoiceStatus, OrderStatus, OrderType, PaymentType, PurchaseType};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::clock::{timestamp, SandboxClock};
 use crate::ids::IdSource;
 
 /// A customer (a company with its own data, keys and users).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Customer {
     /// Customer id.
     pub id: Uuid,
@@ -28,8 +30,9 @@ pub struct Customer {
 }
 
 /// An API key: the client id and secret of the `client_credentials` grant. Its `Debug`
-/// redacts the secret.
-#[derive(Clone)]
+/// redacts the secret; its JSON (the state file's, see [`crate::state_file`]) does not.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ApiKey {
     /// Application id.
     pub id: Uuid,
@@ -42,6 +45,7 @@ pub struct ApiKey {
     /// Name shown in lists.
     pub display_name: String,
     /// Permission keys granted to the key.
+    #[serde(deserialize_with = "crate::permissions::deserialize_keys")]
     pub permissions: Vec<&'static str>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
@@ -148,7 +152,8 @@ impl fmt::Debug for IssuedTokens {
 }
 
 /// A stored order.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct StoredOrder {
     /// Order id.
     pub id: Uuid,
@@ -208,7 +213,8 @@ impl StoredOrder {
 }
 
 /// A stored invoice.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct StoredInvoice {
     /// Invoice id.
     pub id: Uuid,
@@ -252,7 +258,8 @@ impl StoredInvoice {
 }
 
 /// A stored user.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct StoredUser {
     /// User id.
     pub id: Uuid,
@@ -263,6 +270,7 @@ pub struct StoredUser {
     /// Display name.
     pub name: String,
     /// Permission keys.
+    #[serde(deserialize_with = "crate::permissions::deserialize_keys")]
     pub permissions: Vec<&'static str>,
     /// Creation time.
     pub created_at: DateTime<Utc>,

@@ -13,7 +13,7 @@ mod offset;
 mod orders;
 mod price;
 mod quickstart;
-mod sandbox;
+pub mod sandbox;
 
 use std::future::Future;
 use std::sync::OnceLock;
@@ -104,6 +104,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::ApiKeys(command) => admin::api_keys(&context, command).await,
         Command::Permissions => admin::permissions(&context).await,
         Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(args).await,
+        Command::Sandbox(SandboxCommand::Reset) => sandbox::reset(&context.output),
         Command::Completions { shell } => completions::run(shell),
     }
 }

@@ -1,14 +1,39 @@
-//! `carbonext sandbox serve`: the sandbox in the foreground until Ctrl-C, printing its URLs
-//! and seeded (fake) credentials. The options are the `carbonext-sandbox` binary's.
+//! The sandbox commands and the embedded sandbox every API command uses by default.
+//!
+//! - `carbonext sandbox serve`: the sandbox in the foreground until Ctrl-C, printing its URLs
+//!   and seeded (fake) credentials. The options are the `carbonext-sandbox` binary's
+//!   (`--state FILE` keeps its state in a file).
+//! - `carbonext sandbox reset`: deletes the embedded sandbox's state, so the next command
+//!   starts afresh.
+//! - [`start_embedded`]: the sandbox behind every command run without a target. It keeps
+//!   its state in [`state_path`] (`$XDG_STATE_HOME/carbonext/sandbox.json`), so
+//!   `orders create` then `orders list` shows the order, and says so on stderr first.
+//!
+//! ```text
+//! $ carbonext orders create --vcu 3 --key my_first_order_01
+//! Using the embedded sandbox state in /home/me/.local/state/carbonext/sandbox.json (…)
+//! $ carbonext sandbox reset
+//! Removed the embedded sandbox state in /home/me/.local/state/carbonext/sandbox.json
+//! ```
+
+use std::io::ErrorKind;
+use std::path::PathBuf;
 
 use carbonext_sandbox::cli::ServeArgs;
+use carbonext_sandbox::{Sandbox, StateFile};
+use serde::Serialize;
 
 use crate::exit::CliError;
+use crate::output::{note, Output};
 
 /// Serves until Ctrl-C or SIGTERM.
 pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     let port = args.port;
     args.run().await.map_err(|error| {
+        if error.kind() == ErrorKind::InvalidData {
+            return CliError::unavailable(format!("the sandbox could not start: {error}"))
+                .hint("fix or remove the state file, or give another --state");
+        }
         let error = CliError::unavailable(format!("the sandbox stopped: {error}"));
         if port != 0 {
             error.hint(format!(
@@ -16,6 +41,75 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
             ))
         } else {
             error
+        }
+    })
+}
+
+/// Where the embedded sandbox keeps its state: `$XDG_STATE_HOME/carbonext/sandbox.json`, or
+/// `~/.local/state/carbonext/sandbox.json`; `None` without `HOME` nor `XDG_STATE_HOME`.
+pub fn state_path() -> Option<PathBuf> {
+    carbonext_sandbox::state_file::default_path()
+}
+
+/// Starts the embedded sandbox on its state file (in memory when there is no home folder to
+/// keep it in), and says on stderr, as its first line, which state it uses.
+pub async fn start_embedded() -> Result<Sandbox, CliError> {
+    let path = state_path();
+    let mut builder = Sandbox::builder();
+    if let Some(path) = &path {
+        builder = builder.state_file(path);
+    }
+    let sandbox = builder.start().await.map_err(|e| {
+        let error = CliError::unavailable(format!("could not start the embedded sandbox: {e}"));
+        if e.kind() == ErrorKind::InvalidData {
+            error.hint("run `carbonext sandbox reset` to start afresh")
+        } else {
+            error
+        }
+    })?;
+    let state = match &path {
+        Some(path) => format!("state in {}", path.display()),
+        None => "in memory (no HOME or XDG_STATE_HOME to keep its state in)".to_owned(),
+    };
+    note(format!(
+        "Using the embedded sandbox {state} at {} (fake credentials; nothing real is bought). \
+         Use --env or CARBONEXT_ENV for the Carbonext API.",
+        sandbox.api_url()
+    ));
+    Ok(sandbox)
+}
+
+/// What `sandbox reset --output json` prints.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Reset {
+    state_file: PathBuf,
+    removed: bool,
+}
+
+/// Deletes the embedded sandbox's state file (under its lock).
+pub fn reset(output: &Output) -> Result<(), CliError> {
+    let path = state_path().ok_or_else(|| {
+        CliError::usage("no HOME or XDG_STATE_HOME: the embedded sandbox keeps no state")
+    })?;
+    let removed = StateFile::new(&path)
+        .reset()
+        .map_err(|e| CliError::unavailable(format!("could not reset the sandbox: {e}")))?;
+    let reset = Reset {
+        state_file: path,
+        removed,
+    };
+    output.show(&reset, |r| {
+        if r.removed {
+            format!(
+                "Removed the embedded sandbox state in {}\n",
+                r.state_file.display()
+            )
+        } else {
+            format!(
+                "No embedded sandbox state in {} (nothing to remove)\n",
+                r.state_file.display()
+            )
         }
     })
 }

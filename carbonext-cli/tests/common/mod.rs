@@ -1,9 +1,15 @@
 //! Shared by the CLI tests: a deterministic sandbox on 127.0.0.1, the `carbonext` binary
 //! pointed at it, and redaction of ids and timestamps (never amounts) for snapshots.
+//!
+//! Every command gets a home folder of its own ([`bare`]): the embedded sandbox keeps its
+//! state under `XDG_STATE_HOME`, so without it tests would see each other's orders. Tests of
+//! that state share one folder between processes on purpose ([`bare_in`]).
 
 #![allow(dead_code)]
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use carbonext_sandbox::Sandbox;
@@ -32,14 +38,47 @@ pub async fn sandbox() -> Sandbox {
         .expect("sandbox starts")
 }
 
-/// The binary with a clean environment and nothing else.
+/// A new empty folder for one test's home, under Cargo's folder for test files (so nothing
+/// is left outside the target folder).
+pub fn fresh_home() -> PathBuf {
+    static HOMES: AtomicU64 = AtomicU64::new(0);
+    let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "cli-home-{}-{}",
+        std::process::id(),
+        HOMES.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).expect("a test home folder");
+    home
+}
+
+/// The binary with a clean environment and a home folder of its own (`HOME`, `XDG_*`), so
+/// its embedded sandbox starts empty.
 pub fn bare() -> Command {
+    bare_in(&fresh_home())
+}
+
+/// The binary with a clean environment and `home` as `HOME`, with `XDG_STATE_HOME`,
+/// `XDG_CONFIG_HOME`, `XDG_DATA_HOME` and `XDG_CACHE_HOME` inside it: processes given the
+/// same `home` share the embedded sandbox's state file.
+pub fn bare_in(home: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_carbonext"));
     for var in CARBONEXT_VARS {
         command.env_remove(var);
     }
-    command.env_remove("RUST_LOG");
     command
+        .env_remove("RUST_LOG")
+        .env("HOME", home)
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CACHE_HOME", home.join("cache"));
+    command
+}
+
+/// Where a process run by [`bare_in`]`(home)` keeps its embedded sandbox's state.
+pub fn state_file_in(home: &Path) -> PathBuf {
+    home.join("state").join("carbonext").join("sandbox.json")
 }
 
 /// The binary pointed at `sandbox` (`--api-url`, `--auth-url` = full token URL) with its
