@@ -16,7 +16,6 @@ use carbonext_sandbox::Sandbox;
 
 use crate::cli::GlobalArgs;
 use crate::exit::CliError;
-use crate::output::note;
 use crate::target::{RemoteTarget, Target};
 
 /// Time limit of one HTTP attempt unless `--timeout-secs` says otherwise.
