@@ -15,6 +15,7 @@
 #[path = "../../carbonext-postgres-lock/tests/common/pg.rs"]
 mod pg;
 
+use carbonext_domain::VcuMarket;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,7 +68,7 @@ async fn place(
                 .key(OrderKey::new(format!("p7_key_{n:09}")).expect("a key"))
                 .build()
                 .expect("an order");
-            let placed = carbonext.place_order_once(order).await.expect("placed");
+            let placed = carbonext.place_order(order).await.expect("placed");
             assert!(!placed.already_existed);
         }
     })

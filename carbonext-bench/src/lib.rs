@@ -262,7 +262,8 @@ pub async fn seed_orders(carbonext: &Carbonext, count: usize) {
             carbonext
                 .place_order(NewOrder::builder(amount).build().expect("valid order"))
                 .await
-                .expect("order placed");
+                .expect("order placed")
+                .order;
         }
     })
     .await;

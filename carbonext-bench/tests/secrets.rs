@@ -82,7 +82,8 @@ async fn sdk_never_shows_the_secret_or_any_issued_token() {
     let order = sdk
         .place_order(NewOrder::builder(one()).build().expect("order"))
         .await
-        .expect("placed");
+        .expect("placed")
+        .order;
     let orders: Vec<_> = sdk
         .orders(OrderQuery::new())
         .try_collect()

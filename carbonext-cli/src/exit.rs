@@ -11,6 +11,7 @@
 //! | 6 | the outcome of an order is unknown (its key and how to check it are shown) |
 //! | 7 | the order key's lock (`--lock-url`) could not be had, or was lost before anything was sent: nothing was placed |
 //! | 8 | `offset`, `orders create`: the quote is above `--max-total-price`: nothing was ordered |
+//! | 10 | the order key was already used for a different order (VCUs, currency, recipient): nothing was sent; stderr names the key and the fields |
 //! | 9 | `offset batch`: some rows failed (the others were offset; the results say which) |
 //! | 130 | `offset batch` interrupted (Ctrl-C, SIGTERM): rows in flight settled and recorded, no new row started |
 //!
@@ -50,6 +51,8 @@ pub enum ExitCode {
     PriceAboveLimit = 8,
     /// A batch finished with failed rows (the others were processed).
     BatchFailed = 9,
+    /// The order key was already used for a different order: nothing was sent.
+    KeyConflict = 10,
     /// Interrupted (Ctrl-C or SIGTERM): what was under way was settled and recorded.
     Interrupted = 130,
 }
@@ -185,6 +188,21 @@ impl From<Error> for CliError {
                     ),
                     _ => error.hint("check --lock-url / CARBONEXT_LOCK_URL and the database"),
                 }
+            }
+            Error::KeyConflict { key, existing, .. } => {
+                CliError::new(ExitCode::KeyConflict, error.to_string())
+                    .hint(format!(
+                        "order {} (status {}) holds key {key}: {} VCU, {}",
+                        existing.id,
+                        existing.status,
+                        existing.vcu_amount,
+                        existing
+                            .target_currency
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_default()
+                    ))
+                    .hint("to order something else, use another --key")
             }
             Error::Hook { hook, .. } => CliError::new(ExitCode::Failure, error.to_string()).hint(
                 format!("the request hook {hook} refused the request; nothing was sent"),
@@ -332,6 +350,7 @@ mod tests {
         assert_eq!(error.code, ExitCode::PriceAboveLimit);
         assert_eq!(error.code.code(), 8);
         assert_eq!(ExitCode::BatchFailed.code(), 9);
+        assert_eq!(ExitCode::KeyConflict.code(), 10);
         assert!(error.message.contains("137.5000 BRL"), "{}", error.message);
         assert!(
             error.message.contains("nothing was ordered"),

@@ -21,6 +21,29 @@ pub fn quote(quote: &Quote) -> Details {
         )
 }
 
+/// An order as `orders create` prints it in JSON: the order's own fields and, beside them,
+/// `alreadyExisted` (whether an order with the key existed, so none was placed).
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Placed<'a> {
+    /// The order.
+    #[serde(flatten)]
+    pub order: &'a Order,
+    /// Whether it existed before this command.
+    pub already_existed: bool,
+}
+
+/// An offset as `offset …` prints it in JSON: the offset's own fields and `alreadyExisted`.
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlacedOffset<'a> {
+    /// The offset.
+    #[serde(flatten)]
+    pub offset: &'a carbonext_domain::offset::Offset,
+    /// Whether an order with the key existed before this command (nothing was ordered).
+    pub already_existed: bool,
+}
+
 /// One order, every field.
 pub fn order(order: &Order) -> Details {
     let recipient = order.certificate_recipient_info.as_ref();

@@ -108,6 +108,20 @@ pub enum Error {
         currency: crate::Currency,
     },
 
+    /// An order already exists under the request's key, and it is not what the request asks
+    /// for: a key is bound to what it ordered. Nothing was sent; `existing` is the order, and
+    /// `differing` names the fields that differ (`vcuAmount`, `targetCurrency`,
+    /// `certificateRecipientInfo.name`…). Use another key for another order.
+    #[error("order key {key} was already used for a different order ({}); nothing was sent", differing.join(", "))]
+    KeyConflict {
+        /// The key.
+        key: OrderKey,
+        /// The order placed under it before.
+        existing: Box<crate::Order>,
+        /// The request's fields that differ from it, by their API names.
+        differing: Vec<&'static str>,
+    },
+
     /// An order may or may not have been placed: the request was sent, the answer was lost,
     /// and looking the order up by its key did not settle it. Check with
     /// `Ledger::orders(OrderQuery::new().key(&key))` before placing it again.
@@ -133,6 +147,7 @@ impl Error {
             Error::Decode { .. } => "decode",
             Error::OutcomeUnknown { .. } => "outcome_unknown",
             Error::KeyLock { .. } => "key_lock",
+            Error::KeyConflict { .. } => "key_conflict",
             Error::PriceAboveLimit { .. } => "price_above_limit",
         }
     }

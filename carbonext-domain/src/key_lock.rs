@@ -1,5 +1,5 @@
 //! One placement per order key at a time: [`OrderKeyLock`], held by
-//! [`Carbonext::place_order_once`](crate::Carbonext::place_order_once) from the key lookup
+//! [`Carbonext::place_order`](crate::Carbonext::place_order) from the key lookup
 //! through creation and reconciliation, so that concurrent placements of one key place one
 //! order and the others find it.
 //!

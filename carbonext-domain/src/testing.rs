@@ -56,6 +56,15 @@ pub mod fixtures {
         Order::from(decode::<carbonext_api::types::Order>(ORDER))
     }
 
+    /// [`order`] as [`VcuMarket::place_order`](crate::VcuMarket::place_order) returns it:
+    /// placed by the call, or found under its key (`already_existed`).
+    pub fn placed_order(already_existed: bool) -> crate::PlacedOrder {
+        crate::PlacedOrder {
+            order: order(),
+            already_existed,
+        }
+    }
+
     /// The balance of the docs' walkthrough (debt `37.53443683424`).
     pub fn balance() -> Balance {
         Balance::from(decode::<carbonext_api::types::Balance>(BALANCE))

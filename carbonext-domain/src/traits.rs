@@ -15,6 +15,7 @@ use crate::accounts::{
 };
 use crate::calculator::{Airport, Emission, Route, TransportId, TransportType};
 use crate::error::Result;
+use crate::facade::PlacedOrder;
 use crate::ledger::{Balance, Invoice, InvoiceId, Period};
 use crate::offset::{Offset, OffsetRequest};
 use crate::order::{NewOrder, Order, OrderId, Quote};
@@ -28,9 +29,12 @@ pub trait VcuMarket: Send + Sync {
     /// Price of `amount` VCUs in `currency` now.
     async fn quote(&self, amount: VcuAmount, currency: Currency) -> Result<Quote>;
 
-    /// Places `order` exactly once: an ambiguous failure is settled by looking the order's key
-    /// up, never by blindly sending it again.
-    async fn place_order(&self, order: NewOrder) -> Result<Order>;
+    /// Places `order` exactly once per key, and says whether an order with its key already
+    /// existed ([`PlacedOrder::already_existed`]; nothing was placed then). An ambiguous failure
+    /// is settled by looking the key up, never by blindly sending it again. An existing order
+    /// under the key that differs from `order` (VCUs, currency, a recipient field given) is
+    /// [`Error::KeyConflict`](crate::Error::KeyConflict), nothing sent.
+    async fn place_order(&self, order: NewOrder) -> Result<PlacedOrder>;
 
     /// Cancels one order (only `Issued`, within 10 days of purchase).
     async fn cancel_order(&self, id: OrderId) -> Result<Order>;

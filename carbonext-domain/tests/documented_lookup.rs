@@ -48,7 +48,7 @@ async fn a_key_inside_the_window_is_found_and_one_older_than_it_is_placed_again(
         return; // the filter finds keys of any age: the window is documented mode's
     }
     let first = common::connect(&sandbox)
-        .place_order_once(keyed("window_key_0001"))
+        .place_order(keyed("window_key_0001"))
         .await
         .unwrap();
     assert!(!first.already_existed);
@@ -56,7 +56,7 @@ async fn a_key_inside_the_window_is_found_and_one_older_than_it_is_placed_again(
     // 13 days later, a new client (a restarted service) finds it.
     sandbox.advance_clock(13 * DAY);
     let again = common::connect(&sandbox)
-        .place_order_once(keyed("window_key_0001"))
+        .place_order(keyed("window_key_0001"))
         .await
         .unwrap();
     assert!(again.already_existed);
@@ -67,7 +67,7 @@ async fn a_key_inside_the_window_is_found_and_one_older_than_it_is_placed_again(
     // places a new order — the window is real.
     sandbox.advance_clock(2 * DAY);
     let late = common::connect(&sandbox)
-        .place_order_once(keyed("window_key_0001"))
+        .place_order(keyed("window_key_0001"))
         .await
         .unwrap();
     assert!(!late.already_existed);
@@ -78,10 +78,7 @@ async fn a_key_inside_the_window_is_found_and_one_older_than_it_is_placed_again(
         .key_lookback(30 * DAY)
         .build()
         .unwrap();
-    let found = patient
-        .place_order_once(keyed("window_key_0001"))
-        .await
-        .unwrap();
+    let found = patient.place_order(keyed("window_key_0001")).await.unwrap();
     assert!(found.already_existed);
     assert_eq!(sandbox.orders_snapshot().len(), 2);
 }
@@ -98,7 +95,7 @@ async fn a_thousand_rows_over_ten_thousand_orders_take_at_most_three_requests_ea
             let carbonext = carbonext.clone();
             async move {
                 let order = NewOrder::builder("0.01".parse().unwrap()).build().unwrap();
-                carbonext.place_order(order).await.unwrap();
+                carbonext.place_order(order).await.unwrap().order;
             }
         })
         .buffer_unordered(32)

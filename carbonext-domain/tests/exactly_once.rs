@@ -3,6 +3,7 @@
 
 mod common;
 
+use carbonext_domain::VcuMarket;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,7 +34,7 @@ async fn sixteen_concurrent_placements_of_one_key_place_one_order() {
         .map(|_| {
             let carbonext = Arc::clone(&carbonext);
             let order = order.clone();
-            tokio::spawn(async move { carbonext.place_order_once(order).await })
+            tokio::spawn(async move { carbonext.place_order(order).await })
         })
         .collect();
     let mut placed = Vec::new();
@@ -62,7 +63,7 @@ async fn concurrent_placements_of_distinct_keys_each_place_their_order() {
             let carbonext = Arc::clone(&carbonext);
             tokio::spawn(async move {
                 let key = OrderKey::new(format!("distinct_{n:04}")).unwrap();
-                carbonext.place_order_once(keyed(&key)).await
+                carbonext.place_order(keyed(&key)).await
             })
         })
         .collect();
@@ -87,7 +88,7 @@ async fn a_key_held_longer_than_the_wait_ends_the_placement_with_nothing_sent() 
     let _other = lock.acquire(&key).await.unwrap();
 
     let order = keyed(&key);
-    let err = carbonext.place_order_once(order).await.unwrap_err();
+    let err = carbonext.place_order(order).await.unwrap_err();
     match &err {
         Error::KeyLock {
             key: reported,
@@ -133,7 +134,7 @@ async fn a_lock_lost_before_creation_stops_the_placement_before_it_sends() {
         .unwrap();
     let key = OrderKey::new("lost_lock_00001").unwrap();
     let order = keyed(&key);
-    let err = carbonext.place_order_once(order).await.unwrap_err();
+    let err = carbonext.place_order(order).await.unwrap_err();
     assert!(
         matches!(
             &err,
@@ -147,7 +148,7 @@ async fn a_lock_lost_before_creation_stops_the_placement_before_it_sends() {
 
     // A placement without a caller-given key takes no lock and is not stopped by it.
     let unkeyed = NewOrder::builder("1".parse().unwrap()).build().unwrap();
-    carbonext.place_order_once(unkeyed).await.unwrap();
+    carbonext.place_order(unkeyed).await.unwrap();
     assert_eq!(sandbox.orders_snapshot().len(), 1);
 }
 
@@ -156,14 +157,14 @@ async fn a_key_found_only_past_the_first_page_of_matches_is_not_placed_again() {
     let sandbox = common::sandbox().await;
     let carbonext = common::connect(&sandbox);
     let key = OrderKey::new("shipment_1").unwrap();
-    let first = carbonext.place_order_once(keyed(&key)).await.unwrap();
+    let first = carbonext.place_order(keyed(&key)).await.unwrap();
     // 120 newer orders whose keys contain it: a `like` lookup matches them all, newest first.
     for n in 0..120 {
         let other = OrderKey::new(format!("shipment_1{n:03}")).unwrap();
         let order = keyed(&other);
-        carbonext.place_order_once(order).await.unwrap();
+        carbonext.place_order(order).await.unwrap();
     }
-    let again = carbonext.place_order_once(keyed(&key)).await.unwrap();
+    let again = carbonext.place_order(keyed(&key)).await.unwrap();
     assert!(again.already_existed, "found past the first page");
     assert_eq!(again.order.id, first.order.id);
     assert_eq!(sandbox.orders_snapshot().len(), 121);

@@ -35,7 +35,7 @@ async fn walkthrough_quotes_orders_and_debits_the_balance() {
         .build()
         .unwrap();
     let key = order.key().clone();
-    let placed = carbonext.place_order(order).await.unwrap();
+    let placed = carbonext.place_order(order).await.unwrap().order;
     assert_eq!(placed.vcu_amount, Decimal::from(3));
     assert_eq!(placed.status, OrderStatus::Paid);
     assert_eq!(placed.key(), Some(&key));
@@ -136,13 +136,13 @@ async fn orders_are_listed_filtered_sorted_and_streamed() {
     let carbonext = common::connect(&sandbox);
     for amount in ["1.5", "0.25", "2"] {
         let order = NewOrder::builder(vcu(amount)).build().unwrap();
-        carbonext.place_order(order).await.unwrap();
+        carbonext.place_order(order).await.unwrap().order;
     }
     let paid = NewOrder::builder(vcu("4"))
         .pay_with_balance(true)
         .build()
         .unwrap();
-    carbonext.place_order(paid).await.unwrap();
+    carbonext.place_order(paid).await.unwrap().order;
 
     let issued = carbonext
         .orders_page(
@@ -176,7 +176,7 @@ async fn orders_are_cancelled_one_by_one_and_in_batches() {
     let mut ids = Vec::new();
     for _ in 0..3 {
         let order = NewOrder::builder(vcu("1")).build().unwrap();
-        ids.push(carbonext.place_order(order).await.unwrap().id);
+        ids.push(carbonext.place_order(order).await.unwrap().order.id);
     }
     let one = carbonext.cancel_order(ids[0]).await.unwrap();
     assert_eq!(one.status, OrderStatus::Cancelled);
@@ -232,7 +232,7 @@ async fn domain_values_snapshot_with_ids_and_timestamps_redacted() {
         .key("snapshot_key_0001".parse().unwrap())
         .build()
         .unwrap();
-    let placed = carbonext.place_order(order).await.unwrap();
+    let placed = carbonext.place_order(order).await.unwrap().order;
     let balance = carbonext.balance(None).await.unwrap();
     insta::assert_json_snapshot!("quote", redacted(&quote));
     insta::assert_json_snapshot!("placed_order", redacted(&placed));
@@ -250,8 +250,8 @@ async fn placing_twice_with_the_same_given_key_places_one_order() {
             .build()
             .unwrap()
     };
-    let first = carbonext.place_order(order()).await.unwrap();
-    let again = carbonext.place_order(order()).await.unwrap();
+    let first = carbonext.place_order(order()).await.unwrap().order;
+    let again = carbonext.place_order(order()).await.unwrap().order;
     assert_eq!(first.id, again.id);
     assert_eq!(sandbox.counters().operation("create_order"), 1);
 }

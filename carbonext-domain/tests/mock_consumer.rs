@@ -29,7 +29,7 @@ async fn offset_emissions(
         .pay_with_balance(covered)
         .meta_data(note)
         .build()?;
-    market.place_order(order).await
+    market.place_order(order).await.map(|placed| placed.order)
 }
 
 /// Runs `offset_emissions` for `tonnes` against a ledger holding the fixture balance
@@ -47,7 +47,7 @@ async fn order_placed_for(tonnes: &str, note: &str) -> NewOrder {
         let placed = placed.clone();
         move |order| {
             placed.lock().unwrap().push(order);
-            Ok(fixtures::order())
+            Ok(fixtures::placed_order(false))
         }
     });
     offset_emissions(
@@ -165,5 +165,51 @@ async fn a_shipment_between_a_zip_code_and_an_airport_calls_nothing() {
     assert!(
         matches!(err, Error::Validation(ValidationError::MixedRoute { .. })),
         "{err:?}"
+    );
+}
+
+/// What a queue consumer writes: place the event's order under the event's key, and bill the
+/// customer only when this delivery placed it (a redelivery finds the order already there).
+async fn handle_event(
+    market: &dyn VcuMarket,
+    key: &str,
+    bill: &Mutex<Vec<String>>,
+) -> Result<bool, Error> {
+    let order = NewOrder::builder("2".parse().unwrap())
+        .key(key.parse().unwrap())
+        .build()?;
+    let placed = market.place_order(order).await?;
+    if !placed.already_existed {
+        bill.lock().unwrap().push(placed.order.id.to_string());
+    }
+    Ok(placed.already_existed)
+}
+
+#[tokio::test]
+async fn a_consumer_bills_once_when_a_redelivery_finds_the_order_already_placed() {
+    let mut market = MockVcuMarket::new();
+    let deliveries = Arc::new(Mutex::new(0));
+    market.expect_place_order().times(2).returning({
+        let deliveries = deliveries.clone();
+        move |order| {
+            assert_eq!(order.key().as_str(), "event_000042");
+            let mut n = deliveries.lock().unwrap();
+            *n += 1;
+            // The first delivery places it; the redelivery finds it under its key.
+            Ok(fixtures::placed_order(*n > 1))
+        }
+    });
+    let billed = Mutex::new(Vec::new());
+    assert!(!handle_event(&market, "event_000042", &billed)
+        .await
+        .unwrap());
+    assert!(handle_event(&market, "event_000042", &billed)
+        .await
+        .unwrap());
+    let billed = billed.into_inner().unwrap();
+    assert_eq!(
+        billed,
+        [fixtures::order().id.to_string()],
+        "billed once, not twice"
     );
 }

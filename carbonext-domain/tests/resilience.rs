@@ -67,7 +67,7 @@ async fn two_hundred_orders_with_dropped_answers_are_placed_exactly_once() {
                     .build()
                     .unwrap();
                 let key = order.key().clone();
-                let placed = carbonext.place_order(order).await.expect("placed");
+                let placed = carbonext.place_order(order).await.expect("placed").order;
                 assert_eq!(placed.key(), Some(&key));
                 key
             }
@@ -121,7 +121,8 @@ async fn ten_thousand_orders_stream_in_order_with_prefetch() {
                 carbonext
                     .place_order(NewOrder::builder(amount).build().unwrap())
                     .await
-                    .unwrap();
+                    .unwrap()
+                    .order;
             }
         })
         .buffer_unordered(32)
@@ -160,7 +161,7 @@ async fn orders_lost_before_the_server_saw_them_are_sent_again_once_proven_absen
     for _ in 0..ORDERS {
         let order = NewOrder::builder(vcu("1")).build().unwrap();
         let key = order.key().clone();
-        let placed = carbonext.place_order(order).await.expect("placed");
+        let placed = carbonext.place_order(order).await.expect("placed").order;
         assert_eq!(placed.key(), Some(&key));
     }
     sandbox.faults().clear();

@@ -56,7 +56,7 @@ async fn an_order_refused_with_401_is_placed_exactly_once_with_a_new_token() {
         .build()
         .unwrap();
     let key = order.key().clone();
-    let placed = carbonext.place_order(order).await.expect("placed");
+    let placed = carbonext.place_order(order).await.expect("placed").order;
     assert_eq!(placed.key(), Some(&key));
     assert_eq!(counts(&sandbox, "create_order"), (creates + 2, tokens + 1));
 

@@ -13,6 +13,7 @@
 //!
 //! The crate's cross-process tests run two of these at once against one sandbox.
 
+use carbonext_domain::VcuMarket;
 use std::time::Duration;
 
 use carbonext_domain::{Carbonext, NewOrder, OrderKey, RetryPolicy};
@@ -44,7 +45,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .key(key.clone())
                 .build()
                 .expect("a valid order");
-            (key, carbonext.place_order_once(order).await)
+            (key, carbonext.place_order(order).await)
         }
     });
     for (key, placed) in join_all(placements).await {

@@ -6,6 +6,7 @@
 
 mod common;
 
+use carbonext_domain::VcuMarket;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -59,7 +60,7 @@ async fn sixteen_tasks_of_one_process_place_one_order_for_one_key() {
         .map(|_| {
             let carbonext = carbonext.clone();
             let order = order(&key);
-            tokio::spawn(async move { carbonext.place_order_once(order).await })
+            tokio::spawn(async move { carbonext.place_order(order).await })
         })
         .collect();
     let mut placed = Vec::new();
@@ -257,13 +258,13 @@ async fn two_processes_over_two_hundred_keys_with_dropped_answers_place_exactly_
 async fn a_stopped_database_is_a_typed_error_and_nothing_is_sent() {
     let (cluster, sandbox, carbonext) = set_up().await;
     carbonext
-        .place_order_once(order(&OrderKey::new("before_stop_01").unwrap()))
+        .place_order(order(&OrderKey::new("before_stop_01").unwrap()))
         .await
         .expect("placed while the database runs");
 
     cluster.stop();
     let key = OrderKey::new("after_stop_0001").unwrap();
-    let err = carbonext.place_order_once(order(&key)).await.unwrap_err();
+    let err = carbonext.place_order(order(&key)).await.unwrap_err();
     match &err {
         Error::KeyLock {
             key: reported,
@@ -280,7 +281,7 @@ async fn a_stopped_database_is_a_typed_error_and_nothing_is_sent() {
 
     // Back up: the pool drops the dead session and opens a new one.
     cluster.run_start();
-    let placed = carbonext.place_order_once(order(&key)).await.unwrap();
+    let placed = carbonext.place_order(order(&key)).await.unwrap();
     assert!(!placed.already_existed);
     assert_eq!(sandbox.orders_snapshot().len(), 2);
 }
@@ -295,7 +296,7 @@ async fn a_session_lost_while_holding_the_key_stops_the_placement_before_it_crea
     let placement = {
         let carbonext = carbonext.clone();
         let order = order(&key);
-        tokio::spawn(async move { carbonext.place_order_once(order).await })
+        tokio::spawn(async move { carbonext.place_order(order).await })
     };
     sandbox.holds().held("list_orders", 1).await.unwrap();
     assert_eq!(
@@ -335,7 +336,7 @@ async fn a_key_another_process_holds_past_the_wait_is_a_time_out_with_nothing_se
         .order_key_wait(Duration::from_millis(300))
         .build()
         .unwrap();
-    let err = carbonext.place_order_once(order(&key)).await.unwrap_err();
+    let err = carbonext.place_order(order(&key)).await.unwrap_err();
     assert!(
         matches!(
             &err,
@@ -353,13 +354,10 @@ async fn a_key_another_process_holds_past_the_wait_is_a_time_out_with_nothing_se
 
     // Released (even by dropping the guard, which ends its session), the key is ours at once.
     drop(held);
-    let placed = tokio::time::timeout(
-        Duration::from_secs(5),
-        carbonext.place_order_once(order(&key)),
-    )
-    .await
-    .expect("the key is free again")
-    .unwrap();
+    let placed = tokio::time::timeout(Duration::from_secs(5), carbonext.place_order(order(&key)))
+        .await
+        .expect("the key is free again")
+        .unwrap();
     assert!(!placed.already_existed);
     assert_eq!(
         ours.idle_sessions(),
@@ -397,7 +395,7 @@ async fn a_session_lost_while_a_creation_is_in_flight_keeps_the_confirmed_order(
     let placement = {
         let carbonext = carbonext.clone();
         let order = order(&key);
-        tokio::spawn(async move { carbonext.place_order_once(order).await })
+        tokio::spawn(async move { carbonext.place_order(order).await })
     };
     sandbox.holds().held("create_order", 1).await.unwrap();
     assert_eq!(terminate_lock_sessions(&cluster).await, 1);
@@ -420,7 +418,7 @@ async fn a_session_lost_while_an_unanswered_creation_is_in_flight_is_not_sent_ag
     let placement = {
         let carbonext = carbonext.clone();
         let order = order(&key);
-        tokio::spawn(async move { carbonext.place_order_once(order).await })
+        tokio::spawn(async move { carbonext.place_order(order).await })
     };
     // During the creation: the session ends, and the creation will be answered 503 (not
     // processed: faults apply when a held request is let go).

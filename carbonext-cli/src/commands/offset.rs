@@ -24,6 +24,7 @@ use crate::cli::{OffsetCommand, OffsetCommon, OffsetOptions};
 use crate::confirm::WriteGate;
 use crate::exit::CliError;
 use crate::output::{note, or_dash, Details};
+use crate::views;
 
 /// Runs an `offset` subcommand.
 pub async fn run(context: &Context, command: OffsetCommand) -> Result<(), CliError> {
@@ -175,9 +176,13 @@ async fn offset_one(
                         OffsetOutcome::DryRun => note("Dry run: nothing ordered."),
                         _ => {}
                     }
+                    let shown = views::PlacedOffset {
+                        offset: &offset,
+                        already_existed: matches!(offset.outcome, OffsetOutcome::Existing(_)),
+                    };
                     context
                         .output
-                        .show(&offset, |offset| details(offset, rounding))
+                        .show(&shown, |shown| details(shown.offset, rounding))
                 }
                 Err(error) => Err(error.into()),
             };

@@ -126,7 +126,7 @@ async fn create(context: &Context, args: CreateOrderArgs) -> Result<(), CliError
                 return (session, Err(error));
             }
             // With `--key`, the SDK looks the key up first and returns the order already placed.
-            let result = session.carbonext.place_order_once(order).await;
+            let result = session.carbonext.place_order(order).await;
             let result = match result {
                 Ok(PlacedOrder {
                     order,
@@ -138,7 +138,11 @@ async fn create(context: &Context, args: CreateOrderArgs) -> Result<(), CliError
                             or_dash(order.key())
                         ));
                     }
-                    context.output.show(&order, views::order)
+                    let placed = views::Placed {
+                        order: &order,
+                        already_existed,
+                    };
+                    context.output.show(&placed, |p| views::order(p.order))
                 }
                 Err(error) => Err(error.into()),
             };

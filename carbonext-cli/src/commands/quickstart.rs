@@ -76,6 +76,7 @@ pub async fn run(context: &Context) -> Result<(), CliError> {
             .carbonext
             .place_order(order)
             .await
+            .map(|placed| placed.order)
             .map_err(|error| {
                 let rejected = matches!(&error, carbonext_domain::Error::Api(r) if r.status < 500);
                 let error = CliError::from(error);

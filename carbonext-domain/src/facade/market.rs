@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use carbonext_api::{operations, DecimalText};
 
 use super::carbonext::Carbonext;
+use super::placement::PlacedOrder;
 use crate::error::{Result, ValidationError};
 use crate::order::{NewOrder, Order, OrderId, Quote};
 use crate::{Currency, VcuAmount, VcuMarket};
@@ -30,10 +31,8 @@ impl VcuMarket for Carbonext {
         })
     }
 
-    async fn place_order(&self, order: NewOrder) -> Result<Order> {
-        self.place_order_once(order)
-            .await
-            .map(|placed| placed.order)
+    async fn place_order(&self, order: NewOrder) -> Result<PlacedOrder> {
+        self.place_keyed(order).await
     }
 
     async fn cancel_order(&self, id: OrderId) -> Result<Order> {

@@ -9,6 +9,7 @@
 //! | `pipeline.rs` | one call: time limits, the retry loop, the span |
 //! | `failure.rs` | what a failed attempt means: retry or not, and the caller's [`Error`](crate::Error) |
 //! | `lookup.rs` | the one key lookup: which orders carry a key, on documented filters |
+//! | `conflict.rs` | a key bound to what it ordered: how a request differs from the key's order |
 //! | `placement.rs` | exactly-once orders: the key's lock, lookup, creation, reconciliation |
 //! | `paging.rs` | pages and prefetching streams of lists |
 //! | `market.rs`, `ledger.rs`, `calculator.rs`, `accounts.rs`, `offsetting.rs` | one trait's impl each |
@@ -18,6 +19,7 @@ mod builder;
 mod calculator;
 mod carbonext;
 mod config;
+mod conflict;
 mod failure;
 mod ledger;
 mod lookup;

@@ -6,6 +6,7 @@ use futures::stream::{Stream, StreamExt};
 use rust_decimal::Decimal;
 
 use super::carbonext::Carbonext;
+use super::conflict::differing_vcus;
 use crate::error::{Error, Result, ValidationError};
 use crate::key_lock::KeyGuard;
 use crate::offset::{BatchOutcome, EmissionSource, Offset, OffsetOutcome, OffsetRequest};
@@ -76,6 +77,23 @@ impl Carbonext {
     ) -> Result<(Option<Quote>, OffsetOutcome)> {
         // A re-run finds the order placed before and reports it, whatever the price now.
         if let Some(existing) = self.find_by_key(&request.key).await? {
+            // The key is bound to what it ordered: the VCUs this request's rounding gives, in
+            // its currency.
+            let mut differing = differing_vcus(vcus, &existing);
+            if existing
+                .target_currency
+                .as_ref()
+                .is_some_and(|currency| *currency != request.currency)
+            {
+                differing.push("targetCurrency");
+            }
+            if !differing.is_empty() {
+                return Err(Error::KeyConflict {
+                    key: request.key.clone(),
+                    existing: Box::new(existing),
+                    differing,
+                });
+            }
             return Ok((None, OffsetOutcome::Existing(existing)));
         }
         let quote = self.quote(vcus, request.currency.clone()).await?;

@@ -1,4 +1,5 @@
-//! Exactly-once orders: [`Carbonext::place_order_once`] holds the key's lock
+//! Exactly-once orders: [`VcuMarket::place_order`](crate::VcuMarket::place_order) holds the
+//! key's lock
 //! ([`key_lock`](crate::key_lock)) over one lookup, the creation and, when an answer is lost,
 //! the reconciliation that decides whether anything may be sent again.
 
@@ -7,28 +8,31 @@ use carbonext_auth::Verdict;
 
 use super::carbonext::Carbonext;
 use super::config::deadline_after;
+use super::conflict::differing;
 use super::failure::{AttemptError, Failure};
 use crate::error::{Error, KeyLockError, Result};
 use crate::key_lock::KeyGuard;
 use crate::order::{NewOrder, Order, OrderKey};
 
-/// What [`Carbonext::place_order_once`] did.
-#[derive(Clone, Debug, PartialEq)]
+/// What [`VcuMarket::place_order`](crate::VcuMarket::place_order) did. Serialises as the
+/// order's own fields plus `alreadyExisted`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PlacedOrder {
     /// The order, as the API reports it.
+    #[serde(flatten)]
     pub order: Order,
     /// `true` when an order with the caller-given key already existed and none was placed.
     pub already_existed: bool,
 }
 
 impl Carbonext {
-    /// [`VcuMarket::place_order`](crate::VcuMarket::place_order), also telling whether an
-    /// order with the caller-given key already existed (so nothing was placed by this call).
-    ///
-    /// Sent again only when it provably was not processed: connect errors and 429 are
-    /// retried; after an ambiguous failure (time-out, dropped connection, 5xx) the order is
-    /// looked up by its key first, and sent again only when no order carries it.
-    pub async fn place_order_once(&self, order: NewOrder) -> Result<PlacedOrder> {
+    /// [`VcuMarket::place_order`](crate::VcuMarket::place_order): sent again only when it
+    /// provably was not processed: connect errors and 429 are retried; after an ambiguous
+    /// failure (time-out, dropped connection, 5xx) the order is looked up by its key first, and
+    /// sent again only when no order carries it. An existing order under the key is compared
+    /// with the request first.
+    pub(crate) async fn place_keyed(&self, order: NewOrder) -> Result<PlacedOrder> {
         if !order.key_was_given() {
             // A generated key is this call's alone: no lock, no lookup.
             return self.create_order(order, None).await;
@@ -36,13 +40,20 @@ impl Carbonext {
         let key = order.key().clone();
         let held = self.lock_key(&key).await?;
         let placed = match self.find_by_key(&key).await {
-            Ok(Some(existing)) => {
-                tracing::debug!(order_key = %key, order_id = %existing.id, "an order with this key exists; not placing another");
-                Ok(PlacedOrder {
-                    order: existing,
-                    already_existed: true,
-                })
-            }
+            Ok(Some(existing)) => match differing(&order, &existing) {
+                differing if differing.is_empty() => {
+                    tracing::debug!(order_key = %key, order_id = %existing.id, "an order with this key exists; not placing another");
+                    Ok(PlacedOrder {
+                        order: existing,
+                        already_existed: true,
+                    })
+                }
+                differing => Err(Error::KeyConflict {
+                    key: key.clone(),
+                    existing: Box::new(existing),
+                    differing,
+                }),
+            },
             Ok(None) => self.create_order(order, Some(&held)).await,
             Err(err) => Err(err),
         };

@@ -38,7 +38,7 @@ impl OffsetService {
             .pay_with_balance(true)
             .meta_data(note)
             .build()?;
-        let placed = self.market.place_order(order).await?;
+        let placed = self.market.place_order(order).await?.order;
         Ok(Receipt {
             order_id: placed.id.to_string(),
             status: placed.status.to_string(),

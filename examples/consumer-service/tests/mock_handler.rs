@@ -26,7 +26,10 @@ async fn offset_places_one_order_paid_with_the_balance_and_returns_its_receipt()
             placed.status = OrderStatus::Paid;
             placed.meta_data = order.meta_data().map(str::to_owned);
             placed.order_key = Some(order.key().clone());
-            Ok(placed)
+            Ok(carbonext_domain::PlacedOrder {
+                order: placed,
+                already_existed: false,
+            })
         });
     let service = OffsetService::new(Arc::new(market));
 

@@ -39,7 +39,7 @@ async fn an_order_of_3_vcu_paid_with_the_balance_snapshots_with_ids_and_timestam
         .build()
         .unwrap();
 
-    let placed = carbonext.place_order(order).await.unwrap();
+    let placed = carbonext.place_order(order).await.unwrap().order;
 
     insta::assert_json_snapshot!("placed_order", redacted(&placed));
 }
