@@ -24,6 +24,7 @@ pub mod diagnose;
 pub mod exit;
 pub mod logging;
 pub mod output;
+pub mod profile;
 pub mod progress;
 pub mod target;
 pub mod views;
