@@ -126,6 +126,8 @@ pub struct Session {
     pub description: String,
     /// The remote target, `None` for the embedded sandbox.
     pub remote: Option<RemoteTarget>,
+    /// The retry policy given to the SDK, for requests sent around it (`carbonext api`).
+    pub retry: RetryPolicy,
 }
 
 impl Session {
@@ -182,7 +184,7 @@ impl Session {
             .environment(environment)
             .credentials(credentials)
             .timeouts(timeouts)
-            .retry_policy(retry);
+            .retry_policy(retry.clone());
         if let Some(url) = global.lock_url.as_ref().filter(|u| !u.0.trim().is_empty()) {
             // Parsed here, connected at the first placement with --key.
             let lock = PostgresKeyLock::from_url(url.0.trim())
@@ -205,6 +207,7 @@ impl Session {
             sandbox,
             description,
             remote,
+            retry,
         })
     }
 

@@ -5,20 +5,24 @@
 //! token, so authentication problems surface as such), call the SDK, print, close.
 
 mod admin;
+mod api;
+mod auth;
 mod balance;
 mod calculate;
 mod completions;
 mod invoices;
+mod login;
 mod offset;
 mod orders;
 mod price;
+mod profiles;
 mod quickstart;
 pub mod sandbox;
 
 use std::future::Future;
 use std::sync::OnceLock;
 
-use crate::cli::{Cli, Command, GlobalArgs, SandboxCommand};
+use crate::cli::{AuthCommand, Cli, Command, GlobalArgs, SandboxCommand};
 use crate::confirm::{assume_yes, WriteGate};
 use crate::connect::Session;
 use crate::exit::CliError;
@@ -97,6 +101,10 @@ impl Context {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let context = Context::new(cli.global);
     match cli.command {
+        Command::Login(args) => login::run(&context, args).await,
+        Command::Profiles(command) => profiles::run(&context, command),
+        Command::Auth(AuthCommand::Status) => auth::status(&context).await,
+        Command::Api(args) => api::run(&context, args).await,
         Command::Quickstart => quickstart::run(&context).await,
         Command::Price(args) => price::run(&context, args).await,
         Command::Orders(command) => orders::run(&context, command).await,
