@@ -152,7 +152,7 @@ impl Resolved {
 /// The target parts one source sets.
 #[derive(Debug, Default)]
 struct Parts {
-    label: &'static str,
+    label: String,
     environment: Option<(EnvironmentName, Source)>,
     api_url: Option<(String, Source)>,
     auth_url: Option<(String, Source)>,
@@ -165,13 +165,16 @@ impl Parts {
 
     /// How the set parts are named (`--env`, `CARBONEXT_API_URL`…).
     fn names(&self) -> Vec<String> {
-        let env = self.environment.as_ref().map(|(_, s)| *s);
-        let api = self.api_url.as_ref().map(|(_, s)| *s);
-        let auth = self.auth_url.as_ref().map(|(_, s)| *s);
+        let env = self.environment.as_ref().map(|(_, s)| (*s, "env"));
+        let api = self.api_url.as_ref().map(|(_, s)| (*s, "api-url"));
+        let auth = self.auth_url.as_ref().map(|(_, s)| (*s, "auth-url"));
         [env, api, auth]
             .into_iter()
             .flatten()
-            .map(|source| source_name(source).to_owned())
+            .map(|(source, key)| match source {
+                Source::Profile => key.to_owned(),
+                other => source_name(other).to_owned(),
+            })
             .collect()
     }
 }
@@ -182,7 +185,7 @@ fn non_empty(value: Option<String>) -> Option<String> {
 
 fn from_flags(global: &GlobalArgs) -> Parts {
     Parts {
-        label: "the command line",
+        label: "the command line".to_owned(),
         environment: global.environment.map(|e| (e, Source::Flag("--env"))),
         api_url: non_empty(global.api_url.clone()).map(|u| (u, Source::Flag("--api-url"))),
         auth_url: non_empty(global.auth_url.clone()).map(|u| (u, Source::Flag("--auth-url"))),
@@ -203,7 +206,7 @@ fn from_env(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Parts, CliError> 
         )),
     };
     Ok(Parts {
-        label: "the environment",
+        label: "the environment".to_owned(),
         environment,
         api_url: var(carbonext_auth::API_URL_VAR),
         auth_url: var(carbonext_auth::AUTH_URL_VAR),
@@ -214,7 +217,7 @@ fn from_env(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Parts, CliError> 
 fn from_profile(profile: Option<&ChosenProfile>) -> Result<Parts, CliError> {
     let Some(profile) = profile else {
         return Ok(Parts {
-            label: "the profile",
+            label: "the profile".to_owned(),
             ..Parts::default()
         });
     };
@@ -232,7 +235,7 @@ fn from_profile(profile: Option<&ChosenProfile>) -> Result<Parts, CliError> {
         )),
     };
     let parts = Parts {
-        label: "the profile",
+        label: format!("profile {}", profile.name),
         environment,
         api_url: non_empty(settings.api_url.clone()).map(|u| (u, Source::Profile)),
         auth_url: non_empty(settings.auth_url.clone()).map(|u| (u, Source::Profile)),
