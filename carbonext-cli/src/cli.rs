@@ -31,10 +31,10 @@ mod profiles;
 
 pub use global::{EnvironmentName, GlobalArgs, LockUrl, OutputMode};
 pub use offset::{OffsetBatchArgs, OffsetCommand, OffsetCommon, OffsetOptions};
-pub use profiles::{ApiArgs, AuthCommand, LoginArgs, ProfilesCommand};
 #[allow(clippy::wildcard_imports)]
 use parse::*;
 pub use parse::{parse_positive, parse_rounding, parse_tonnes, parse_transport};
+pub use profiles::{ApiArgs, AuthCommand, LoginArgs, ProfilesCommand};
 
 /// carbonext: buy and retire carbon credits (VCUs) through the Carbonext B2B API.
 ///

@@ -35,7 +35,10 @@ pub struct ResolvedCredentials {
 /// `--client`, else `CARBONEXT_CLIENT_ID`, else the profile's client id; the secret from
 /// `CARBONEXT_CLIENT_SECRET`, else the profile's credentials file. The profile's are used
 /// only when the target is the profile's: its secret is never sent to other hosts (exit 2).
-pub fn credentials(global: &GlobalArgs, resolved: &Resolved) -> Result<ResolvedCredentials, CliError> {
+pub fn credentials(
+    global: &GlobalArgs,
+    resolved: &Resolved,
+) -> Result<ResolvedCredentials, CliError> {
     let read = |name: &'static str| -> Result<Option<String>, CliError> {
         match std::env::var(name) {
             Ok(value) if !value.trim().is_empty() => Ok(Some(value.trim().to_owned())),
@@ -55,7 +58,11 @@ pub fn credentials(global: &GlobalArgs, resolved: &Resolved) -> Result<ResolvedC
     if let Some(profile) = &resolved.profile {
         if resolved.target_is_profile() {
             if id.is_none() {
-                id = profile.settings.client_id.clone().map(|id| (id, Source::Profile));
+                id = profile
+                    .settings
+                    .client_id
+                    .clone()
+                    .map(|id| (id, Source::Profile));
             }
             if secret.is_none() {
                 secret = profile.secret()?.map(|secret| (secret, Source::Profile));

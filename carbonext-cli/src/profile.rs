@@ -59,7 +59,8 @@ pub fn choose(
     flag: Option<&str>,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<ChosenProfile>, CliError> {
-    let named = |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let named =
+        |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     let explicit = named(flag.map(str::to_owned))
         .map(|name| (name, Source::Flag("--profile")))
         .or_else(|| named(lookup(PROFILE_VAR)).map(|name| (name, Source::Env(PROFILE_VAR))));
@@ -103,16 +104,23 @@ pub fn check_name(name: &str) -> Result<(), CliError> {
 fn read_table(path: &Path) -> Result<toml::Table, CliError> {
     match std::fs::read_to_string(path) {
         Ok(text) => text.parse::<toml::Table>().map_err(|_| {
-            CliError::usage(format!("{} is not valid TOML: fix or remove it", path.display()))
+            CliError::usage(format!(
+                "{} is not valid TOML: fix or remove it",
+                path.display()
+            ))
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(toml::Table::new()),
-        Err(e) => Err(CliError::usage(format!("could not read {}: {e}", path.display()))),
+        Err(e) => Err(CliError::usage(format!(
+            "could not read {}: {e}",
+            path.display()
+        ))),
     }
 }
 
 /// Replaces `path` with `text` by a rename, the new file created with `mode`.
 fn write_atomically(path: &Path, text: &str, mode: u32) -> Result<(), CliError> {
-    let failed = |e: std::io::Error| CliError::usage(format!("could not write {}: {e}", path.display()));
+    let failed =
+        |e: std::io::Error| CliError::usage(format!("could not write {}: {e}", path.display()));
     let temporary = path.with_extension(format!("toml.{}.tmp", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -133,9 +141,9 @@ fn create_dir(files: &ProfileFiles) -> Result<(), CliError> {
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(files.dir()).map_err(|e| {
-        CliError::usage(format!("could not create {}: {e}", files.dir().display()))
-    })
+    builder
+        .create(files.dir())
+        .map_err(|e| CliError::usage(format!("could not create {}: {e}", files.dir().display())))
 }
 
 fn profile_table(profile: &Profile) -> toml::Table {
@@ -168,7 +176,10 @@ pub fn save(
     let _ = files.secret(name).map_err(profile_error)?;
     let mut secrets = read_table(&files.credentials_path())?;
     let mut entry = toml::Table::new();
-    entry.insert("client-secret".into(), toml::Value::String(secret.to_owned()));
+    entry.insert(
+        "client-secret".into(),
+        toml::Value::String(secret.to_owned()),
+    );
     secrets.insert(name.to_owned(), toml::Value::Table(entry));
 
     let mut config = read_table(&files.config_path())?;
@@ -183,7 +194,10 @@ pub fn save(
     };
     profiles.insert(name.to_owned(), toml::Value::Table(profile_table(profile)));
     if make_default {
-        config.insert("default-profile".into(), toml::Value::String(name.to_owned()));
+        config.insert(
+            "default-profile".into(),
+            toml::Value::String(name.to_owned()),
+        );
     }
     write_atomically(&files.credentials_path(), &secrets.to_string(), 0o600)?;
     write_atomically(&files.config_path(), &config.to_string(), 0o644)

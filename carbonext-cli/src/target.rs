@@ -245,7 +245,10 @@ fn from_profile(profile: Option<&ChosenProfile>) -> Result<Parts, CliError> {
             "profile {} has no target: it needs env, or api-url and auth-url",
             profile.name
         ))
-        .hint(format!("save it again with `carbonext login --profile {}`", profile.name)));
+        .hint(format!(
+            "save it again with `carbonext login --profile {}`",
+            profile.name
+        )));
     }
     Ok(parts)
 }

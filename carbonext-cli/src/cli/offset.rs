@@ -155,4 +155,3 @@ pub struct OffsetBatchArgs {
     #[command(flatten)]
     pub common: OffsetCommon,
 }
-

@@ -29,7 +29,7 @@ Examples:
   carbonext api /v1/orders --paginate > all.json    # every page, one JSON array
   carbonext api '/v1/orders?page-size=5' --include  # status line and headers first
   carbonext api '/v1/prices?vcu-amount=0.02&target-currency=BRL'
-  carbonext api -X POST /v1/orders -d '{\"vcuAmount\": 1, \"currency\": \"BRL\"}'
+  carbonext api -X POST /v1/orders -d '{\"vcuAmount\": 1, \"targetCurrency\": \"BRL\"}'
   carbonext api -X POST /v1/orders -d @order.json   # the body from a file (@- : stdin)
 
 Exit codes: 0 for a 2xx answer; 3 for a 401; 4 for any other 4xx (the body is still

@@ -290,7 +290,9 @@ async fn paginate(session: &Session, path: &str) -> Result<(), CliError> {
         })?;
         let count = parsed.items.len();
         items.extend(parsed.items.iter().map(|item| item.get().to_owned()));
-        let last = parsed.total_pages.map_or(count == 0, |total| i64::from(page) >= total);
+        let last = parsed
+            .total_pages
+            .map_or(count == 0, |total| i64::from(page) >= total);
         if last || count == 0 {
             break;
         }

@@ -77,9 +77,21 @@ pub async fn status(context: &Context) -> Result<(), CliError> {
                 source: label(source),
             });
         };
-        push("environment", environment.name().to_owned(), remote.env_source);
-        push("API URL", environment.api_url().to_owned(), remote.api_source);
-        push("token URL", environment.token_url().to_owned(), remote.token_source);
+        push(
+            "environment",
+            environment.name().to_owned(),
+            remote.env_source,
+        );
+        push(
+            "API URL",
+            environment.api_url().to_owned(),
+            remote.api_source,
+        );
+        push(
+            "token URL",
+            environment.token_url().to_owned(),
+            remote.token_source,
+        );
         match credentials(&context.global, resolved) {
             Ok(found) => {
                 push(
@@ -99,8 +111,12 @@ pub async fn status(context: &Context) -> Result<(), CliError> {
                     for name in ["API URL", "token URL", "client id", "client secret"] {
                         status.settings.push(Setting {
                             name,
-                            value: if name.ends_with("URL") { "the sandbox's" } else { "the sandbox's (fake)" }
-                                .to_owned(),
+                            value: if name.ends_with("URL") {
+                                "the sandbox's"
+                            } else {
+                                "the sandbox's (fake)"
+                            }
+                            .to_owned(),
                             source: "default".to_owned(),
                         });
                     }
@@ -122,7 +138,10 @@ pub async fn status(context: &Context) -> Result<(), CliError> {
             _ => details.field("profile", "none"),
         };
         for setting in &s.settings {
-            details = details.field(setting.name, format!("{}  ({})", setting.value, setting.source));
+            details = details.field(
+                setting.name,
+                format!("{}  ({})", setting.value, setting.source),
+            );
         }
         let token = match &s.token_error {
             None => "yes".to_owned(),

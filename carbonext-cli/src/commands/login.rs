@@ -121,10 +121,7 @@ fn profile_of(remote: &RemoteTarget, client_id: String) -> Profile {
     let differs = |own: Option<&str>, url: &str| (own != Some(url)).then(|| url.to_owned());
     Profile {
         env: named.as_ref().map(|e| e.name().to_owned()),
-        api_url: differs(
-            named.as_ref().map(|e| e.api_url()),
-            environment.api_url(),
-        ),
+        api_url: differs(named.as_ref().map(|e| e.api_url()), environment.api_url()),
         auth_url: differs(
             named.as_ref().map(|e| e.token_url()),
             environment.token_url(),
