@@ -557,6 +557,29 @@ mod tests {
     }
 
     #[test]
+    fn the_profile_is_below_the_variables_and_its_parts_are_named_when_ignored() {
+        let profile = || ChosenProfile {
+            name: "hml".into(),
+            chosen_by: Source::Flag("--profile"),
+            settings: carbonext_domain::profiles::Profile {
+                env: Some("homologation".into()),
+                ..Default::default()
+            },
+            files: carbonext_domain::profiles::ProfileFiles::in_dir("/nonexistent"),
+        };
+        let resolved = resolve_with(&global(&[]), &vars(&[]), Some(profile())).expect("valid");
+        assert!(resolved.target_is_profile());
+        let env = [("CARBONEXT_ENV", "production")];
+        let resolved = resolve_with(&global(&[]), &vars(&env), Some(profile())).expect("valid");
+        assert!(!resolved.target_is_profile());
+        assert!(
+            resolved.notes[0].contains("ignoring env (profile hml)"),
+            "{:?}",
+            resolved.notes
+        );
+    }
+
+    #[test]
     fn one_url_without_the_other_is_a_usage_error() {
         let error = resolve(
             &global(&[]),
