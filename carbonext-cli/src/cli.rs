@@ -64,8 +64,10 @@ pub enum Command {
     /// Verify an API key (by getting a token) and save it as a profile: settings in
     /// $XDG_CONFIG_HOME/carbonext/config.toml, the secret in credentials.toml (mode 0600).
     ///
-    /// The target is --env, or --api-url with --auth-url (or their variables); on a terminal
-    /// without them, it is asked. Nothing is saved unless a token is had (exit 3 otherwise).
+    /// The profile is --profile NAME (else CARBONEXT_PROFILE, else `default`). The target is
+    /// --env, or --api-url with --auth-url (or their variables), else the profile's own when
+    /// it is saved again; on a terminal without one, it is asked. Nothing is saved unless a
+    /// token is had (exit 3 otherwise).
     #[command(after_long_help = profiles::LOGIN_EXAMPLES)]
     Login(LoginArgs),
     /// List, show and remove saved profiles (secrets are never shown).
