@@ -138,6 +138,38 @@ async fn api_prints_the_body_as_received_and_exits_4_on_a_rejection() {
     assert_eq!(sandbox.orders_snapshot().len(), 1, "{}", stdout(&posted));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_writes_to_production_need_confirmation() {
+    let sandbox = common::sandbox().await;
+    let production = || {
+        let mut command = bare();
+        command
+            .env("CARBONEXT_ENV", "production")
+            .env("CARBONEXT_PRODUCTION_API_URL", sandbox.api_url())
+            .env("CARBONEXT_PRODUCTION_AUTH_URL", sandbox.token_url())
+            .env("CARBONEXT_CLIENT_ID", sandbox.client_id())
+            .env("CARBONEXT_CLIENT_SECRET", sandbox.client_secret())
+            .stdin(Stdio::null());
+        command
+    };
+    let body = r#"{"vcuAmount": 1, "targetCurrency": "BRL"}"#;
+    let refused = common::run(
+        production(),
+        &["api", "-X", "POST", "/v1/orders", "-d", body],
+    );
+    assert_code(&refused, 2);
+    assert!(stderr(&refused).contains("--yes"), "{}", stderr(&refused));
+    assert!(sandbox.orders_snapshot().is_empty(), "nothing was sent");
+    // Reads need no confirmation; a confirmed write goes through.
+    assert_code(&common::run(production(), &["api", "/v1/orders"]), 0);
+    let confirmed = common::run(
+        production(),
+        &["api", "-X", "POST", "/v1/orders", "-d", body, "--yes"],
+    );
+    assert_code(&confirmed, 0);
+    assert_eq!(sandbox.orders_snapshot().len(), 1);
+}
+
 #[test]
 fn offset_batch_reads_the_file_from_stdin() {
     let mut child = bare()
