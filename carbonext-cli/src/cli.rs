@@ -19,19 +19,22 @@ use rust_decimal::Decimal;
 
 use carbonext_domain::accounts::{ApiKeyId, UserId};
 use carbonext_domain::calculator::TransportId;
-use carbonext_domain::offset::Rounding;
 use carbonext_domain::{
     Currency, InvoiceId, InvoiceSort, InvoiceStatus, OrderId, OrderKey, OrderSort, OrderStatus,
     Recipient, SortDirection, VcuAmount,
 };
 
 mod global;
+mod offset;
 mod parse;
+mod profiles;
 
 pub use global::{EnvironmentName, GlobalArgs, LockUrl, OutputMode};
+pub use offset::{OffsetBatchArgs, OffsetCommand, OffsetCommon, OffsetOptions};
 #[allow(clippy::wildcard_imports)]
 use parse::*;
 pub use parse::{parse_positive, parse_rounding, parse_tonnes, parse_transport};
+pub use profiles::{ApiArgs, AuthCommand, LoginArgs, ProfilesCommand};
 
 /// carbonext: buy and retire carbon credits (VCUs) through the Carbonext B2B API.
 ///
@@ -58,6 +61,25 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Verify an API key (by getting a token) and save it as a profile: settings in
+    /// $XDG_CONFIG_HOME/carbonext/config.toml, the secret in credentials.toml (mode 0600).
+    ///
+    /// The profile is --profile NAME (else CARBONEXT_PROFILE, else `default`). The target is
+    /// --env, or --api-url with --auth-url (or their variables), else the profile's own when
+    /// it is saved again; on a terminal without one, it is asked. Nothing is saved unless a
+    /// token is had (exit 3 otherwise).
+    #[command(after_long_help = profiles::LOGIN_EXAMPLES)]
+    Login(LoginArgs),
+    /// List, show and remove saved profiles (secrets are never shown).
+    #[command(subcommand)]
+    Profiles(ProfilesCommand),
+    /// Where commands go and whether they can authenticate.
+    #[command(subcommand)]
+    Auth(AuthCommand),
+    /// Send one authenticated request to the configured API and print the answer as
+    /// received (exact numbers kept).
+    #[command(after_long_help = profiles::API_EXAMPLES)]
+    Api(ApiArgs),
     /// Token → price of 1 VCU → order of 3 VCU paid with balance → balance, step by step.
     Quickstart,
     /// Price of an amount of VCUs now.
@@ -111,7 +133,16 @@ pub struct PriceArgs {
 #[derive(Debug, Subcommand)]
 pub enum OrdersCommand {
     /// Place an order (exactly once, even if the answer is lost).
+    #[command(after_long_help = ORDERS_CREATE_EXAMPLES)]
     Create(CreateOrderArgs),
+    /// One order by id. The API has no lookup by id: this lists orders newest first, page
+    /// after page (up to 1000 per page), until the order is found, so an old order costs
+    /// one request per 1000 newer orders.
+    Get {
+        /// Order id.
+        #[arg(value_name = "ID", value_parser = parse_order_id)]
+        id: OrderId,
+    },
     /// One page of orders, or every order with --all.
     List(ListOrdersArgs),
     /// Cancel orders (only Issued ones, within 10 days of purchase). JSON: the order, or an
@@ -124,6 +155,22 @@ pub enum OrdersCommand {
     /// Every order matching the filters, streamed page after page.
     Export(ExportOrdersArgs),
 }
+
+/// Examples of `carbonext orders create`.
+pub const ORDERS_CREATE_EXAMPLES: &str = "\
+Examples:
+  # 3 VCUs paid from the balance, safe to re-run (the key places it once)
+  carbonext orders create --vcu 3 --pay-with-balance --key invoice_2026_03
+
+  # quote first and order nothing above 500 BRL (exit 8)
+  carbonext orders create --vcu 0.02 --max-total-price 500 --key trip_000123
+
+  # a certificate for a customer
+  carbonext orders create --vcu 1 --key gift_000042 --recipient-name 'ACME Ltda' \\
+      --recipient-email esg@acme.example
+
+  # production from a script (the write is confirmed in advance)
+  carbonext --profile prod orders create --vcu 1 --key batch_2026_04 --yes";
 
 /// `carbonext orders create`.
 #[derive(Debug, Args)]
@@ -295,72 +342,6 @@ pub enum CalculateCommand {
     },
 }
 
-/// `carbonext offset …`.
-#[derive(Debug, Subcommand)]
-pub enum OffsetCommand {
-    /// Offset a trip between two ZIP codes by road or two airports by air.
-    Route {
-        /// Transport: air, truck, bus, or a type id (see `calculate types`).
-        #[arg(long, value_name = "T", value_parser = parse_transport)]
-        transport: TransportId,
-        /// Origin: a ZIP code (01310-100) or an airport code (GRU).
-        #[arg(long, value_name = "CODE")]
-        from: String,
-        /// Destination, of the same kind as the origin.
-        #[arg(long, value_name = "CODE")]
-        to: String,
-        /// Passengers (air, bus) or grams of cargo (truck): the type's request unit.
-        #[arg(long, value_name = "N", visible_aliases = ["passengers", "grams"],
-              value_parser = parse_positive_decimal)]
-        units: Decimal,
-        /// Key, rounding, price limit, recipient…
-        #[command(flatten)]
-        options: OffsetOptions,
-    },
-    /// Offset a distance travelled: the calculator answers per tonne of cargo (truck) or per
-    /// passenger, multiplied by --units.
-    Distance {
-        /// Transport: air, truck, bus, or a type id (see `calculate types`).
-        #[arg(long, value_name = "T", value_parser = parse_transport)]
-        transport: TransportId,
-        /// Distance in meters.
-        #[arg(long, value_name = "M", value_parser = parse_positive_decimal)]
-        meters: Decimal,
-        /// Tonnes of cargo (truck) or passengers carried.
-        #[arg(long, value_name = "N", visible_aliases = ["passengers", "cargo-tonnes"],
-              value_parser = parse_positive_decimal)]
-        units: Decimal,
-        /// Key, rounding, price limit, recipient…
-        #[command(flatten)]
-        options: OffsetOptions,
-    },
-    /// Offset a known emission, in tCO2eq (1 VCU = 1 tCO2eq).
-    Tonnes {
-        /// tCO2eq to offset; exact decimal, zero or more (zero orders nothing).
-        #[arg(value_name = "TCO2EQ", value_parser = parse_tonnes)]
-        tonnes: Decimal,
-        /// Key, rounding, price limit, recipient…
-        #[command(flatten)]
-        options: OffsetOptions,
-    },
-    /// Offset every row of a CSV file, each exactly once by its key.
-    ///
-    /// The file has a header row; one row per shipment or trip. Columns (any order, names
-    /// case-insensitive): `key` (required, unique), `kind` (route, distance or tonnes),
-    /// `transport` (air, truck, bus or a type id), `from` and `to` (route), `meters` or
-    /// `distance` (distance), `units` or `passengers` or `grams` (route, distance), `tonnes`
-    /// (tonnes), and optionally `note`, `recipient_name`, `recipient_email`,
-    /// `recipient_tax_id`, `retirement_name`, `retirement_email`, `retirement_tax_id`.
-    ///
-    /// Every row is validated before anything is sent: bad rows are listed with their line
-    /// numbers (the header is line 1) and the command exits 2 with nothing ordered. Results
-    /// (key, status placed/existing/failed/nothing_to_offset/dry_run, order id, VCUs, total,
-    /// error) go to --results, else to stdout. Exit 0 when every row succeeded, 9 when some
-    /// failed (the others were still offset). Running the same file again orders nothing
-    /// twice: rows already offset are reported as existing.
-    Batch(OffsetBatchArgs),
-}
-
 /// The certificate's recipient and the retirement's beneficiary, of `orders create` and
 /// `offset`.
 #[derive(Debug, Clone, Default, Args)]
@@ -404,68 +385,6 @@ impl RecipientArgs {
                 _ => recipient,
             })
     }
-}
-
-/// Options of every `offset` command.
-#[derive(Debug, Clone, Args)]
-pub struct OffsetOptions {
-    /// Client order key (8–64 of A-Z a-z 0-9 _), e.g. the shipment or trip id: running the
-    /// command again with the same key never orders twice. Optional only with --dry-run.
-    #[arg(long, value_name = "KEY", value_parser = parse_order_key,
-          required_unless_present = "dry_run")]
-    pub key: Option<OrderKey>,
-    /// Free text recorded in the order's metaData before what was offset.
-    #[arg(long, value_name = "TEXT")]
-    pub note: Option<String>,
-    /// Recipient and common settings.
-    #[command(flatten)]
-    pub common: OffsetCommon,
-    /// Who the certificate names, and who the credits are retired for.
-    #[command(flatten)]
-    pub recipient: RecipientArgs,
-}
-
-/// Settings shared by single offsets and every row of a batch.
-#[derive(Debug, Clone, Args)]
-pub struct OffsetCommon {
-    /// VCUs from the emission, always rounded up: `exact` (every digit), a number of
-    /// decimals (`2`), or `whole` (whole VCUs: VERRA retires whole units only).
-    #[arg(long, value_name = "exact|N|whole", default_value = "exact", value_parser = parse_rounding)]
-    pub round: Rounding,
-    /// Order nothing when the quote's total is above this (in --currency): exit 8.
-    #[arg(long, value_name = "AMOUNT", value_parser = parse_price_limit)]
-    pub max_total_price: Option<Decimal>,
-    /// Currency to quote and charge (BRL, USD).
-    #[arg(long, value_name = "CODE", default_value = "BRL", value_parser = parse_currency)]
-    pub currency: Currency,
-    /// Pay from the VCU balance at once (default: billed later).
-    #[arg(long)]
-    pub pay_with_balance: bool,
-    /// Calculate and quote (price limit included), order nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-}
-
-/// `carbonext offset batch`.
-#[derive(Debug, Args)]
-pub struct OffsetBatchArgs {
-    /// The CSV file of shipments or trips (header row, a `key` column).
-    #[arg(long, value_name = "PATH")]
-    pub file: std::path::PathBuf,
-    /// Rows offset at the same time (1–64).
-    #[arg(long, value_name = "N", default_value_t = 8,
-          value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: u16,
-    /// Where the results go (`.csv` or `.jsonl`); default stdout.
-    #[arg(long, value_name = "PATH")]
-    pub results: Option<std::path::PathBuf>,
-    /// Format of the results (default: from the --results extension, else CSV, or JSON
-    /// lines with --output json).
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub results_format: Option<ExportFormat>,
-    /// Rounding, price limit (per row), currency, payment, dry run.
-    #[command(flatten)]
-    pub common: OffsetCommon,
 }
 
 /// Paging of the administration listings.

@@ -2,13 +2,16 @@
 //!
 //! The binary is a thin shell over `carbonext-domain`: [`cli`] parses (and validates) the
 //! arguments, [`target`] decides where to talk to (the embedded sandbox unless told
-//! otherwise, each setting from one source), [`connect`] authenticates, [`confirm`] announces
+//! otherwise, each setting from one source: flag, variable, [`profile`], default),
+//! [`connect`] authenticates, [`confirm`] announces
 //! writes and confirms production ones, [`commands`] calls the SDK, [`diagnose`] turns
 //! configuration mistakes into what to fix, [`output`] and [`views`] print
 //! tables or JSON, and [`exit`] maps every failure to one documented exit code.
 //!
 //! ```text
 //! $ carbonext quickstart                      # zero configuration: embedded sandbox
+//! $ carbonext login --profile hml --env hml   # verified, then saved (secret in a 0600 file)
+//! $ carbonext --profile hml balance
 //! $ carbonext price --vcu 0.02 --output json
 //! $ CARBONEXT_ENV=homologation CARBONEXT_CLIENT_ID=… CARBONEXT_CLIENT_SECRET=… \
 //!       carbonext orders create --vcu 3 --pay-with-balance --key invoice_2026_03
@@ -24,6 +27,7 @@ pub mod diagnose;
 pub mod exit;
 pub mod logging;
 pub mod output;
+pub mod profile;
 pub mod progress;
 pub mod target;
 pub mod views;

@@ -2,7 +2,7 @@
 //! each value so that messages can name it.
 //!
 //! Each setting comes from the first source that sets it: the command line, then the
-//! environment, then (later) a profile, then the default. The **target** — environment name,
+//! environment, then the chosen profile ([`crate::profile`]), then the default. The **target** — environment name,
 //! API URL and token URL — is one unit: it is taken whole from the highest source that sets
 //! any part of it, and parts set by lower sources are ignored (stderr names them), so a
 //! `--env production` on the command line never mixes with a `CARBONEXT_API_URL` left in the
@@ -29,6 +29,7 @@ use clap::ValueEnum;
 
 use crate::cli::{EnvironmentName, GlobalArgs};
 use crate::exit::CliError;
+use crate::profile::ChosenProfile;
 
 /// The resolution, as printed at the end of `carbonext --help`.
 pub const RESOLUTION_HELP: &str = "\
@@ -40,6 +41,11 @@ Where a command goes (first source that sets a value wins):
   token URL      --auth-url    CARBONEXT_AUTH_URL       the environment's
   client id      --client      CARBONEXT_CLIENT_ID      the sandbox's (embedded only)
   client secret  (none)        CARBONEXT_CLIENT_SECRET  the sandbox's (embedded only)
+  profile        --profile     CARBONEXT_PROFILE        default-profile in config.toml
+
+Between the variables and the default comes the profile (`carbonext login` saves one in
+$XDG_CONFIG_HOME/carbonext/, `carbonext auth status` shows every source). A profile's secret
+is only sent to its own hosts: with the target from a flag or a variable, it is not used.
 
 The target (environment + API URL + token URL) is taken whole from the highest source that
 sets any part of it; parts set by a lower source are ignored and stderr says so. With
@@ -60,6 +66,8 @@ pub enum Source {
     Flag(&'static str),
     /// An environment variable (its name).
     Env(&'static str),
+    /// The chosen profile (its name is in [`Resolved::profile`]).
+    Profile,
     /// The default: the environment's own URL, or the embedded sandbox.
     Default,
 }
@@ -69,7 +77,21 @@ impl fmt::Display for Source {
         match self {
             Source::Flag(name) => write!(f, "from {name}"),
             Source::Env(name) => write!(f, "from {name}"),
+            Source::Profile => f.write_str("from the profile"),
             Source::Default => f.write_str("the default"),
+        }
+    }
+}
+
+impl Source {
+    /// The label `auth status` prints: `flag --env`, `env CARBONEXT_ENV`, `profile NAME`,
+    /// `default`.
+    pub fn label(&self, profile: Option<&str>) -> String {
+        match self {
+            Source::Flag(name) => format!("flag {name}"),
+            Source::Env(name) => format!("env {name}"),
+            Source::Profile => format!("profile {}", profile.unwrap_or("?")),
+            Source::Default => "default".to_owned(),
         }
     }
 }
@@ -85,6 +107,8 @@ pub struct RemoteTarget {
     pub api_source: Source,
     /// Where the token URL came from.
     pub token_source: Source,
+    /// Where the environment's name came from ([`Source::Default`] for a pair of URLs).
+    pub env_source: Source,
 }
 
 impl RemoteTarget {
@@ -110,12 +134,25 @@ pub struct Resolved {
     pub target: Target,
     /// Lines for stderr.
     pub notes: Vec<String>,
+    /// The profile `--profile`, `CARBONEXT_PROFILE` or `default-profile` chose, if any.
+    pub profile: Option<ChosenProfile>,
+}
+
+impl Resolved {
+    /// Whether the target came from the chosen profile (so its credentials may be used).
+    pub fn target_is_profile(&self) -> bool {
+        match &self.target {
+            Target::Remote(remote) => [remote.api_source, remote.token_source, remote.env_source]
+                .contains(&Source::Profile),
+            Target::Embedded => false,
+        }
+    }
 }
 
 /// The target parts one source sets.
 #[derive(Debug, Default)]
 struct Parts {
-    label: &'static str,
+    label: String,
     environment: Option<(EnvironmentName, Source)>,
     api_url: Option<(String, Source)>,
     auth_url: Option<(String, Source)>,
@@ -128,15 +165,15 @@ impl Parts {
 
     /// How the set parts are named (`--env`, `CARBONEXT_API_URL`…).
     fn names(&self) -> Vec<String> {
-        let env = self.environment.as_ref().map(|(_, s)| *s);
-        let api = self.api_url.as_ref().map(|(_, s)| *s);
-        let auth = self.auth_url.as_ref().map(|(_, s)| *s);
+        let env = self.environment.as_ref().map(|(_, s)| (*s, "env"));
+        let api = self.api_url.as_ref().map(|(_, s)| (*s, "api-url"));
+        let auth = self.auth_url.as_ref().map(|(_, s)| (*s, "auth-url"));
         [env, api, auth]
             .into_iter()
             .flatten()
-            .map(|source| match source {
-                Source::Flag(name) | Source::Env(name) => name.to_owned(),
-                Source::Default => "default".to_owned(),
+            .map(|(source, key)| match source {
+                Source::Profile => key.to_owned(),
+                other => source_name(other).to_owned(),
             })
             .collect()
     }
@@ -148,7 +185,7 @@ fn non_empty(value: Option<String>) -> Option<String> {
 
 fn from_flags(global: &GlobalArgs) -> Parts {
     Parts {
-        label: "the command line",
+        label: "the command line".to_owned(),
         environment: global.environment.map(|e| (e, Source::Flag("--env"))),
         api_url: non_empty(global.api_url.clone()).map(|u| (u, Source::Flag("--api-url"))),
         auth_url: non_empty(global.auth_url.clone()).map(|u| (u, Source::Flag("--auth-url"))),
@@ -169,20 +206,51 @@ fn from_env(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Parts, CliError> 
         )),
     };
     Ok(Parts {
-        label: "the environment",
+        label: "the environment".to_owned(),
         environment,
         api_url: var(carbonext_auth::API_URL_VAR),
         auth_url: var(carbonext_auth::AUTH_URL_VAR),
     })
 }
 
-/// The profile source: none yet. A profile file (XDG config, credentials 0600) will return
-/// its target here, between the environment and the default.
-fn from_profile() -> Parts {
-    Parts {
-        label: "the profile",
-        ..Parts::default()
+/// The chosen profile's target, between the environment and the default.
+fn from_profile(profile: Option<&ChosenProfile>) -> Result<Parts, CliError> {
+    let Some(profile) = profile else {
+        return Ok(Parts {
+            label: "the profile".to_owned(),
+            ..Parts::default()
+        });
+    };
+    let settings = &profile.settings;
+    let environment = match settings.env.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(name) => Some((
+            EnvironmentName::from_str(name, true).map_err(|_| {
+                CliError::usage(format!(
+                    "profile {}: env must be homologation or production, got {name:?}",
+                    profile.name
+                ))
+            })?,
+            Source::Profile,
+        )),
+    };
+    let parts = Parts {
+        label: format!("profile {}", profile.name),
+        environment,
+        api_url: non_empty(settings.api_url.clone()).map(|u| (u, Source::Profile)),
+        auth_url: non_empty(settings.auth_url.clone()).map(|u| (u, Source::Profile)),
+    };
+    if !parts.is_set() {
+        return Err(CliError::usage(format!(
+            "profile {} has no target: it needs env, or api-url and auth-url",
+            profile.name
+        ))
+        .hint(format!(
+            "save it again with `carbonext login --profile {}`",
+            profile.name
+        )));
     }
+    Ok(parts)
 }
 
 /// Production's hosts, as replaced by the `CARBONEXT_PRODUCTION_*` variables if set.
@@ -214,12 +282,27 @@ pub fn resolve(
     global: &GlobalArgs,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Resolved, CliError> {
+    let profile = crate::profile::choose(global.profile.as_deref(), lookup)?;
+    resolve_with(global, lookup, profile)
+}
+
+/// Like [`resolve`], with the profile chosen by the caller (`login` uses the one it saves).
+pub fn resolve_with(
+    global: &GlobalArgs,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    profile: Option<ChosenProfile>,
+) -> Result<Resolved, CliError> {
     let mut notes = Vec::new();
-    let sources = [from_flags(global), from_env(lookup)?, from_profile()];
+    let sources = [
+        from_flags(global),
+        from_env(lookup)?,
+        from_profile(profile.as_ref())?,
+    ];
     let Some(chosen) = sources.iter().position(Parts::is_set) else {
         return Ok(Resolved {
             target: Target::Embedded,
             notes,
+            profile,
         });
     };
     let parts = &sources[chosen];
@@ -267,9 +350,10 @@ pub fn resolve(
                 production: true,
                 api_source: api.map_or(Source::Default, |(_, s)| s),
                 token_source: auth.map_or(Source::Default, |(_, s)| s),
+                env_source,
             }
         }
-        Some((EnvironmentName::Homologation, _)) => {
+        Some((EnvironmentName::Homologation, env_source)) => {
             let mut environment = Environment::homologation();
             if let Some((url, _)) = &api {
                 environment = environment.with_api_url(url);
@@ -282,6 +366,7 @@ pub fn resolve(
                 production: false,
                 api_source: api.map_or(Source::Default, |(_, s)| s),
                 token_source: auth.map_or(Source::Default, |(_, s)| s),
+                env_source,
             }
         }
         None => match (api, auth) {
@@ -291,6 +376,7 @@ pub fn resolve(
                 environment: Environment::custom(api, auth),
                 api_source,
                 token_source,
+                env_source: Source::Default,
             },
             (Some(_), None) => {
                 return Err(CliError::usage(format!(
@@ -311,12 +397,14 @@ pub fn resolve(
     Ok(Resolved {
         target: Target::Remote(remote),
         notes,
+        profile,
     })
 }
 
 fn source_name(source: Source) -> &'static str {
     match source {
         Source::Flag(name) | Source::Env(name) => name,
+        Source::Profile => "the profile",
         Source::Default => "the default",
     }
 }
@@ -466,6 +554,29 @@ mod tests {
         assert_eq!(remote.api_source, Source::Default);
         assert_eq!(resolved.notes.len(), 2);
         assert!(resolved.notes.iter().all(|n| n.starts_with("warning:")));
+    }
+
+    #[test]
+    fn the_profile_is_below_the_variables_and_its_parts_are_named_when_ignored() {
+        let profile = || ChosenProfile {
+            name: "hml".into(),
+            chosen_by: Source::Flag("--profile"),
+            settings: carbonext_domain::profiles::Profile {
+                env: Some("homologation".into()),
+                ..Default::default()
+            },
+            files: carbonext_domain::profiles::ProfileFiles::in_dir("/nonexistent"),
+        };
+        let resolved = resolve_with(&global(&[]), &vars(&[]), Some(profile())).expect("valid");
+        assert!(resolved.target_is_profile());
+        let env = [("CARBONEXT_ENV", "production")];
+        let resolved = resolve_with(&global(&[]), &vars(&env), Some(profile())).expect("valid");
+        assert!(!resolved.target_is_profile());
+        assert!(
+            resolved.notes[0].contains("ignoring env (profile hml)"),
+            "{:?}",
+            resolved.notes
+        );
     }
 
     #[test]

@@ -74,6 +74,8 @@
 //!   number of pages ahead.
 //! - Secrets never appear in `Debug`, `Display`, logs or errors.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod accounts;
 pub mod amount;
 pub mod calculator;
@@ -84,6 +86,9 @@ pub mod key_lock;
 pub mod ledger;
 pub mod offset;
 pub mod order;
+#[cfg(feature = "profiles")]
+#[cfg_attr(docsrs, doc(cfg(feature = "profiles")))]
+pub mod profiles;
 pub mod query;
 pub mod retry;
 #[cfg(feature = "testing")]

@@ -32,6 +32,11 @@ pub struct GlobalArgs {
     #[arg(long = "client", global = true, value_name = "ID")]
     pub as_client: Option<String>,
 
+    /// Saved profile to use (see `carbonext login`) [env: CARBONEXT_PROFILE]; default: the
+    /// `default-profile` setting. Flags and variables still win over its settings.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+
     /// Confirm writes to production in advance, for scripts [env: CARBONEXT_ASSUME_YES=1].
     /// Without it, production writes ask on a terminal and are refused without one.
     #[arg(long, short = 'y', global = true)]

@@ -5,25 +5,29 @@
 //! token, so authentication problems surface as such), call the SDK, print, close.
 
 mod admin;
+mod api;
+mod auth;
 mod balance;
 mod calculate;
 mod completions;
 mod invoices;
+mod login;
 mod offset;
 mod orders;
 mod price;
+mod profiles;
 mod quickstart;
 pub mod sandbox;
 
 use std::future::Future;
 use std::sync::OnceLock;
 
-use crate::cli::{Cli, Command, GlobalArgs, SandboxCommand};
+use crate::cli::{AuthCommand, Cli, Command, GlobalArgs, SandboxCommand};
 use crate::confirm::{assume_yes, WriteGate};
 use crate::connect::Session;
 use crate::exit::CliError;
 use crate::output::{note, Output};
-use crate::target::{process_env, resolve, Target};
+use crate::target::{process_env, resolve, Resolved, Target};
 
 /// What every command needs: the global flags and the printer.
 #[derive(Debug, Clone)]
@@ -33,7 +37,7 @@ pub struct Context {
     /// Where and how results are printed.
     pub output: Output,
     /// The target, resolved once (its notes printed once).
-    target: OnceLock<Result<Target, CliError>>,
+    resolved: OnceLock<Result<Resolved, CliError>>,
 }
 
 impl Context {
@@ -43,17 +47,21 @@ impl Context {
         Self {
             global,
             output,
-            target: OnceLock::new(),
+            resolved: OnceLock::new(),
         }
     }
 
     /// Where commands go: resolved at the first call, which prints the resolution's notes.
     pub fn target(&self) -> Result<&Target, CliError> {
-        self.target
+        self.resolved().map(|resolved| &resolved.target)
+    }
+
+    /// The target with its sources and the chosen profile, resolved at the first call.
+    pub fn resolved(&self) -> Result<&Resolved, CliError> {
+        self.resolved
             .get_or_init(|| {
-                resolve(&self.global, &process_env).map(|resolved| {
+                resolve(&self.global, &process_env).inspect(|resolved| {
                     resolved.notes.iter().for_each(note);
-                    resolved.target
                 })
             })
             .as_ref()
@@ -68,7 +76,7 @@ impl Context {
 
     /// Resolves the target and opens a session, without authenticating yet.
     pub async fn open(&self) -> Result<Session, CliError> {
-        Session::open(self.target()?, &self.global).await
+        Session::open(self.resolved()?, &self.global).await
     }
 
     /// Opens an authenticated session, runs `work` with it, and closes it whatever happened.
@@ -93,6 +101,10 @@ impl Context {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let context = Context::new(cli.global);
     match cli.command {
+        Command::Login(args) => login::run(&context, args).await,
+        Command::Profiles(command) => profiles::run(&context, command),
+        Command::Auth(AuthCommand::Status) => auth::status(&context).await,
+        Command::Api(args) => api::run(&context, args).await,
         Command::Quickstart => quickstart::run(&context).await,
         Command::Price(args) => price::run(&context, args).await,
         Command::Orders(command) => orders::run(&context, command).await,

@@ -27,6 +27,7 @@ pub async fn run(context: &Context, command: OrdersCommand) -> Result<(), CliErr
     match command {
         OrdersCommand::Create(args) => create(context, args).await,
         OrdersCommand::List(args) => list(context, args).await,
+        OrdersCommand::Get { id } => get(context, id).await,
         OrdersCommand::Cancel { ids } => cancel(context, ids).await,
         OrdersCommand::Export(args) => export(context, args).await,
     }
@@ -170,6 +171,40 @@ async fn list(context: &Context, args: ListOrdersArgs) -> Result<(), CliError> {
                     Err(error) => Err(error.into()),
                 }
             };
+            (session, result)
+        })
+        .await
+}
+
+/// One order by id: the API has none, so orders are listed newest first, 1000 a page, until
+/// it is found.
+async fn get(context: &Context, id: carbonext_domain::OrderId) -> Result<(), CliError> {
+    let query = OrderQuery::new()
+        .sort(
+            carbonext_domain::OrderSort::CreatedAt,
+            carbonext_domain::SortDirection::Desc,
+        )
+        .page_size(1000);
+    context
+        .with_session(|session| async move {
+            let mut stream = session.carbonext.orders(query);
+            let mut seen = 0u64;
+            let result = loop {
+                match stream.next().await {
+                    Some(Ok(order)) if order.id == id => {
+                        break context.output.show(&order, views::order)
+                    }
+                    Some(Ok(_)) => seen += 1,
+                    Some(Err(error)) => break Err(error.into()),
+                    None => {
+                        break Err(CliError::new(
+                            crate::exit::ExitCode::Rejected,
+                            format!("no order {id} among the {seen} orders of this account"),
+                        ))
+                    }
+                }
+            };
+            drop(stream);
             (session, result)
         })
         .await

@@ -1,7 +1,8 @@
 //! The sandbox commands and the embedded sandbox every API command uses by default.
 //!
-//! - `carbonext sandbox serve`: the sandbox in the foreground until Ctrl-C, printing its URLs
-//!   and seeded (fake) credentials. The options are the `carbonext-sandbox` binary's
+//! - `carbonext sandbox serve`: the sandbox in the foreground until Ctrl-C, printing its URLs,
+//!   seeded (fake) credentials, the `export` lines to paste and the `carbonext login` line
+//!   that saves it as a profile. The options are the `carbonext-sandbox` binary's
 //!   (`--state FILE` keeps its state in a file).
 //! - `carbonext sandbox reset`: deletes the embedded sandbox's state, so the next command
 //!   starts afresh.
@@ -24,12 +25,19 @@ use carbonext_sandbox::{Sandbox, StateFile};
 use serde::Serialize;
 
 use crate::exit::CliError;
-use crate::output::{note, Output};
+use crate::output::{note, write_stdout, Output};
 
-/// Serves until Ctrl-C or SIGTERM.
+/// Serves until Ctrl-C or SIGTERM, after printing the URLs, the `export` lines that point a
+/// shell at it and the `carbonext login` line that saves it as a profile (or, with
+/// `--print-credentials-json`, one JSON line).
 pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     let port = args.port;
-    args.run().await.map_err(|error| {
+    let served = if args.print_credentials_json {
+        args.run().await
+    } else {
+        serve_with_instructions(&args).await
+    };
+    served.map_err(|error| {
         if error.kind() == ErrorKind::InvalidData {
             return CliError::unavailable(format!("the sandbox could not start: {error}"))
                 .hint("fix or remove the state file, or give another --state");
@@ -43,6 +51,44 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
             error
         }
     })
+}
+
+async fn serve_with_instructions(args: &ServeArgs) -> std::io::Result<()> {
+    let sandbox = args.start().await?;
+    let info = sandbox.info();
+    let mut text = format!(
+        "Carbonext sandbox listening (fake credentials: nothing real is bought)\n\
+         \x20 API URL:       {api}\n\
+         \x20 token URL:     {token}\n\
+         \x20 client id:     {id}\n",
+        api = info.api_url,
+        token = info.token_url,
+        id = info.client_id,
+    );
+    if let Some(path) = sandbox.state_file() {
+        text.push_str(&format!("  state file:    {}\n", path.display()));
+    }
+    text.push_str(&format!(
+        "  control:       {api}/__sandbox/counters, /__sandbox/faults, /__sandbox/holds\n\n\
+         Point a shell at it:\n\
+         \x20 export CARBONEXT_API_URL={api}\n\
+         \x20 export CARBONEXT_AUTH_URL={token}\n\
+         \x20 export CARBONEXT_CLIENT_ID={id}\n\
+         \x20 export CARBONEXT_CLIENT_SECRET={secret}\n\n\
+         Or save it as the profile `sandbox` (then: carbonext --profile sandbox …):\n\
+         \x20 printf '%s\\n' '{secret}' | carbonext --api-url {api} --auth-url {token} \\\n\
+         \x20     login --profile sandbox --client-id {id} --client-secret-stdin\n\n\
+         Press Ctrl-C to stop.\n",
+        api = info.api_url,
+        token = info.token_url,
+        id = info.client_id,
+        secret = info.client_secret,
+    ));
+    write_stdout(&text).map_err(|e| std::io::Error::other(e.message))?;
+    sandbox
+        .run_until(carbonext_sandbox::cli::shutdown_signal())
+        .await;
+    Ok(())
 }
 
 /// Where the embedded sandbox keeps its state: `$XDG_STATE_HOME/carbonext/sandbox.json`, or

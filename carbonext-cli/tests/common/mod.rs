@@ -16,7 +16,7 @@ use carbonext_sandbox::Sandbox;
 use regex::Regex;
 
 /// Every variable the CLI reads, removed so the developer's shell cannot leak into a test.
-pub const CARBONEXT_VARS: [&str; 10] = [
+pub const CARBONEXT_VARS: [&str; 11] = [
     "CARBONEXT_ENV",
     "CARBONEXT_API_URL",
     "CARBONEXT_AUTH_URL",
@@ -27,6 +27,7 @@ pub const CARBONEXT_VARS: [&str; 10] = [
     "CARBONEXT_SANDBOX_PORT",
     "CARBONEXT_LOCK_URL",
     "CARBONEXT_LOCK_WAIT_SECS",
+    "CARBONEXT_PROFILE",
 ];
 
 /// A deterministic sandbox (fixed ids, secret and clock start).

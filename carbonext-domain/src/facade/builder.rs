@@ -198,8 +198,13 @@ impl Carbonext {
     }
 
     /// Everything from the environment: `CARBONEXT_ENV`, `CARBONEXT_API_URL`,
-    /// `CARBONEXT_AUTH_URL`, `CARBONEXT_CLIENT_ID`, `CARBONEXT_CLIENT_SECRET`.
+    /// `CARBONEXT_AUTH_URL`, `CARBONEXT_CLIENT_ID`, `CARBONEXT_CLIENT_SECRET`. With the
+    /// `profiles` feature, `CARBONEXT_PROFILE` names a saved profile to use instead.
     pub fn from_env() -> Result<Self> {
+        #[cfg(feature = "profiles")]
+        if let Some(carbonext) = Self::from_env_profile() {
+            return carbonext;
+        }
         Self::builder().build()
     }
 }

@@ -226,18 +226,30 @@ impl<R: Read> Read for LineCounter<R> {
     }
 }
 
-/// A batch file and how it is written.
+/// A batch file and how it is written. `-` is stdin, read once and kept in memory (the rows
+/// are read twice: validated, then offset).
 #[derive(Debug, Clone)]
 pub(super) struct BatchFile {
     path: PathBuf,
     delimiter: u8,
+    stdin: Option<Arc<[u8]>>,
 }
 
 impl BatchFile {
     /// Opens `path` and reads the separator from its header line.
     pub(super) fn open(path: &Path) -> Result<Self, CliError> {
+        let stdin = if path == Path::new("-") {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .lock()
+                .read_to_end(&mut bytes)
+                .map_err(|e| CliError::usage(format!("could not read stdin: {e}")))?;
+            Some(Arc::from(bytes))
+        } else {
+            None
+        };
         let mut first = String::new();
-        BufReader::new(open(path)?)
+        BufReader::new(open(path, stdin.as_ref())?)
             .read_line(&mut first)
             .map_err(|e| CliError::usage(format!("could not read {}: {e}", path.display())))?;
         let count = |c: char| first.chars().filter(|&x| x == c).count();
@@ -245,6 +257,7 @@ impl BatchFile {
         Ok(Self {
             path: path.to_owned(),
             delimiter,
+            stdin,
         })
     }
 
@@ -261,7 +274,7 @@ impl BatchFile {
             .has_headers(true)
             .delimiter(self.delimiter)
             .from_reader(LineCounter {
-                inner: open(&self.path)?,
+                inner: open(&self.path, self.stdin.as_ref())?,
                 newlines: Arc::clone(&newlines),
             });
         let at_line_1 = |e: &dyn std::fmt::Display| {
@@ -278,13 +291,20 @@ impl BatchFile {
     }
 }
 
-fn open(path: &Path) -> Result<File, CliError> {
-    File::open(path).map_err(|e| CliError::usage(format!("could not open {}: {e}", path.display())))
+type Input = Box<dyn Read + Send>;
+
+fn open(path: &Path, stdin: Option<&Arc<[u8]>>) -> Result<Input, CliError> {
+    if let Some(bytes) = stdin {
+        return Ok(Box::new(std::io::Cursor::new(Arc::clone(bytes))));
+    }
+    let file = File::open(path)
+        .map_err(|e| CliError::usage(format!("could not open {}: {e}", path.display())))?;
+    Ok(Box::new(file))
 }
 
 /// The data rows of a batch file: each one's line and request (or what is wrong with it).
 pub(super) struct Rows {
-    records: csv::StringRecordsIntoIter<LineCounter<File>>,
+    records: csv::StringRecordsIntoIter<LineCounter<Input>>,
     newlines: Arc<Mutex<Newlines>>,
     header: Header,
     common: OffsetCommon,
