@@ -57,7 +57,9 @@ impl OrderKey {
             });
         }
         if id.is_empty() {
-            return Err(ValidationError::Empty { what: "external id" });
+            return Err(ValidationError::Empty {
+                what: "external id",
+            });
         }
         let readable = format!("{namespace}_{id}");
         if is_readable(id) && (KEY_MIN..=KEY_MAX).contains(&readable.len()) {
@@ -155,7 +157,12 @@ mod tests {
                 all.push(id.replace(['-', ' ', 'é', '☃'], "x"));
             }
         }
-        all.extend(["SHP-1", "SHP_1", "shp-1", "SHP 1", "SHP__1", "_SHP_1", "SHP_1_"].map(String::from));
+        all.extend(
+            [
+                "SHP-1", "SHP_1", "shp-1", "SHP 1", "SHP__1", "_SHP_1", "SHP_1_",
+            ]
+            .map(String::from),
+        );
         all.sort();
         all.dedup();
         all
@@ -168,7 +175,10 @@ mod tests {
         for namespace in ["a", "shipment", "shipment1", "s", "x0123456789abcde"] {
             for id in &ids {
                 let key = key(namespace, id);
-                assert!(OrderKey::new(key.clone()).is_ok(), "{key} is not a valid key");
+                assert!(
+                    OrderKey::new(key.clone()).is_ok(),
+                    "{key} is not a valid key"
+                );
                 if let Some(earlier) = seen.insert(key.clone(), (namespace, id)) {
                     panic!("{earlier:?} and {:?} both give {key}", (namespace, id));
                 }
@@ -194,7 +204,14 @@ mod tests {
     fn fitting_ids_stay_readable_and_others_are_told_apart_by_the_double_underscore() {
         assert_eq!(key("ev", "order_2026_03"), "ev_order_2026_03");
         assert_eq!(key("ev", "SHP_1"), "ev_SHP_1");
-        for id in ["SHP-1", "x", "SHP__1", "_SHP", "entrega-ção-☃", &"9".repeat(70)] {
+        for id in [
+            "SHP-1",
+            "x",
+            "SHP__1",
+            "_SHP",
+            "entrega-ção-☃",
+            &"9".repeat(70),
+        ] {
             let hashed = key("ev", id);
             assert!(hashed.starts_with("ev__"), "{hashed}");
         }
@@ -203,7 +220,14 @@ mod tests {
 
     #[test]
     fn bad_namespaces_and_empty_ids_are_refused() {
-        for namespace in ["", "Shipment", "ship_ment", "ship-ment", "ação", "abcdefghijklmnopq"] {
+        for namespace in [
+            "",
+            "Shipment",
+            "ship_ment",
+            "ship-ment",
+            "ação",
+            "abcdefghijklmnopq",
+        ] {
             assert!(
                 matches!(
                     OrderKey::from_external_id(namespace, "SHP_000001"),

@@ -12,8 +12,8 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::accounts::{
-    AllowedFilters, ApiKey, ApiKeyId, NewApiKeySecret, Permission, PermissionId, Resource,
-    Secret, User, UserId,
+    AllowedFilters, ApiKey, ApiKeyId, NewApiKeySecret, Permission, PermissionId, Resource, Secret,
+    User, UserId,
 };
 use crate::calculator::{Airport, AirportCode, Emission, TransportId, TransportType};
 use crate::offset::{Offset, OffsetOutcome};
@@ -133,7 +133,11 @@ pub fn emission() -> Emission {
 pub fn transport_types() -> Vec<TransportType> {
     [
         (TransportId::CARGO_TRUCK, "CargoTruck", "grams"),
-        (TransportId::PASSENGER_AIRPLANE, "PassengerAirplane", "passenger"),
+        (
+            TransportId::PASSENGER_AIRPLANE,
+            "PassengerAirplane",
+            "passenger",
+        ),
         (TransportId::PASSENGER_BUS, "PassengerBus", "passenger"),
     ]
     .into_iter()
