@@ -307,6 +307,10 @@ async fn a_thousand_item_batch_places_exactly_a_thousand_orders_despite_dropped_
     const ITEMS: usize = 1_000;
     let sandbox = common::sandbox().await;
     let carbonext = common::connect(&sandbox);
+    // Counts on the exact "every 5th answer" schedule.
+    sandbox
+        .faults()
+        .set_schedule(carbonext_sandbox::FaultSchedule::Periodic);
     sandbox.faults().drop_after_commit(0.2);
 
     let items = futures::stream::iter(0..ITEMS).map(batch_item);
