@@ -57,6 +57,7 @@ async fn paginate_prints_every_order_with_the_amounts_of_orders_list() {
                 sdk.place_order(NewOrder::builder(amount).build().expect("an order"))
                     .await
                     .expect("placed")
+                    .order
             }
         })
         .buffer_unordered(8)

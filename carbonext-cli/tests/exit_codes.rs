@@ -224,7 +224,10 @@ async fn a_lost_order_answer_that_cannot_be_settled_exits_6_with_the_key() {
     let sandbox = sandbox().await;
     // Request 1: the CLI looks the key up (nothing yet). Request 2: the order is stored and
     // its answer dropped. Request 3: the SDK's lookup by key gets a 503, and with retries
-    // off nothing settles the outcome. (A share of 0.34 fires on the 3rd request.)
+    // off nothing settles the outcome. (A periodic share of 0.34 fires on the 3rd request.)
+    sandbox
+        .faults()
+        .set_schedule(carbonext_sandbox::FaultSchedule::Periodic);
     sandbox.faults().drop_after_commit(1.0);
     sandbox.faults().fail_share(503, 0.34);
     let mut command = carbonext(&sandbox);

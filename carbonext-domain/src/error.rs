@@ -4,9 +4,45 @@
 //! Messages are lower case, carry no secret, and keep what the server said: an
 //! [`Error::Api`] has the HTTP status, the problem-details title, the per-field errors and the
 //! server's trace id.
+//!
+//! # Retry or give up
+//!
+//! The SDK has already retried what it safely could ([`RetryPolicy`](crate::RetryPolicy)) by
+//! the time a call returns an error. [`Error::is_retryable`] says whether the *same call*
+//! may succeed later without anything changing (run it again from your queue, with the same
+//! [`OrderKey`] for an order: it is looked up before anything is placed again), and
+//! [`Error::kind`] names the variant for metrics and alerts:
+//!
+//! | variant | `kind()` | `is_retryable()` | what the caller should do |
+//! |---|---|---|---|
+//! | [`Validation`](Error::Validation) | `validation` | no | dead-letter: the input is wrong, nothing was sent |
+//! | [`Auth`](Error::Auth) | `auth` | yes when the token endpoint was unreachable or failing ([`AuthError::is_transient`](carbonext_auth::AuthError::is_transient)); no for refused credentials | retry later; otherwise alert: a secret was revoked or a permission is missing |
+//! | [`Hook`](Error::Hook) | `hook` | no | dead-letter: your own hook refused the request |
+//! | [`Api`](Error::Api) | `api` | yes for 408, 429 and 5xx; no for other 4xx | retry later (honour `retry_after`); otherwise dead-letter with the problem details |
+//! | [`Transport`](Error::Transport) | `transport` | yes | retry later: the network or the server's time limit failed |
+//! | [`Decode`](Error::Decode) | `decode` | no | alert: the server answered something unexpected (for an order, it was processed) |
+//! | [`KeyLock`](Error::KeyLock) | `key_lock` | yes | retry later with the same key: another placement held it, or its lock store failed |
+//! | [`KeyConflict`](Error::KeyConflict) | `key_conflict` | no | the key already holds a different order (`existing`, `differing`): nothing was sent; fix the request or use another key |
+//! | [`PriceAboveLimit`](Error::PriceAboveLimit) | `price_above_limit` | no | dead-letter (or raise the limit): nothing was ordered |
+//! | [`OutcomeUnknown`](Error::OutcomeUnknown) | `outcome_unknown` | yes | retry later with the same key: the retry looks the order up before placing anything |
+//!
+//! ```
+//! # use carbonext_domain::Error;
+//! fn settle(err: &Error) -> &'static str {
+//!     if err.is_retryable() {
+//!         "retry"
+//!     } else if matches!(err.kind(), "auth" | "decode") {
+//!         "alert"
+//!     } else {
+//!         "dead-letter"
+//!     }
+//! }
+//! ```
 
 use std::collections::BTreeMap;
 use std::fmt;
+
+use carbonext_auth::AuthError;
 
 use crate::order::OrderKey;
 pub use crate::validation::ValidationError;
@@ -149,6 +185,24 @@ impl Error {
             Error::KeyLock { .. } => "key_lock",
             Error::KeyConflict { .. } => "key_conflict",
             Error::PriceAboveLimit { .. } => "price_above_limit",
+        }
+    }
+
+    /// Whether the same call may succeed later as it is (see the table in the [module
+    /// docs](self)): a queue consumer retries the message, with the same order key, instead of
+    /// dead-lettering it. Every variant is listed, so a new one must say where it stands.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Validation(_) => false,
+            Error::Auth { source, .. } => source.as_ref().is_some_and(AuthError::is_transient),
+            Error::Hook { .. } => false,
+            Error::Api(rejection) => matches!(rejection.status, 408 | 429 | 500..=599),
+            Error::Transport { .. } => true,
+            Error::Decode { .. } => false,
+            Error::KeyLock { .. } => true,
+            Error::KeyConflict { .. } => false,
+            Error::PriceAboveLimit { .. } => false,
+            Error::OutcomeUnknown { .. } => true,
         }
     }
 

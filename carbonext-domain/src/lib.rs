@@ -2,7 +2,9 @@
 //! through the Carbonext B2B API.
 //!
 //! ```
-//! use carbonext_domain::{Carbonext, Credentials, Currency, Environment, Ledger, NewOrder, VcuMarket};
+//! use carbonext_domain::{
+//!     Carbonext, Credentials, Currency, Environment, Ledger, NewOrder, OrderKey, VcuMarket,
+//! };
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -19,8 +21,11 @@
 //! let quote = carbonext.quote(amount, Currency::Brl).await?;
 //! println!("{} VCU cost {} {}", quote.vcu_amount, quote.total_price, quote.currency);
 //!
-//! let order = NewOrder::builder(amount).pay_with_balance(true).build()?;
-//! let placed = carbonext.place_order(order).await?; // exactly once, even if the answer is lost
+//! let order = NewOrder::builder(amount)
+//!     .pay_with_balance(true)
+//!     .key(OrderKey::from_external_id("invoice", "INV-2026-03")?) // your event's id
+//!     .build()?;
+//! let placed = carbonext.place_order(order).await?; // exactly once, even across re-runs
 //! assert_eq!(placed.vcu_amount, amount.value());
 //!
 //! let balance = carbonext.balance(None).await?;
@@ -38,21 +43,28 @@
 //! permissions) — implemented by the [`Carbonext`] facade. Take `Arc<dyn VcuMarket>`
 //! (or a generic) in your own code and it can be tested without HTTP.
 //!
-//! # Mocking (feature `mock`)
+//! # Testing your service
 //!
 //! ```toml
 //! [dev-dependencies]
-//! carbonext-domain = { version = "0.1", features = ["mock"] }
+//! carbonext-domain = { git = "https://github.com/carbonext/carbonext-rs", features = ["mock", "testing"] }
+//! carbonext-sandbox = { git = "https://github.com/carbonext/carbonext-rs" }
+//! insta = { version = "1", features = ["json"] }
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!
-//! gives `MockVcuMarket`, `MockLedger`, `MockCalculator`, `MockOffsetting` and `MockAccounts`
-//! (mockall).
+//! - feature `mock`: `MockVcuMarket`, `MockLedger`, `MockCalculator`, `MockOffsetting` and
+//!   `MockAccounts` (mockall). Every trait is also implemented for `&T`, `Box<T>` and
+//!   `Arc<T>`, so a handler taking `&impl VcuMarket` accepts an `&Arc<dyn VcuMarket>` or a mock.
+//! - feature `testing`: `testing::fixtures` has a value for everything a trait returns
+//!   (`order`, `offset`, `emission`, `user`…), and `testing::redacted` turns any value into
+//!   JSON with ids and timestamps replaced by placeholders (never amounts), ready for
+//!   `insta::assert_json_snapshot!` (`cargo insta review` accepts a changed snapshot).
+//! - `carbonext-sandbox`: a real HTTP peer on 127.0.0.1 with `orders_with_key`, request
+//!   counters and seeded random faults.
 //!
-//! # Snapshot testing (feature `testing`)
-//!
-//! `testing::fixtures` builds domain values from the API documentation's examples, and
-//! `testing::redacted` turns any value into JSON with ids and timestamps replaced by
-//! placeholders (never amounts), ready for `insta::assert_json_snapshot!`.
+//! The README's "Testing your service" shows a mock, a sandbox, a snapshot and a fault test
+//! (`examples/consumer-service/tests/first_hour.rs`).
 //!
 //! # Guarantees
 //!
@@ -70,6 +82,8 @@
 //!   [`Error::Auth`].
 //! - [`VcuMarket::place_order`] never places an order twice: see [`order`] for where the client
 //!   order key travels and how an ambiguous failure is settled, and [`Error::OutcomeUnknown`].
+//! - [`Error::is_retryable`] and [`Error::kind`] say whether to retry a call later, dead-letter
+//!   it or alert (the table is in [`error`]).
 //! - [`Ledger::orders`] and [`Ledger::invoices`] stream every page in order, fetching a bounded
 //!   number of pages ahead.
 //! - Secrets never appear in `Debug`, `Display`, logs or errors.

@@ -146,14 +146,16 @@ pub enum EmissionSource {
 
 impl EmissionSource {
     /// A distance: `meters` travelled by `transport`, carrying `units` tonnes or passengers.
-    /// Refuses zero or negative meters or units.
+    /// Zero meters or units offset nothing
+    /// ([`OffsetOutcome::NothingToOffset`], the calculator is not asked); negative ones are
+    /// refused.
     pub fn distance(
         transport: TransportId,
         meters: Decimal,
         units: Decimal,
     ) -> Result<Self, ValidationError> {
-        positive(meters)?;
-        positive(units)?;
+        not_negative(meters)?;
+        not_negative(units)?;
         Ok(Self::Distance {
             transport,
             meters,
@@ -161,14 +163,15 @@ impl EmissionSource {
         })
     }
 
-    /// A route travelled by `transport` with `units` grams or passengers. Refuses zero or
-    /// negative units (the route's codes were validated when it was made).
+    /// A route travelled by `transport` with `units` grams or passengers. Zero units offset
+    /// nothing ([`OffsetOutcome::NothingToOffset`]); negative ones are refused (the route's
+    /// codes were validated when it was made).
     pub fn route(
         transport: TransportId,
         route: Route,
         units: Decimal,
     ) -> Result<Self, ValidationError> {
-        positive(units)?;
+        not_negative(units)?;
         Ok(Self::Route {
             transport,
             route,
@@ -179,11 +182,7 @@ impl EmissionSource {
     /// A known emission in tCO2eq. Zero is accepted (it offsets nothing); a negative amount
     /// is refused.
     pub fn tonnes(tonnes: Decimal) -> Result<Self, ValidationError> {
-        if tonnes < Decimal::ZERO {
-            return Err(ValidationError::NonPositiveAmount {
-                value: tonnes.to_string(),
-            });
-        }
+        not_negative(tonnes)?;
         Ok(Self::Tonnes { tonnes })
     }
 
@@ -244,8 +243,8 @@ fn distance_unit(transport: TransportId) -> &'static str {
     }
 }
 
-fn positive(value: Decimal) -> Result<(), ValidationError> {
-    if value <= Decimal::ZERO {
+fn not_negative(value: Decimal) -> Result<(), ValidationError> {
+    if value < Decimal::ZERO {
         return Err(ValidationError::NonPositiveAmount {
             value: value.to_string(),
         });
@@ -607,12 +606,15 @@ mod tests {
     }
 
     #[test]
-    fn sources_refuse_non_positive_inputs_and_negative_tonnes() {
+    fn sources_accept_zero_and_refuse_negative_inputs() {
         let truck = TransportId::CARGO_TRUCK;
-        assert!(EmissionSource::distance(truck, Decimal::ZERO, Decimal::ONE).is_err());
+        assert!(EmissionSource::distance(truck, Decimal::ZERO, Decimal::ONE).is_ok());
+        assert!(EmissionSource::distance(truck, Decimal::ONE, Decimal::ZERO).is_ok());
+        assert!(EmissionSource::distance(truck, d("-1"), Decimal::ONE).is_err());
         assert!(EmissionSource::distance(truck, Decimal::ONE, d("-1")).is_err());
         let route = Route::air("GRU", "JFK").unwrap();
-        assert!(EmissionSource::route(truck, route, Decimal::ZERO).is_err());
+        assert!(EmissionSource::route(truck, route, Decimal::ZERO).is_ok());
+        assert!(EmissionSource::route(truck, route, d("-1")).is_err());
         assert!(EmissionSource::tonnes(d("-0.01")).is_err());
         assert!(EmissionSource::tonnes(Decimal::ZERO).is_ok());
         let request = OffsetRequest::builder(

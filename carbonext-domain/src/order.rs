@@ -39,6 +39,8 @@ use crate::amount::VcuAmount;
 use crate::validation::ValidationError;
 use crate::{Currency, OrderStatus, OrderType, Timestamp};
 
+mod external_id;
+
 /// The API's limit on `metaData`, in characters.
 pub const META_DATA_MAX_CHARS: usize = 500;
 

@@ -19,72 +19,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-/// Domain values decoded from the API documentation's examples.
-pub mod fixtures {
-    use crate::{Balance, Invoice, Order, Quote, VcuAmount};
-
-    const ORDER: &str = r#"{
-        "id": "4158d5d1-9364-46e6-8d0d-451f528261e7",
-        "vcuAmount": 0.02, "vcuUnitPrice": 110.0, "totalPrice": 2.200,
-        "targetCurrency": "BRL", "status": "Issued",
-        "createdAt": "2022-07-24T18:26:44.4176783Z", "notifyCertificateTo": null,
-        "type": "Postpaid", "paymentDate": null, "metaData": null, "retireForRecipient": false,
-        "certificateRecipientInfo": {"name": "Example First", "email": "example@email.com", "taxId": "000.000.000-00"}
-    }"#;
-
-    const BALANCE: &str = r#"{
-        "startDate": "2022-07-12T14:12:13.714817",
-        "endDate": "2022-07-21T17:00:25.0851306Z",
-        "balancesByCurrency": [{"currency": "BRL", "vcuBalance": {
-            "type": "VCU", "balance": 15.997878, "credit": 16.0, "debt": 37.53443683424, "futureDebt": 9.0
-        }}]
-    }"#;
-
-    const INVOICE: &str = r#"{
-        "id": "24882adc-d020-4e5a-ac26-36c12d24c507", "status": "Paid",
-        "totalVcuAmount": 1.0, "totalPrice": 137.5, "currency": "BRL",
-        "customerId": "c892597a-997c-4a6f-a4cf-6e370240edff",
-        "createdAt": "2022-02-11T16:47:02.894999", "paidAt": "2022-02-11T16:47:05.226771", "dueDate": null
-    }"#;
-
-    fn decode<W: serde::de::DeserializeOwned>(json: &str) -> W {
-        serde_json::from_str(json).expect("documented example decodes")
-    }
-
-    /// The order of the docs' "Order [POST]" example (0.02 VCU, `Issued`).
-    pub fn order() -> Order {
-        Order::from(decode::<carbonext_api::types::Order>(ORDER))
-    }
-
-    /// [`order`] as [`VcuMarket::place_order`](crate::VcuMarket::place_order) returns it:
-    /// placed by the call, or found under its key (`already_existed`).
-    pub fn placed_order(already_existed: bool) -> crate::PlacedOrder {
-        crate::PlacedOrder {
-            order: order(),
-            already_existed,
-        }
-    }
-
-    /// The balance of the docs' walkthrough (debt `37.53443683424`).
-    pub fn balance() -> Balance {
-        Balance::from(decode::<carbonext_api::types::Balance>(BALANCE))
-    }
-
-    /// The paid credit-card invoice of the docs' "Invoice [GET]" example.
-    pub fn invoice() -> Invoice {
-        Invoice::from(decode::<carbonext_api::types::Invoice>(INVOICE))
-    }
-
-    /// A quote of 1 VCU at the docs' price (137.5 BRL).
-    pub fn quote() -> Quote {
-        Quote::new(
-            VcuAmount::new(rust_decimal::Decimal::ONE).expect("1 is positive"),
-            "137.5".parse().expect("a decimal"),
-            crate::Currency::Brl,
-        )
-        .expect("fits")
-    }
-}
+pub mod fixtures;
 
 /// `value` as JSON with every id (UUID-shaped string) replaced by `"[id]"` and every
 /// timestamp-shaped string by `"[timestamp]"`. Amounts are left exactly as they are.

@@ -4,6 +4,10 @@
 //! All are object-safe (`Arc<dyn VcuMarket>` works), `Send + Sync`, and implemented by the
 //! [`Carbonext`](crate::Carbonext) facade. With the `mock` feature each has a mockall mock
 //! (`MockVcuMarket`, `MockLedger`, `MockCalculator`, `MockOffsetting`, `MockAccounts`) for your own tests.
+//! Each is also implemented for `&T`, `Box<T>` and `Arc<T>` (forwarding to `T`), so a function
+//! taking `&impl VcuMarket` accepts an `Arc<dyn VcuMarket>`.
+
+mod forward;
 
 use async_trait::async_trait;
 use futures::stream::BoxStream;

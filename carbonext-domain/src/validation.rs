@@ -38,6 +38,13 @@ pub enum ValidationError {
         /// The refused key (truncated).
         key: String,
     },
+    /// A namespace of [`OrderKey::from_external_id`](crate::OrderKey::from_external_id) that
+    /// is not 1 to 16 characters of `a-z 0-9`.
+    #[error("a key namespace must be 1 to 16 characters of a-z or 0-9, got {namespace:?}")]
+    InvalidKeyNamespace {
+        /// The refused namespace (truncated).
+        namespace: String,
+    },
     /// A period whose start is after its end.
     #[error("period starts on {start}, after it ends on {end}")]
     InvalidPeriod {

@@ -147,6 +147,11 @@ async fn a_revoked_secret_and_an_unreachable_token_endpoint_differ_by_type() {
         } => {}
         other => panic!("expected Error::Auth caused by InvalidClient, got {other:?}"),
     }
+    assert!(
+        !error.is_retryable(),
+        "a revoked secret is not retried: alert"
+    );
+    assert_eq!(error.kind(), "auth");
     assert!(!error.to_string().contains("not-the-secret"));
 
     // A port nothing listens on: bind one, then free it.
@@ -171,6 +176,10 @@ async fn a_revoked_secret_and_an_unreachable_token_endpoint_differ_by_type() {
         } => assert!(cause.is_transient()),
         other => panic!("expected Error::Auth caused by a transport failure, got {other:?}"),
     }
+    assert!(
+        error.is_retryable(),
+        "an unreachable token endpoint is retried later"
+    );
     assert_eq!(sandbox.counters().total_api_requests(), 0);
 }
 

@@ -47,7 +47,7 @@ async fn order_placed_for(tonnes: &str, note: &str) -> NewOrder {
         let placed = placed.clone();
         move |order| {
             placed.lock().unwrap().push(order);
-            Ok(fixtures::placed_order(false))
+            Ok(fixtures::placed_order())
         }
     });
     offset_emissions(
@@ -196,7 +196,10 @@ async fn a_consumer_bills_once_when_a_redelivery_finds_the_order_already_placed(
             let mut n = deliveries.lock().unwrap();
             *n += 1;
             // The first delivery places it; the redelivery finds it under its key.
-            Ok(fixtures::placed_order(*n > 1))
+            Ok(carbonext_domain::PlacedOrder {
+                already_existed: *n > 1,
+                ..fixtures::placed_order()
+            })
         }
     });
     let billed = Mutex::new(Vec::new());

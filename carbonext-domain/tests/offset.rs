@@ -153,6 +153,43 @@ async fn rounding_reaches_the_order_exact_to_the_last_digit() {
 }
 
 #[tokio::test]
+async fn a_zero_distance_or_zero_units_offsets_nothing_like_zero_tonnes() {
+    let sandbox = common::sandbox().await;
+    let carbonext = common::connect(&sandbox);
+    let route = Route::air("GRU", "JFK").unwrap();
+    let truck = TransportId::CARGO_TRUCK;
+    let plane = TransportId::PASSENGER_AIRPLANE;
+    let sources = [
+        EmissionSource::distance(truck, Decimal::ZERO, Decimal::ONE).unwrap(),
+        EmissionSource::distance(truck, Decimal::from(1000), d("0.000")).unwrap(),
+        EmissionSource::route(plane, route, Decimal::ZERO).unwrap(),
+        tonnes("0"),
+    ];
+    for (n, source) in sources.into_iter().enumerate() {
+        let request = OffsetRequest::builder(source, key(&format!("zero_{n:04}")))
+            .build()
+            .unwrap();
+        let offset = carbonext.offset(request).await.expect("offset");
+        assert_eq!(offset.outcome, OffsetOutcome::NothingToOffset, "source {n}");
+        assert_eq!((offset.tonnes, offset.vcus), (Decimal::ZERO, None));
+    }
+    // Negative stays refused, before anything is sent.
+    assert!(EmissionSource::distance(truck, d("-1"), Decimal::ONE).is_err());
+    assert!(EmissionSource::route(plane, route, d("-0.5")).is_err());
+    assert!(EmissionSource::tonnes(d("-0.01")).is_err());
+    // Nothing was calculated, quoted or ordered (the token grant aside, no request at all).
+    let counters = sandbox.counters();
+    for op in [
+        operations::CALCULATE_EMISSION.id,
+        operations::GET_PRICE.id,
+        operations::CREATE_ORDER.id,
+    ] {
+        assert_eq!(counters.operation(op), 0, "{op}");
+    }
+    assert!(sandbox.orders_snapshot().is_empty());
+}
+
+#[tokio::test]
 async fn a_zero_emission_orders_nothing_and_says_so() {
     let sandbox = common::sandbox().await;
     let carbonext = common::connect(&sandbox);
@@ -270,6 +307,10 @@ async fn a_thousand_item_batch_places_exactly_a_thousand_orders_despite_dropped_
     const ITEMS: usize = 1_000;
     let sandbox = common::sandbox().await;
     let carbonext = common::connect(&sandbox);
+    // Counts on the exact "every 5th answer" schedule.
+    sandbox
+        .faults()
+        .set_schedule(carbonext_sandbox::FaultSchedule::Periodic);
     sandbox.faults().drop_after_commit(0.2);
 
     let items = futures::stream::iter(0..ITEMS).map(batch_item);

@@ -9,6 +9,7 @@ use carbonext_domain::{
     Accounts, Currency, Error, Ledger, NewOrder, OrderQuery, OrderSort, SortDirection, VcuAmount,
     VcuMarket,
 };
+use carbonext_sandbox::FaultSchedule;
 use futures::{StreamExt, TryStreamExt};
 
 fn vcu(text: &str) -> VcuAmount {
@@ -18,6 +19,8 @@ fn vcu(text: &str) -> VcuAmount {
 #[tokio::test]
 async fn reads_are_retried_through_injected_server_errors() {
     let sandbox = common::sandbox().await;
+    // Counts on the exact "every n-th request" schedule.
+    sandbox.faults().set_schedule(FaultSchedule::Periodic);
     let carbonext = common::connect(&sandbox);
     carbonext.quote(vcu("1"), Currency::Brl).await.unwrap(); // warm the token
     sandbox.faults().fail_share(503, 0.5);
@@ -33,6 +36,8 @@ async fn reads_are_retried_through_injected_server_errors() {
 #[tokio::test]
 async fn throttled_reads_wait_for_retry_after() {
     let sandbox = common::sandbox().await;
+    // Counts on the exact "every n-th request" schedule.
+    sandbox.faults().set_schedule(FaultSchedule::Periodic);
     let carbonext = common::connect(&sandbox);
     carbonext.quote(vcu("1"), Currency::Brl).await.unwrap();
     sandbox.faults().rate_limit(0.5, 1);
@@ -49,6 +54,8 @@ async fn throttled_reads_wait_for_retry_after() {
 #[tokio::test]
 async fn two_hundred_orders_with_dropped_answers_are_placed_exactly_once() {
     let sandbox = common::sandbox().await;
+    // Counts on the exact "every n-th request" schedule.
+    sandbox.faults().set_schedule(FaultSchedule::Periodic);
     let carbonext = common::connect(&sandbox);
     let before = carbonext
         .orders(OrderQuery::new())
@@ -154,6 +161,8 @@ async fn ten_thousand_orders_stream_in_order_with_prefetch() {
 async fn orders_lost_before_the_server_saw_them_are_sent_again_once_proven_absent() {
     const ORDERS: u64 = 20;
     let sandbox = common::sandbox().await;
+    // Counts on the exact "every n-th request" schedule.
+    sandbox.faults().set_schedule(FaultSchedule::Periodic);
     let carbonext = common::connect(&sandbox);
     carbonext.quote(vcu("1"), Currency::Brl).await.unwrap();
     let before = sandbox.counters();

@@ -26,7 +26,7 @@ use std::time::Duration;
 use carbonext_api::Currency;
 use rust_decimal::Decimal;
 
-use crate::faults::{FailShare, FaultSettings, RateLimit};
+use crate::faults::{FailShare, FaultSchedule, FaultSettings, RateLimit};
 use crate::{Sandbox, DEFAULT_METADATA_FILTER};
 
 /// Options of `carbonext-sandbox` / `carbonext sandbox serve`.
@@ -53,7 +53,11 @@ pub struct ServeArgs {
     /// Latency added to every API and token request, in milliseconds.
     #[arg(long, value_name = "N")]
     pub latency_ms: Option<u64>,
-    /// Answer a share of API requests with a 5xx, e.g. `503:0.2` (every 5th).
+    /// Seed of the fault shares, to reproduce a run (printed at start; default random, or
+    /// fixed with `--deterministic`).
+    #[arg(long, value_name = "SEED")]
+    pub fault_seed: Option<u64>,
+    /// Answer a share of API requests, at random, with a 5xx, e.g. `503:0.2` (a fifth).
     #[arg(long, value_name = "STATUS:SHARE", value_parser = parse_fail_share)]
     pub fail_share: Option<FailShare>,
     /// Answer a share of API requests with 429, e.g. `0.1:5` (Retry-After: 5).
@@ -140,6 +144,9 @@ impl ServeArgs {
         if let Some(path) = &self.state {
             builder = builder.state_file(path);
         }
+        if let Some(seed) = self.fault_seed {
+            builder = builder.fault_seed(seed);
+        }
         let sandbox = builder
             .port(self.port)
             .deterministic(self.deterministic)
@@ -181,6 +188,12 @@ impl ServeArgs {
             writeln!(out, "  client secret: {}", info.client_secret)?;
             if let Some(path) = sandbox.state_file() {
                 writeln!(out, "  state file:    {}", path.display())?;
+            }
+            if let FaultSchedule::Seeded(seed) = sandbox.faults().schedule() {
+                writeln!(
+                    out,
+                    "  fault seed:    {seed} (reproduce with --fault-seed {seed})"
+                )?;
             }
             writeln!(
                 out,
@@ -260,6 +273,19 @@ mod tests {
             let sandbox = args.start().await.unwrap();
             assert_eq!(sandbox.metadata_filter(), expected);
         }
+    }
+
+    #[tokio::test]
+    async fn the_fault_seed_is_settable_and_fixed_by_deterministic() {
+        let args = serve_args(&["--port", "0", "--fault-seed", "42"]).unwrap();
+        let sandbox = args.start().await.unwrap();
+        assert_eq!(sandbox.faults().schedule(), FaultSchedule::Seeded(42));
+        let args = serve_args(&["--port", "0", "--deterministic"]).unwrap();
+        let sandbox = args.start().await.unwrap();
+        assert_eq!(
+            sandbox.faults().schedule(),
+            FaultSchedule::Seeded(crate::faults::DETERMINISTIC_FAULT_SEED)
+        );
     }
 
     #[test]

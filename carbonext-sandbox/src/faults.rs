@@ -2,10 +2,18 @@
 //! revocation (of the tokens issued so far, or of the next ones as they are issued) and token
 //! lifetime, all switchable at runtime.
 //!
-//! Shares are deterministic, not random: a share `s` fires on request `n` (counting the
-//! requests that fault has seen since it was set) exactly when `floor(n·s)` grows, so 0.2
-//! fires on the 5th, 10th, 15th... request, 0.5 on every 2nd, 1.0 on all. Tests are therefore
-//! reproducible without a seed.
+//! Shares fire **at random**, like real failures: each request a fault sees draws from that
+//! fault's own generator, seeded from the sandbox's fault seed ([`FaultSchedule::Seeded`]),
+//! so about `s` of the requests fire, at no fixed rhythm a client's retries could fall into
+//! step with. The same seed fires on the same draws: a run is reproduced by its seed, which
+//! `carbonext-sandbox` / `carbonext sandbox serve` print at start and take with
+//! `--fault-seed`, and which [`SandboxBuilder::fault_seed`](crate::SandboxBuilder::fault_seed)
+//! sets (with [`deterministic(true)`](crate::SandboxBuilder::deterministic) it is
+//! [`DETERMINISTIC_FAULT_SEED`]; otherwise random). A share of 1.0 fires on every request.
+//!
+//! [`FaultSchedule::Periodic`] is the exact "every n-th request" schedule instead (0.2 fires
+//! on the 5th, 10th… request), for tests that count on it. It can livelock a client: at 0.5
+//! a placement's creation is always the dropped request and its lookup the passing one.
 //!
 //! Faults apply to API requests (`/v1/...`) only. Latency applies to the token endpoint too;
 //! the control paths (`/__sandbox/...`) are never faulted. Order: latency, then
@@ -16,8 +24,8 @@
 //! # async fn demo() -> std::io::Result<()> {
 //! use std::time::Duration;
 //! let sandbox = carbonext_sandbox::Sandbox::builder().start().await?;
-//! sandbox.faults().fail_share(503, 0.5);           // every 2nd API request: 503
-//! sandbox.faults().rate_limit(0.2, 7);             // every 5th: 429 with Retry-After: 7
+//! sandbox.faults().fail_share(503, 0.5);           // half the API requests, at random: 503
+//! sandbox.faults().rate_limit(0.2, 7);             // a fifth: 429 with Retry-After: 7
 //! sandbox.faults().set_latency(Duration::from_millis(50));
 //! sandbox.faults().clear();
 //! # Ok(()) }
@@ -27,6 +35,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::store::Store;
@@ -34,30 +44,75 @@ use crate::store::Store;
 /// Parts per million of a share, so shares compare exactly.
 const PPM: u64 = 1_000_000;
 
-/// A deterministic "every n-th request" trigger.
-#[derive(Clone, Copy, Debug, Default)]
+/// The fault seed of a sandbox built with
+/// [`deterministic(true)`](crate::SandboxBuilder::deterministic) and no seed of its own.
+pub const DETERMINISTIC_FAULT_SEED: u64 = 26;
+
+/// How fault shares pick the requests they fire on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FaultSchedule {
+    /// At random, from generators seeded with this value: reproducible by the seed.
+    Seeded(u64),
+    /// Exactly on every n-th request: a share `s` fires on request `n` (counted since the
+    /// fault was set) when `floor(n·s)` grows. For tests that count on an exact schedule.
+    Periodic,
+}
+
+impl FaultSchedule {
+    /// A random seed (what a sandbox uses unless told otherwise).
+    pub fn random() -> Self {
+        Self::Seeded(rand::random())
+    }
+}
+
+/// Which fault a generator belongs to, so each fault draws its own sequence.
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    Fail = 1,
+    RateLimit = 2,
+    DropBefore = 3,
+    DropAfterCommit = 4,
+}
+
+/// A trigger that fires on about `share` of the requests it sees.
+#[derive(Clone, Debug)]
 struct Share {
     ppm: u64,
     seen: u64,
+    /// `None`: the periodic schedule.
+    rng: Option<StdRng>,
 }
 
 impl Share {
-    fn new(share: f64) -> Self {
+    fn new(share: f64, schedule: FaultSchedule, fault: Fault) -> Self {
         let share = if share.is_finite() {
             share.clamp(0.0, 1.0)
         } else {
             0.0
         };
+        let rng = match schedule {
+            FaultSchedule::Seeded(seed) => Some(StdRng::seed_from_u64(
+                seed ^ (fault as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            )),
+            FaultSchedule::Periodic => None,
+        };
         Self {
             ppm: (share * PPM as f64).round() as u64,
             seen: 0,
+            rng,
         }
     }
 
     fn fires(&mut self) -> bool {
-        let before = self.seen * self.ppm / PPM;
-        self.seen += 1;
-        self.seen * self.ppm / PPM > before
+        match &mut self.rng {
+            Some(rng) => rng.random_range(0..PPM) < self.ppm,
+            None => {
+                let before = self.seen * self.ppm / PPM;
+                self.seen += 1;
+                self.seen * self.ppm / PPM > before
+            }
+        }
     }
 
     fn share(&self) -> f64 {
@@ -65,13 +120,27 @@ impl Share {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 struct Plan {
+    schedule: FaultSchedule,
     latency: Duration,
     fail: Option<(u16, Share)>,
     rate_limit: Option<(Share, u64)>,
     drop_before: Option<Share>,
     drop_after_commit: Option<Share>,
+}
+
+impl Plan {
+    fn new(schedule: FaultSchedule) -> Self {
+        Self {
+            schedule,
+            latency: Duration::ZERO,
+            fail: None,
+            rate_limit: None,
+            drop_before: None,
+            drop_after_commit: None,
+        }
+    }
 }
 
 /// What the gate does with one API request, decided before its handler runs.
@@ -104,10 +173,14 @@ struct Inner {
 }
 
 impl Faults {
-    pub(crate) fn new(store: Arc<Store>, token_lifetime: Duration) -> Self {
+    pub(crate) fn new(
+        store: Arc<Store>,
+        token_lifetime: Duration,
+        schedule: FaultSchedule,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
-                plan: Mutex::new(Plan::default()),
+                plan: Mutex::new(Plan::new(schedule)),
                 store,
                 default_lifetime: token_lifetime,
                 lifetime_secs: AtomicU64::new(token_lifetime.as_secs()),
@@ -120,6 +193,16 @@ impl Faults {
         self.inner.plan.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// How shares pick their requests (the seed to print, to reproduce a run).
+    pub fn schedule(&self) -> FaultSchedule {
+        self.plan().schedule
+    }
+
+    /// Switches the schedule of the faults set from now on (those already set keep theirs).
+    pub fn set_schedule(&self, schedule: FaultSchedule) {
+        self.plan().schedule = schedule;
+    }
+
     /// Delays every API and token request by `latency` before anything else happens.
     pub fn set_latency(&self, latency: Duration) {
         self.plan().latency = latency;
@@ -128,24 +211,33 @@ impl Faults {
     /// Answers that share of API requests with `status` (a 5xx) and a problem-details body.
     /// A share of 0 turns the fault off.
     pub fn fail_share(&self, status: u16, share: f64) {
-        self.plan().fail = (share > 0.0).then(|| (status, Share::new(share)));
+        let mut plan = self.plan();
+        plan.fail = (share > 0.0).then(|| (status, Share::new(share, plan.schedule, Fault::Fail)));
     }
 
     /// Answers that share of API requests with 429 and `Retry-After: retry_after_secs`.
     pub fn rate_limit(&self, share: f64, retry_after_secs: u64) {
-        self.plan().rate_limit = (share > 0.0).then(|| (Share::new(share), retry_after_secs));
+        let mut plan = self.plan();
+        plan.rate_limit = (share > 0.0).then(|| {
+            let trigger = Share::new(share, plan.schedule, Fault::RateLimit);
+            (trigger, retry_after_secs)
+        });
     }
 
     /// Closes the connection of that share of API requests without any response, before the
     /// handler runs (nothing is stored).
     pub fn drop_before_handler(&self, share: f64) {
-        self.plan().drop_before = (share > 0.0).then(|| Share::new(share));
+        let mut plan = self.plan();
+        plan.drop_before =
+            (share > 0.0).then(|| Share::new(share, plan.schedule, Fault::DropBefore));
     }
 
     /// For that share of committed orders (`create_order` requests that passed validation):
     /// stores the order, then closes the connection without any response.
     pub fn drop_after_commit(&self, share: f64) {
-        self.plan().drop_after_commit = (share > 0.0).then(|| Share::new(share));
+        let mut plan = self.plan();
+        plan.drop_after_commit =
+            (share > 0.0).then(|| Share::new(share, plan.schedule, Fault::DropAfterCommit));
     }
 
     /// Revokes every access token issued so far; new grants work as before.
@@ -174,9 +266,12 @@ impl Faults {
         Duration::from_secs(self.inner.lifetime_secs.load(Ordering::Relaxed))
     }
 
-    /// Turns every fault off and restores the builder's token lifetime.
+    /// Turns every fault off and restores the builder's token lifetime (the schedule stays).
     pub fn clear(&self) {
-        *self.plan() = Plan::default();
+        {
+            let mut plan = self.plan();
+            *plan = Plan::new(plan.schedule);
+        }
         self.revoke_on_issue(0);
         self.set_token_lifetime(self.inner.default_lifetime);
     }
@@ -186,16 +281,19 @@ impl Faults {
         let plan = self.plan();
         FaultSettings {
             latency_ms: Some(plan.latency.as_millis() as u64),
-            fail_share: plan.fail.map(|(status, s)| FailShare {
-                status,
+            fail_share: plan.fail.as_ref().map(|(status, s)| FailShare {
+                status: *status,
                 share: s.share(),
             }),
-            rate_limit: plan.rate_limit.map(|(s, retry_after_secs)| RateLimit {
-                share: s.share(),
-                retry_after_secs,
-            }),
-            drop_before_handler: plan.drop_before.map(|s| s.share()),
-            drop_after_commit: plan.drop_after_commit.map(|s| s.share()),
+            rate_limit: plan
+                .rate_limit
+                .as_ref()
+                .map(|(s, retry_after_secs)| RateLimit {
+                    share: s.share(),
+                    retry_after_secs: *retry_after_secs,
+                }),
+            drop_before_handler: plan.drop_before.as_ref().map(Share::share),
+            drop_after_commit: plan.drop_after_commit.as_ref().map(Share::share),
             token_lifetime_secs: Some(self.token_lifetime().as_secs()),
             revoke_on_issue: match self.inner.revoke_on_issue.load(Ordering::Relaxed) {
                 0 => None,
@@ -339,17 +437,34 @@ pub struct RateLimit {
 
 #[cfg(test)]
 mod tests {
-    use super::Share;
+    use super::{Fault, FaultSchedule, Share};
+
+    fn draws(share: f64, schedule: FaultSchedule, n: usize) -> Vec<bool> {
+        let mut s = Share::new(share, schedule, Fault::Fail);
+        (0..n).map(|_| s.fires()).collect()
+    }
 
     #[test]
-    fn share_fires_on_every_nth_request() {
-        let mut s = Share::new(0.2);
-        let fired: Vec<bool> = (0..10).map(|_| s.fires()).collect();
+    fn periodic_share_fires_on_every_nth_request() {
         assert_eq!(
-            fired,
+            draws(0.2, FaultSchedule::Periodic, 10),
             [false, false, false, false, true, false, false, false, false, true]
         );
-        let mut all = Share::new(1.0);
-        assert!((0..5).all(|_| all.fires()));
+        assert!(draws(1.0, FaultSchedule::Periodic, 5)
+            .into_iter()
+            .all(|f| f));
+    }
+
+    #[test]
+    fn seeded_share_fires_at_random_reproducibly_and_about_as_often_as_asked() {
+        let seeded = FaultSchedule::Seeded(7);
+        let first = draws(0.2, seeded, 10_000);
+        assert_eq!(first, draws(0.2, seeded, 10_000), "same seed, same draws");
+        assert_ne!(first, draws(0.2, FaultSchedule::Seeded(8), 10_000));
+        let fired = first.iter().filter(|&&f| f).count();
+        assert!((1_800..=2_200).contains(&fired), "{fired} of 10000");
+        // No rhythm: some fire back to back, unlike every 5th.
+        assert!(first.windows(2).any(|w| w[0] && w[1]));
+        assert!(draws(1.0, seeded, 1_000).into_iter().all(|f| f));
     }
 }

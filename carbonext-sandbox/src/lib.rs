@@ -19,7 +19,7 @@
 //! println!("API {} token {}", sandbox.api_url(), sandbox.token_url());
 //! println!("client id {} secret {}", sandbox.client_id(), sandbox.client_secret());
 //!
-//! sandbox.faults().fail_share(503, 0.2);            // every 5th API request: 503
+//! sandbox.faults().fail_share(503, 0.2);            // a fifth of API requests, at random: 503
 //! sandbox.advance_clock(Duration::from_secs(600));  // tokens issued so far have expired
 //! assert_eq!(sandbox.counters().operation("create_order"), 0);
 //! sandbox.shutdown().await;
@@ -82,7 +82,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 pub use counters::Counters;
-pub use faults::Faults;
+pub use faults::{FaultSchedule, Faults};
 pub use hold::{HoldReport, Holds};
 pub use state_file::{StateFile, StateFileError};
 pub use store::DEFAULT_ISSUED_TOKENS_KEPT;
@@ -180,6 +180,7 @@ pub struct SandboxBuilder {
     issued_tokens_kept: usize,
     metadata_filter: bool,
     state_file: Option<PathBuf>,
+    fault_schedule: Option<FaultSchedule>,
 }
 
 impl Default for SandboxBuilder {
@@ -194,6 +195,7 @@ impl Default for SandboxBuilder {
             issued_tokens_kept: DEFAULT_ISSUED_TOKENS_KEPT,
             metadata_filter: DEFAULT_METADATA_FILTER,
             state_file: None,
+            fault_schedule: None,
         }
     }
 }
@@ -203,6 +205,20 @@ impl SandboxBuilder {
     /// Access tokens stay random. Default `false`.
     pub fn deterministic(mut self, deterministic: bool) -> Self {
         self.deterministic = deterministic;
+        self
+    }
+
+    /// Seed of the fault shares ([`faults`]): the same seed fires the same draws. Default:
+    /// [`faults::DETERMINISTIC_FAULT_SEED`] when [`deterministic`](Self::deterministic),
+    /// otherwise random ([`Faults::schedule`] tells which).
+    pub fn fault_seed(self, seed: u64) -> Self {
+        self.fault_schedule(FaultSchedule::Seeded(seed))
+    }
+
+    /// How fault shares pick their requests: seeded at random (the default) or
+    /// [`FaultSchedule::Periodic`] for a test that counts on "every n-th request".
+    pub fn fault_schedule(mut self, schedule: FaultSchedule) -> Self {
+        self.fault_schedule = Some(schedule);
         self
     }
 
@@ -309,6 +325,11 @@ impl SandboxBuilder {
             }
             None => (seed::customer(&store, credit), None),
         };
+        let fault_schedule = self.fault_schedule.unwrap_or(if self.deterministic {
+            FaultSchedule::Seeded(faults::DETERMINISTIC_FAULT_SEED)
+        } else {
+            FaultSchedule::random()
+        });
         let api_url = format!("http://{addr}");
         let info = Arc::new(SandboxInfo {
             token_url: format!("{api_url}{}", carbonext_api::TOKEN_PATH),
@@ -319,7 +340,7 @@ impl SandboxBuilder {
             initial_vcu_credit: self.initial_vcu_credit,
         });
         let state = AppState {
-            faults: Faults::new(store.clone(), self.token_lifetime),
+            faults: Faults::new(store.clone(), self.token_lifetime, fault_schedule),
             filters: filter::Catalog::new(self.metadata_filter),
             store,
             counters: Arc::new(CounterSet::default()),
@@ -493,6 +514,21 @@ impl Sandbox {
             .orders
             .iter()
             .map(|o| o.wire())
+            .collect()
+    }
+
+    /// The stored orders (of every customer, in creation order) whose metaData carries exactly
+    /// the client order key `key`: the marker `[cbx-key:KEY]` the SDK writes at its end. For
+    /// a service's test: "this event placed exactly one order".
+    pub fn orders_with_key(&self, key: &str) -> Vec<carbonext_api::types::Order> {
+        let marker = format!("[cbx-key:{key}]");
+        self.state
+            .store
+            .lock()
+            .orders
+            .iter()
+            .map(|o| o.wire())
+            .filter(|o| o.meta_data.as_deref().is_some_and(|m| m.ends_with(&marker)))
             .collect()
     }
 

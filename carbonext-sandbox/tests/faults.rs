@@ -1,5 +1,6 @@
 //! Fault injection over real HTTP: latency, 5xx share, 429, dropped connections, and the
-//! control paths.
+//! control paths. Shares fire at random from a seed (reproducible); the tests that count on
+//! "every n-th request" ask for the periodic schedule by name.
 
 mod common;
 
@@ -7,6 +8,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use carbonext_sandbox::{FaultSchedule, Sandbox};
 use common::{http, Caller};
 use serde_json::json;
 
@@ -32,9 +34,10 @@ async fn latency_delays_api_and_token_requests() {
 }
 
 #[tokio::test]
-async fn fail_share_answers_every_nth_request_with_problem_details() {
+async fn periodic_fail_share_answers_every_nth_request_with_problem_details() {
     let sandbox = common::sandbox().await;
     let caller = Caller::seeded(&sandbox).await;
+    sandbox.faults().set_schedule(FaultSchedule::Periodic);
     sandbox.faults().fail_share(503, 0.5);
     let mut statuses = Vec::new();
     for _ in 0..4 {
@@ -60,10 +63,46 @@ async fn fail_share_answers_every_nth_request_with_problem_details() {
     );
 }
 
+/// The statuses of 40 order listings under a 5xx share of 0.5.
+async fn statuses_under_half_failures(sandbox: &Sandbox) -> Vec<u16> {
+    let caller = Caller::seeded(sandbox).await;
+    sandbox.faults().fail_share(503, 0.5);
+    let mut statuses = Vec::new();
+    for _ in 0..40 {
+        statuses.push(caller.get("/v1/orders").await.status);
+    }
+    statuses
+}
+
 #[tokio::test]
-async fn rate_limit_answers_429_with_retry_after() {
+async fn shares_fire_at_random_and_the_same_seed_fires_the_same_requests() {
+    let seeded = || Sandbox::builder().fault_seed(2026).start();
+    let first = statuses_under_half_failures(&seeded().await.unwrap()).await;
+    let again = statuses_under_half_failures(&seeded().await.unwrap()).await;
+    assert_eq!(first, again, "same seed, same requests failed");
+    let failed = first.iter().filter(|&&s| s == 503).count();
+    assert!((8..=32).contains(&failed), "{failed} of 40 failed");
+    // Not every other request: somewhere two in a row share a fate.
+    assert!(first.windows(2).any(|w| w[0] == w[1]), "{first:?}");
+
+    let other = Sandbox::builder().fault_seed(7).start().await.unwrap();
+    assert_ne!(first, statuses_under_half_failures(&other).await);
+    let deterministic = Sandbox::builder()
+        .deterministic(true)
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(
+        deterministic.faults().schedule(),
+        FaultSchedule::Seeded(carbonext_sandbox::faults::DETERMINISTIC_FAULT_SEED)
+    );
+}
+
+#[tokio::test]
+async fn periodic_rate_limit_answers_429_with_retry_after() {
     let sandbox = common::sandbox().await;
     let caller = Caller::seeded(&sandbox).await;
+    sandbox.faults().set_schedule(FaultSchedule::Periodic);
     sandbox.faults().rate_limit(0.2, 7);
     let mut limited = Vec::new();
     for i in 0..10 {
@@ -115,6 +154,7 @@ async fn drop_before_handler_closes_the_connection_and_stores_nothing() {
 async fn drop_after_commit_stores_the_order_but_loses_the_response() {
     let sandbox = common::sandbox().await;
     let token = common::token(&sandbox).await;
+    sandbox.faults().set_schedule(FaultSchedule::Periodic);
     sandbox.faults().drop_after_commit(0.5);
     let mut outcomes = Vec::new();
     for i in 0..4 {

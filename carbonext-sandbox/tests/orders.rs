@@ -386,3 +386,26 @@ async fn bad_list_queries_are_400() {
         answer.problem(400);
     }
 }
+
+#[tokio::test]
+async fn orders_with_key_matches_the_exact_key_marker_only() {
+    let sandbox = common::sandbox().await;
+    let caller = Caller::seeded(&sandbox).await;
+    for meta in [
+        "truck [cbx-key:shipment_SHP_1]",
+        "[cbx-key:shipment_SHP_10]",
+        "[cbx-key:xshipment_SHP_1]",
+        "mentions shipment_SHP_1 without a marker",
+    ] {
+        caller
+            .order(json!({"vcuAmount": 1, "metaData": meta}))
+            .await;
+    }
+    let found = sandbox.orders_with_key("shipment_SHP_1");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        found[0].meta_data.as_deref(),
+        Some("truck [cbx-key:shipment_SHP_1]")
+    );
+    assert!(sandbox.orders_with_key("shipment_SHP_2").is_empty());
+}

@@ -17,6 +17,16 @@ use crate::{Calculator, Offsetting, VcuAmount, VcuMarket};
 impl Offsetting for Carbonext {
     async fn offset(&self, request: OffsetRequest) -> Result<Offset> {
         let key = request.key.clone();
+        if offsets_nothing(&request.source) {
+            return Ok(Offset {
+                key,
+                calculation: None,
+                tonnes: Decimal::ZERO,
+                vcus: None,
+                quote: None,
+                outcome: OffsetOutcome::NothingToOffset,
+            });
+        }
         let (calculation, tonnes) = match &request.source {
             EmissionSource::Tonnes { tonnes } => (None, *tonnes),
             EmissionSource::Distance {
@@ -62,6 +72,16 @@ impl Offsetting for Carbonext {
         held.release().await;
         let (quote, outcome) = settled?;
         Ok(offset(Some(vcus), quote, outcome))
+    }
+}
+
+/// A zero distance or zero units: nothing to calculate or order (zero tonnes is settled
+/// after rounding, like a calculator's zero).
+fn offsets_nothing(source: &EmissionSource) -> bool {
+    match source {
+        EmissionSource::Distance { meters, units, .. } => meters.is_zero() || units.is_zero(),
+        EmissionSource::Route { units, .. } => units.is_zero(),
+        EmissionSource::Tonnes { .. } => false,
     }
 }
 

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use carbonext_domain::{NewOrder, VcuAmount, VcuMarket};
+use carbonext_domain::{NewOrder, OrderKey, VcuAmount, VcuMarket};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +45,39 @@ impl OffsetService {
             tonnes: placed.vcu_amount,
             note: placed.meta_data.unwrap_or_default(),
         })
+    }
+}
+
+/// Handles a "shipment delivered" event: buys `tonnes` VCUs paid with the balance, keyed by
+/// the shipment's id, so a redelivered event finds the order instead of placing another.
+/// Written against `&impl VcuMarket`: a `&Carbonext`, an `&Arc<dyn VcuMarket>` or a mock.
+pub async fn on_shipment_delivered(
+    market: &impl VcuMarket,
+    shipment_id: &str,
+    tonnes: Decimal,
+) -> Result<Receipt, carbonext_domain::Error> {
+    let order = NewOrder::builder(VcuAmount::new(tonnes)?)
+        .pay_with_balance(true)
+        .key(OrderKey::from_external_id("shipment", shipment_id)?)
+        .meta_data(format!("shipment {shipment_id}"))
+        .build()?;
+    let placed = market.place_order(order).await?;
+    Ok(Receipt {
+        order_id: placed.id.to_string(),
+        status: placed.status.to_string(),
+        tonnes: placed.vcu_amount,
+        note: placed.meta_data.unwrap_or_default(),
+    })
+}
+
+impl OffsetService {
+    /// [`on_shipment_delivered`] through this service's shared market.
+    pub async fn on_shipment_delivered(
+        &self,
+        shipment_id: &str,
+        tonnes: Decimal,
+    ) -> Result<Receipt, carbonext_domain::Error> {
+        on_shipment_delivered(&self.market, shipment_id, tonnes).await
     }
 }
 
