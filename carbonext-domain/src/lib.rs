@@ -26,7 +26,8 @@
 //!     .key(OrderKey::from_external_id("invoice", "INV-2026-03")?) // your event's id
 //!     .build()?;
 //! let placed = carbonext.place_order(order).await?; // exactly once, even across re-runs
-//! assert_eq!(placed.vcu_amount, amount.value());
+//! assert_eq!(placed.order.vcu_amount, amount.value());
+//! assert!(!placed.already_existed); // a re-run would find it: `already_existed == true`
 //!
 //! let balance = carbonext.balance(None).await?;
 //! for b in &balance.balances_by_currency {

@@ -61,7 +61,7 @@ pub async fn on_shipment_delivered(
         .key(OrderKey::from_external_id("shipment", shipment_id)?)
         .meta_data(format!("shipment {shipment_id}"))
         .build()?;
-    let placed = market.place_order(order).await?;
+    let placed = market.place_order(order).await?.order;
     Ok(Receipt {
         order_id: placed.id.to_string(),
         status: placed.status.to_string(),

@@ -39,7 +39,7 @@ async fn the_handler_orders_once_under_the_shipment_s_key() {
                 && order.pays_with_balance()
         })
         .times(1)
-        .returning(|_| Ok(fixtures::order()));
+        .returning(|_| Ok(fixtures::placed_order()));
     let market: Arc<dyn VcuMarket> = Arc::new(market);
     on_shipment_delivered(&market, "SHP-1", "0.02".parse().unwrap())
         .await
