@@ -262,8 +262,7 @@ pub async fn seed_orders(carbonext: &Carbonext, count: usize) {
             carbonext
                 .place_order(NewOrder::builder(amount).build().expect("valid order"))
                 .await
-                .expect("order placed")
-                .order;
+                .expect("order placed");
         }
     })
     .await;

@@ -471,7 +471,7 @@ pub enum ApiKeysCommand {
 pub enum SandboxCommand {
     /// Run the sandbox in the foreground until Ctrl-C, printing its URLs and seeded (fake)
     /// credentials.
-    Serve(carbonext_sandbox::cli::ServeArgs),
+    Serve(Box<carbonext_sandbox::cli::ServeArgs>),
     /// Delete the embedded sandbox's state file, so the next command starts afresh.
     Reset,
 }

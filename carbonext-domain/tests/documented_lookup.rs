@@ -95,7 +95,7 @@ async fn a_thousand_rows_over_ten_thousand_orders_take_at_most_three_requests_ea
             let carbonext = carbonext.clone();
             async move {
                 let order = NewOrder::builder("0.01".parse().unwrap()).build().unwrap();
-                carbonext.place_order(order).await.unwrap().order;
+                carbonext.place_order(order).await.unwrap();
             }
         })
         .buffer_unordered(32)

@@ -136,13 +136,13 @@ async fn orders_are_listed_filtered_sorted_and_streamed() {
     let carbonext = common::connect(&sandbox);
     for amount in ["1.5", "0.25", "2"] {
         let order = NewOrder::builder(vcu(amount)).build().unwrap();
-        carbonext.place_order(order).await.unwrap().order;
+        carbonext.place_order(order).await.unwrap();
     }
     let paid = NewOrder::builder(vcu("4"))
         .pay_with_balance(true)
         .build()
         .unwrap();
-    carbonext.place_order(paid).await.unwrap().order;
+    carbonext.place_order(paid).await.unwrap();
 
     let issued = carbonext
         .orders_page(

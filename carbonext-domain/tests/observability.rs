@@ -261,7 +261,7 @@ async fn an_order_span_carries_its_key_and_a_rejection_its_trace_id() {
         .key(key.clone())
         .build()
         .unwrap();
-    carbonext.place_order(order).await.expect("placed").order;
+    carbonext.place_order(order).await.expect("placed");
     let placed = spans
         .named("carbonext.operation")
         .into_iter()

@@ -128,8 +128,7 @@ async fn ten_thousand_orders_stream_in_order_with_prefetch() {
                 carbonext
                     .place_order(NewOrder::builder(amount).build().unwrap())
                     .await
-                    .unwrap()
-                    .order;
+                    .unwrap();
             }
         })
         .buffer_unordered(32)

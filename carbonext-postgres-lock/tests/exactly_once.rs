@@ -198,6 +198,10 @@ async fn two_processes_racing_eight_placements_each_of_one_key_place_one_order()
 async fn two_processes_over_two_hundred_keys_with_dropped_answers_place_exactly_two_hundred() {
     let cluster = Cluster::start();
     let sandbox = common::sandbox().await;
+    // Every 5th answer, exactly: the counts below rely on it.
+    sandbox
+        .faults()
+        .set_schedule(carbonext_sandbox::FaultSchedule::Periodic);
     sandbox.faults().drop_after_commit(0.2);
     // A process's lookups share one refresh of its key index at a time, so two lookups
     // waiting at once are both processes' at work together.

@@ -45,7 +45,7 @@ async fn binary_prints_credentials_and_serves_until_terminated() {
         .unwrap();
     let token = token["access_token"].as_str().unwrap();
     let mut statuses = Vec::new();
-    for _ in 0..2 {
+    for _ in 0..20 {
         let response = http
             .get(format!("{}/v1/orders", info.api_url))
             .bearer_auth(token)
@@ -54,7 +54,12 @@ async fn binary_prints_credentials_and_serves_until_terminated() {
             .unwrap();
         statuses.push(response.status().as_u16());
     }
-    assert_eq!(statuses, [200, 503], "--fail-share applies");
+    // At random (seeded): over 20 requests at a share of 0.5, both answers show up.
+    assert!(
+        statuses.contains(&503),
+        "--fail-share applies: {statuses:?}"
+    );
+    assert!(statuses.contains(&200), "only a share fails: {statuses:?}");
 
     #[cfg(unix)]
     {

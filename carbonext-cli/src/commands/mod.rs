@@ -115,7 +115,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Users(command) => admin::users(&context, command).await,
         Command::ApiKeys(command) => admin::api_keys(&context, command).await,
         Command::Permissions => admin::permissions(&context).await,
-        Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(args).await,
+        Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(*args).await,
         Command::Sandbox(SandboxCommand::Reset) => sandbox::reset(&context.output),
         Command::Completions { shell } => completions::run(shell),
     }
