@@ -1,5 +1,5 @@
 //! One placement per order key at a time: [`OrderKeyLock`], held by
-//! [`Carbonext::place_order`](crate::Carbonext::place_order) from the key lookup
+//! [`VcuMarket::place_order`](crate::VcuMarket::place_order) from the key lookup
 //! through creation and reconciliation, so that concurrent placements of one key place one
 //! order and the others find it.
 //!

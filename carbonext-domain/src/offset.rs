@@ -45,7 +45,7 @@
 //! 4. **Quote** of the VCUs in the request's currency, then the **price limit**: a quote
 //!    above [`OffsetRequestBuilder::max_total_price`] ends with
 //!    [`Error::PriceAboveLimit`](crate::Error::PriceAboveLimit) and nothing ordered.
-//! 5. **Order**, as [`Carbonext::place_order`](crate::Carbonext::place_order)
+//! 5. **Order**, as [`VcuMarket::place_order`](crate::VcuMarket::place_order)
 //!    creates one: exactly once per key, even when its answer is lost (the key is looked up
 //!    again before anything is resent). A concurrent placement of the same key waits for the
 //!    lock, then finds this order.
