@@ -92,10 +92,27 @@ where
 }
 
 /// Installs a capturing subscriber for this (current-thread) test.
-fn capture() -> (Spans, tracing::subscriber::DefaultGuard) {
+/// One capturing test at a time: tracing caches each callsite's interest across threads, and
+/// a callsite first reached while another test's thread-local subscriber comes or goes can be
+/// cached as uninteresting (seen as a missing span, 1 run in 7 under load).
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// Captures the spans of this thread until the guards drop.
+fn capture() -> (
+    Spans,
+    (
+        tracing::subscriber::DefaultGuard,
+        std::sync::MutexGuard<'static, ()>,
+    ),
+) {
+    let serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let spans = Spans::default();
     let subscriber = tracing_subscriber::registry().with(spans.clone());
-    (spans, tracing::subscriber::set_default(subscriber))
+    let guard = tracing::subscriber::set_default(subscriber);
+    // Another test's thread may have registered a callsite while no subscriber wanted it:
+    // recompute every callsite's interest with this one in place.
+    tracing::callsite::rebuild_interest_cache();
+    (spans, (guard, serial))
 }
 
 /// A hook of the service's own: it records the operation and the `Authorization` header it
