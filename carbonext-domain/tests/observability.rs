@@ -92,27 +92,34 @@ where
 }
 
 /// Installs a capturing subscriber for this (current-thread) test.
-/// One capturing test at a time: tracing caches each callsite's interest across threads, and
-/// a callsite first reached while another test's thread-local subscriber comes or goes can be
-/// cached as uninteresting (seen as a missing span, 1 run in 7 under load).
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+/// One capturing test at a time, all through one global subscriber: a thread-local one
+/// (`set_default`) lost the token span about 1 run in 7 under load, tracing's per-callsite
+/// interest cache being shared by the test threads.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// Captures the spans of this thread until the guards drop.
-fn capture() -> (
-    Spans,
-    (
-        tracing::subscriber::DefaultGuard,
-        std::sync::MutexGuard<'static, ()>,
-    ),
-) {
-    let serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let spans = Spans::default();
-    let subscriber = tracing_subscriber::registry().with(spans.clone());
-    let guard = tracing::subscriber::set_default(subscriber);
-    // Another test's thread may have registered a callsite while no subscriber wanted it:
-    // recompute every callsite's interest with this one in place.
-    tracing::callsite::rebuild_interest_cache();
-    (spans, (guard, serial))
+/// The spans recorded by the global subscriber, installed by the first capture.
+static SPANS: std::sync::OnceLock<Spans> = std::sync::OnceLock::new();
+
+/// Held for a whole test, from before its sandbox starts: no other test sends anything
+/// meanwhile, so every span recorded is this test's.
+async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().await
+}
+
+/// The spans recorded from now on (call [`one_at_a_time`] first).
+fn capture() -> (Spans, ()) {
+    let spans = SPANS
+        .get_or_init(|| {
+            let spans = Spans::default();
+            tracing::subscriber::set_global_default(
+                tracing_subscriber::registry().with(spans.clone()),
+            )
+            .expect("the only global subscriber of this test binary");
+            spans
+        })
+        .clone();
+    spans.0.lock().unwrap().clear();
+    (spans, ())
 }
 
 /// A hook of the service's own: it records the operation and the `Authorization` header it
@@ -163,6 +170,7 @@ impl RequestHook for Audit {
 
 #[tokio::test]
 async fn a_quote_is_an_operation_span_around_its_token_and_http_spans_without_secrets() {
+    let _serial = one_at_a_time().await;
     let sandbox = common::sandbox().await;
     let audit = Audit::default();
     let carbonext = common::builder(&sandbox)
@@ -231,6 +239,7 @@ async fn a_quote_is_an_operation_span_around_its_token_and_http_spans_without_se
 
 #[tokio::test]
 async fn a_refused_token_is_a_401_exchange_then_a_resend_seen_by_the_services_hook() {
+    let _serial = one_at_a_time().await;
     let sandbox = common::sandbox().await;
     let audit = Audit::default();
     let carbonext = common::builder(&sandbox)
@@ -268,6 +277,7 @@ async fn a_refused_token_is_a_401_exchange_then_a_resend_seen_by_the_services_ho
 
 #[tokio::test]
 async fn an_order_span_carries_its_key_and_a_rejection_its_trace_id() {
+    let _serial = one_at_a_time().await;
     let sandbox = common::sandbox().await;
     let carbonext = common::connect(&sandbox);
     carbonext.authenticate().await.unwrap();
