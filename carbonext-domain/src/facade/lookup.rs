@@ -255,15 +255,12 @@ impl Carbonext {
     /// towards later pages, so none is skipped (one may be read twice).
     async fn all_pages(&self, query: OrderQuery) -> Result<Vec<Order>> {
         let mut orders: Vec<Order> = Vec::new();
+        let mut read: HashSet<Uuid> = HashSet::new();
         let mut number = 1;
         loop {
             let (page, _) = self.orders_page_dated(&query, number).await?;
             let total = page.total_pages;
-            for order in page.items {
-                if !orders.iter().any(|o| o.id == order.id) {
-                    orders.push(order);
-                }
-            }
+            orders.extend(page.items.into_iter().filter(|o| read.insert(o.id.0)));
             if i64::from(number) >= i64::from(total) {
                 return Ok(orders);
             }
