@@ -95,6 +95,9 @@ pub mod accounts;
 pub mod amount;
 pub mod calculator;
 pub mod error;
+#[cfg(feature = "events")]
+#[cfg_attr(docsrs, doc(cfg(feature = "events")))]
+pub mod events;
 mod facade;
 pub mod json;
 pub mod key_lock;

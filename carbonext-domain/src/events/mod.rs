@@ -1,0 +1,213 @@
+//! Order events without webhooks (feature `events`): the Carbonext API pushes nothing, so a
+//! watcher polls the documented order listing and hands each status change to a handler.
+//!
+//! INTERFACE SKELETON (2026-12-07): the types and the [`EventStore`] trait below are the
+//! contract between the watcher (this module), the PostgreSQL store
+//! (`carbonext-postgres-lock`, feature `events`) and the CLI's `carbonext orders watch`.
+//! Implementations fill in the rest; change a signature only together with its users.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::{InvoiceId, Order, OrderId, OrderStatus, Timestamp};
+
+pub mod signature;
+
+pub use signature::{sign, verify_signature, SignatureError, SIGNATURE_HEADER};
+
+/// A stable event id: the order id and the status it reached (`"{order_id}:{status}"`), so
+/// the same transition observed twice (after a restart) has the same id and a receiver can
+/// drop the repeat.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EventId(String);
+
+impl EventId {
+    /// The id of `order` reaching `status`.
+    pub fn new(order: &OrderId, status: &OrderStatus) -> Self {
+        Self(format!("{order}:{status}"))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for EventId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One observed change of one order: it appeared (`previous == None`) or its status moved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderEvent {
+    /// Stable id (order id + new status).
+    pub id: EventId,
+    /// The order as the listing returned it when the change was observed.
+    pub order: Order,
+    /// The status the watcher knew before, `None` for an order seen for the first time.
+    pub previous: Option<OrderStatus>,
+    /// The status it has now.
+    pub status: OrderStatus,
+    /// When the watcher observed it (the API's `Date` header when it sent one).
+    pub observed_at: Timestamp,
+}
+
+/// What the watcher remembers of one order between polls.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrackedOrder {
+    /// The last status handed over (or recorded as pending).
+    pub status: OrderStatus,
+    /// When it was created (to find it again with `createdAt_eq` on its day).
+    pub created_at: Option<Timestamp>,
+    /// The invoice that billed it, when known (to find it again with `invoiceId_eq`).
+    pub invoice_id: Option<InvoiceId>,
+}
+
+/// A watcher's progress as a store keeps it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Progress {
+    /// Every order the watcher knows, with its last recorded status.
+    pub orders: BTreeMap<OrderId, TrackedOrder>,
+    /// Events recorded but not yet acknowledged as handled, in the order they must be handed
+    /// over (per order, oldest first).
+    pub pending: Vec<OrderEvent>,
+}
+
+/// One poll's outcome, recorded atomically: the orders' new states and the events they made.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PollRecord {
+    /// Orders whose tracked state changed (new ones included).
+    pub orders: BTreeMap<OrderId, TrackedOrder>,
+    /// Orders that reached a final status and whose events are all recorded: the watcher
+    /// forgets them once their events are acknowledged.
+    pub finished: Vec<OrderId>,
+    /// New events, in hand-over order.
+    pub events: Vec<OrderEvent>,
+}
+
+/// A store failed (I/O, database): the watcher stops polling and retries the store on its
+/// back-off; nothing is handed over that is not recorded first.
+#[derive(Debug, thiserror::Error)]
+#[error("event store: {message}")]
+pub struct EventStoreError {
+    message: String,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl EventStoreError {
+    /// A failure with a message and its cause.
+    pub fn new(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// A failure described by a message only.
+    pub fn msg(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            source: None,
+        }
+    }
+}
+
+/// Held while a watcher leads; dropping it lets another watcher of the same store take over.
+pub struct Leadership(Option<Box<dyn Send + Sync>>);
+
+impl Leadership {
+    /// Leadership that holds nothing (a store only one watcher uses).
+    pub fn unshared() -> Self {
+        Self(None)
+    }
+
+    /// Leadership that lasts as long as `guard` lives (a database session, a file lock).
+    pub fn held_by(guard: impl Send + Sync + 'static) -> Self {
+        Self(Some(Box::new(guard)))
+    }
+}
+
+impl std::fmt::Debug for Leadership {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Leadership")
+            .field("shared", &self.0.is_some())
+            .finish()
+    }
+}
+
+/// Where a watcher keeps its progress so a restarted one resumes where it stopped.
+///
+/// The watcher calls [`EventStore::record`] before it hands any event of a poll over and
+/// [`EventStore::acknowledge`] after the handler returned `Ok`, so a crash in between
+/// re-delivers only the events whose handling was not recorded.
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    /// Waits until this watcher may work on the store and returns what keeps it the leader.
+    /// Stores used by one watcher return at once ([`Leadership::unshared`]).
+    async fn lead(&self) -> Result<Leadership, EventStoreError> {
+        Ok(Leadership::unshared())
+    }
+
+    /// The recorded progress (empty for a new store).
+    async fn load(&self) -> Result<Progress, EventStoreError>;
+
+    /// Records one poll's outcome atomically.
+    async fn record(&self, poll: &PollRecord) -> Result<(), EventStoreError>;
+
+    /// Records that `event` was handled.
+    async fn acknowledge(&self, event: &EventId) -> Result<(), EventStoreError>;
+}
+
+/// What the watcher hands each event to. Returning `Err` makes the watcher hand the same
+/// event over again after a back-off; later events of the same order wait for it.
+#[async_trait]
+pub trait EventHandler: Send + Sync {
+    /// Handles one event.
+    async fn handle(
+        &self,
+        event: &OrderEvent,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
+}
+
+/// How [`Carbonext::watch_orders`](crate::Carbonext::watch_orders) polls.
+///
+/// INTERFACE SKELETON: the facade gets
+/// `pub async fn watch_orders(&self, options: WatchOptions, store: impl EventStore + 'static,
+/// handler: impl EventHandler + 'static) -> crate::Result<()>`, which runs until the future is
+/// dropped (the CLI drops it on Ctrl-C; tests abort it to "kill" a watcher) or a failure that
+/// retrying cannot fix (authentication, a store that keeps failing past its back-off…).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct WatchOptions {
+    /// Time between polls, on tokio's clock.
+    pub interval: std::time::Duration,
+}
+
+impl Default for WatchOptions {
+    fn default() -> Self {
+        Self {
+            interval: std::time::Duration::from_secs(30),
+        }
+    }
+}
+
+impl WatchOptions {
+    /// Polls every `interval`.
+    pub fn interval(mut self, interval: std::time::Duration) -> Self {
+        self.interval = interval;
+        self
+    }
+}
