@@ -4,7 +4,7 @@
 //! | file | concern |
 //! |---|---|
 //! | `carbonext.rs` | the [`Carbonext`] value: client, token cache, configuration |
-//! | `config.rs` | [`Timeouts`] and the rest of the configuration, with their defaults |
+//! | `config.rs` | the configuration, with its defaults (time limits: [`Timeouts`](crate::Timeouts)) |
 //! | `builder.rs` | [`CarbonextBuilder`]: the one path from settings to a facade |
 //! | `pipeline.rs` | one call: time limits, the retry loop, the span |
 //! | `failure.rs` | what a failed attempt means: retry or not, and the caller's [`Error`](crate::Error) |
@@ -31,8 +31,4 @@ mod placement;
 
 pub use builder::CarbonextBuilder;
 pub use carbonext::Carbonext;
-pub use config::{
-    Timeouts, DEFAULT_CONNECT_TIMEOUT, DEFAULT_KEY_LOOKBACK, DEFAULT_OPERATION_TIMEOUT,
-    DEFAULT_ORDER_KEY_WAIT, DEFAULT_TIMEOUT, DEFAULT_TOKEN_TIMEOUT,
-};
 pub use placement::PlacedOrder;

@@ -66,7 +66,10 @@ impl Carbonext {
     /// placement is settled.
     pub(crate) async fn lock_key(&self, key: &OrderKey) -> Result<KeyGuard> {
         let wait = self.config().key_wait;
-        let acquire = self.config().key_lock.acquire(key);
+        let acquire = self
+            .config()
+            .key_lock
+            .acquire_within(key, &self.config().timeouts);
         match tokio::time::timeout_at(deadline_after(wait), acquire).await {
             Ok(held) => held,
             Err(_) => Err(Error::KeyLock {
