@@ -12,6 +12,7 @@
 //! | `conflict.rs` | a key bound to what it ordered: how a request differs from the key's order |
 //! | `placement.rs` | exactly-once orders: the key's lock, lookup, creation, reconciliation |
 //! | `paging.rs` | pages and prefetching streams of lists |
+//! | `ordered.rs` | a batch's items run a few at a time, results in input order |
 //! | `market.rs`, `ledger.rs`, `calculator.rs`, `accounts.rs`, `offsetting.rs` | one trait's impl each |
 
 mod accounts;
@@ -25,6 +26,7 @@ mod ledger;
 mod lookup;
 mod market;
 mod offsetting;
+mod ordered;
 mod paging;
 mod pipeline;
 mod placement;

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 
 use super::carbonext::Carbonext;
 use super::conflict::differing_vcus;
+use super::ordered::run_in_order;
 use crate::error::{Error, Result, ValidationError};
 use crate::key_lock::KeyGuard;
 use crate::offset::{BatchOutcome, EmissionSource, Offset, OffsetOutcome, OffsetRequest};
@@ -154,6 +155,8 @@ impl Carbonext {
     ///   unknown…) is reported in its place and never stops the others.
     /// - Items are pulled from `items` only as slots free up, so memory stays flat in the
     ///   number of items: a million-row file streams through the same few buffers as ten rows.
+    ///   A slow item (a flight's calculation, a retry) does not hold the others back: up to
+    ///   `4 × concurrency` later results wait for it while new items keep starting.
     ///
     /// Keys should be unique within a batch: two items with one key place one order (the
     /// second reports it as existing).
@@ -187,16 +190,14 @@ impl Carbonext {
         S: Stream<Item = OffsetRequest> + Send + 'static,
     {
         let this = self.clone();
-        items
-            .enumerate()
-            .map(move |(index, request)| {
-                let this = this.clone();
-                async move {
-                    let key = request.key().clone();
-                    let result = this.offset(request).await;
-                    BatchOutcome { index, key, result }
-                }
-            })
-            .buffered(concurrency.max(1))
+        let items = items.enumerate().map(move |(index, request)| {
+            let this = this.clone();
+            async move {
+                let key = request.key().clone();
+                let result = this.offset(request).await;
+                BatchOutcome { index, key, result }
+            }
+        });
+        run_in_order(items, concurrency)
     }
 }
