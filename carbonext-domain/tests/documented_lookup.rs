@@ -188,14 +188,9 @@ async fn a_thousand_rows_over_ten_thousand_orders_take_at_most_three_requests_ea
         .into_iter()
         .min_by_key(|o| o.created_at.as_ref().map(|t| t.utc()))
         .unwrap();
-    let marker = oldest.meta_data.as_deref().unwrap();
-    let key = OrderKey::new(
-        marker
-            .rsplit_once("[cbx-key:")
-            .and_then(|(_, k)| k.strip_suffix(']'))
-            .unwrap(),
-    )
-    .unwrap();
+    let key = carbonext_domain::Order::from(oldest.clone())
+        .order_key
+        .expect("placed with a key");
     let found = rerun
         .orders_page(OrderQuery::new().key(&key), 1)
         .await

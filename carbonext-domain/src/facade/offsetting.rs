@@ -6,7 +6,7 @@ use futures::stream::{Stream, StreamExt};
 use rust_decimal::Decimal;
 
 use super::carbonext::Carbonext;
-use super::conflict::differing_vcus;
+use super::conflict::{differing_payment, differing_vcus};
 use super::ordered::run_in_order;
 use crate::error::{Error, Result, ValidationError};
 use crate::key_lock::KeyGuard;
@@ -99,8 +99,9 @@ impl Carbonext {
         // A re-run finds the order placed before and reports it, whatever the price now.
         if let Some(existing) = self.find_by_key(&request.key).await? {
             // The key is bound to what it ordered: the VCUs this request's rounding gives, in
-            // its currency.
+            // its currency, paid as it says.
             let mut differing = differing_vcus(vcus, &existing);
+            differing.extend(differing_payment(request.pay_with_balance, &existing));
             if existing
                 .target_currency
                 .as_ref()
