@@ -149,7 +149,7 @@ async fn a_thousand_rows_over_ten_thousand_orders_take_at_most_three_requests_ea
     );
 
     // A re-run by a fresh client: its first scan reads all 11,000 keyed orders, and the index
-    // keeps the newest 10,000 whole, the 1,000 rows among them, so no row is listed again.
+    // keeps the newest 5,000 whole, the 1,000 rows among them, so no row is listed again.
     let rerun = common::connect(&sandbox);
     let before = sandbox.counters().total_api_requests();
     let results: Vec<_> = rerun

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 
 use super::carbonext::Carbonext;
 use super::conflict::{differing_payment, differing_vcus};
+use super::lookup::KeyKnowledge;
 use super::ordered::run_in_order;
 use crate::error::{Error, Result, ValidationError};
 use crate::key_lock::KeyGuard;
@@ -96,8 +97,22 @@ impl Carbonext {
         vcus: VcuAmount,
         held: &KeyGuard,
     ) -> Result<(Option<Quote>, OffsetOutcome)> {
-        // A re-run finds the order placed before and reports it, whatever the price now.
-        if let Some(existing) = self.find_by_key(&request.key).await? {
+        // A re-run finds the order placed before and reports it, whatever the price now. A
+        // key that the key index, once filled, does not know is most likely new: it is looked
+        // up and quoted at once (the quote is a read, wasted only when another process placed
+        // the key meanwhile). Before the index is filled, nothing is guessed.
+        let (existing, quoted) = match self.key_knowledge(&request.key) {
+            KeyKnowledge::Known(known) => (Some(*known), None),
+            KeyKnowledge::Unsure => (self.find_by_key(&request.key).await?, None),
+            KeyKnowledge::Unknown => {
+                let (found, quoted) = tokio::join!(
+                    self.find_by_key(&request.key),
+                    self.quote(vcus, request.currency.clone())
+                );
+                (found?, Some(quoted))
+            }
+        };
+        if let Some(existing) = existing {
             // The key is bound to what it ordered: the VCUs this request's rounding gives, in
             // its currency, paid as it says.
             let mut differing = differing_vcus(vcus, &existing);
@@ -118,7 +133,10 @@ impl Carbonext {
             }
             return Ok((None, OffsetOutcome::Existing(existing)));
         }
-        let quote = self.quote(vcus, request.currency.clone()).await?;
+        let quote = match quoted {
+            Some(quoted) => quoted?,
+            None => self.quote(vcus, request.currency.clone()).await?,
+        };
         if let Some(limit) = request.max_total_price {
             if quote.total_price > limit {
                 return Err(Error::PriceAboveLimit {

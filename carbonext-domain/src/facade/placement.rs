@@ -92,22 +92,27 @@ impl Carbonext {
         }
         let body = order.to_wire();
         let key = &key;
-        self.with_retries(
-            operations::CREATE_ORDER,
-            Some(key),
-            || {
-                let sent = self.api().create_order().body(body.clone()).send();
-                async move {
-                    let created = sent.await?.into_inner();
-                    Ok(PlacedOrder {
-                        order: Order::from(created),
-                        already_existed: false,
-                    })
-                }
-            },
-            |err| self.settle_order(key, held, err),
-        )
-        .await
+        let placed = self
+            .with_retries(
+                operations::CREATE_ORDER,
+                Some(key),
+                || {
+                    let sent = self.api().create_order().body(body.clone()).send();
+                    async move {
+                        let created = sent.await?.into_inner();
+                        Ok(PlacedOrder {
+                            order: Order::from(created),
+                            already_existed: false,
+                        })
+                    }
+                },
+                |err| self.settle_order(key, held, err),
+            )
+            .await;
+        if let (Ok(placed), Some(_)) = (&placed, held) {
+            self.remember_placed(key, &placed.order);
+        }
+        placed
     }
 
     /// What a failed attempt to place the order with `key` means: retried when it provably
