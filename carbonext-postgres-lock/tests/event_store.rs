@@ -2,7 +2,9 @@
 //! a restarted watcher loads (exact amounts included), acknowledgements forget finished
 //! orders, stores of different names share tables but nothing else, and the leader lock: a
 //! second store waits while the first leads, takes over when the first's session ends, and
-//! the first can no longer write. The two-process watcher test is in `watchers.rs`.
+//! the first can no longer write. And two watcher processes (the `watch_orders` example) on
+//! one store: one handles every event, the other waits, and takes over when the first is
+//! killed.
 
 mod common;
 
@@ -345,4 +347,169 @@ fn bad_names_and_urls_are_refused_before_connecting() {
         .build()
         .unwrap();
     assert!(!format!("{store:?}").contains("hunter2"));
+}
+
+/// The `watch_orders` example, which `cargo test --features events` builds beside the tests.
+fn watcher_example() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(|profile| profile.join("examples").join("watch_orders"))
+        .unwrap();
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo test -p carbonext-postgres-lock --features events` (which \
+         builds the examples)",
+        path.display()
+    );
+    path
+}
+
+/// A watcher process tagged `tag`, appending handled event ids to `handled`.
+fn spawn_watcher(
+    sandbox: &carbonext_sandbox::Sandbox,
+    cluster: &Cluster,
+    handled: &std::path::Path,
+    tag: &str,
+) -> std::process::Child {
+    std::process::Command::new(watcher_example())
+        .arg(handled)
+        .arg(tag)
+        .env_remove("CARBONEXT_ENV")
+        .env("CARBONEXT_API_URL", sandbox.api_url())
+        .env("CARBONEXT_AUTH_URL", sandbox.token_url())
+        .env("CARBONEXT_CLIENT_ID", sandbox.client_id())
+        .env("CARBONEXT_CLIENT_SECRET", sandbox.client_secret())
+        .env(
+            "CARBONEXT_EVENTS_URL",
+            format!("{}?application_name=watcher_{tag}", cluster.url()),
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .expect("the example starts")
+}
+
+/// Resolves when `child` prints `leading` (read by a thread).
+fn leading(child: &mut std::process::Child) -> tokio::sync::oneshot::Receiver<()> {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let mut tx = Some(tx);
+        for line in std::io::BufReader::new(stdout).lines() {
+            if line.as_deref().ok() == Some("leading") {
+                if let Some(tx) = tx.take() {
+                    let _ = tx.send(());
+                }
+            }
+        }
+    });
+    rx
+}
+
+/// `tag → event ids` of the lines in `handled`.
+fn handled_by(handled: &std::path::Path) -> BTreeMap<String, Vec<String>> {
+    let mut by: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in std::fs::read_to_string(handled).unwrap_or_default().lines() {
+        let (tag, id) = line.split_once(' ').expect("`tag id` lines");
+        by.entry(tag.to_owned()).or_default().push(id.to_owned());
+    }
+    by
+}
+
+/// Every event the sandbox's histories imply (`order:status`).
+fn expected_events(sandbox: &carbonext_sandbox::Sandbox) -> std::collections::BTreeSet<String> {
+    sandbox
+        .order_histories()
+        .into_iter()
+        .flat_map(|(id, history)| {
+            history
+                .into_iter()
+                .map(move |change| format!("{id}:{}", change.status))
+        })
+        .collect()
+}
+
+/// Polls (another process writes them) until every expected event is handled and none is
+/// pending in the store.
+async fn all_handled_and_acknowledged(
+    cluster: &Cluster,
+    sandbox: &carbonext_sandbox::Sandbox,
+    handled: &std::path::Path,
+) {
+    loop {
+        let expected = expected_events(sandbox);
+        let seen: std::collections::BTreeSet<String> =
+            handled_by(handled).into_values().flatten().collect();
+        let done = expected.is_subset(&seen)
+            && rows(&cluster, "select count(*) from carbonext_order_events_pending").await == 0;
+        if done {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_watcher_processes_on_one_store_handle_each_event_once_and_the_second_takes_over() {
+    use carbonext_domain::VcuMarket;
+
+    let cluster = Cluster::start();
+    let sandbox = common::sandbox().await;
+    let carbonext = common::builder(&sandbox).build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let handled = dir.path().join("handled.txt");
+
+    let mut first = spawn_watcher(&sandbox, &cluster, &handled, "first");
+    leading(&mut first).await.expect("the first leads");
+    let mut second = spawn_watcher(&sandbox, &cluster, &handled, "second");
+    let second_leads = leading(&mut second);
+    tried_and_waiting(&cluster, "watcher_second").await;
+
+    // Twelve orders appear, four are cancelled, the rest are billed by the clock: while both
+    // run, the first handles all of it and the second nothing.
+    let mut ids = Vec::new();
+    for _ in 0..12 {
+        let order = carbonext_domain::NewOrder::builder("1.5".parse().unwrap())
+            .build()
+            .unwrap();
+        ids.push(carbonext.place_order(order).await.unwrap().order.id);
+    }
+    all_handled_and_acknowledged(&cluster, &sandbox, &handled).await;
+    for id in &ids[..4] {
+        carbonext.cancel_order(*id).await.unwrap();
+    }
+    sandbox.advance_clock(Duration::from_secs(40 * 86_400));
+    all_handled_and_acknowledged(&cluster, &sandbox, &handled).await;
+    let before = handled_by(&handled);
+    assert_eq!(before.keys().collect::<Vec<_>>(), ["first"], "{before:?}");
+    assert_eq!(before["first"].len(), 12 + 4 + 8);
+    assert_eq!(
+        before["first"].iter().cloned().collect::<std::collections::BTreeSet<_>>(),
+        expected_events(&sandbox),
+        "every event once, none invented"
+    );
+
+    // The leader dies: the second takes over and handles what follows, nothing twice.
+    first.kill().unwrap();
+    first.wait().unwrap();
+    second_leads.await.expect("the second leads once the first is gone");
+    let invoice = sandbox
+        .invoices_snapshot()
+        .into_iter()
+        .find(|i| i.status == carbonext_domain::InvoiceStatus::Pending)
+        .expect("the month's invoice");
+    sandbox.pay_invoice(invoice.id).unwrap();
+    all_handled_and_acknowledged(&cluster, &sandbox, &handled).await;
+    let after = handled_by(&handled);
+    assert_eq!(after["first"], before["first"], "the first handled nothing more");
+    assert_eq!(after["second"].len(), 8, "the eight payments: {after:?}");
+    let all: Vec<&String> = after.values().flatten().collect();
+    let distinct: std::collections::BTreeSet<&String> = all.iter().copied().collect();
+    assert_eq!(all.len(), distinct.len(), "no event handled twice");
+    assert_eq!(distinct.len(), expected_events(&sandbox).len());
+    second.kill().unwrap();
+    second.wait().unwrap();
 }
