@@ -13,9 +13,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::{InvoiceId, Order, OrderId, OrderStatus, Timestamp};
 
+mod forward;
+mod poll;
 pub mod signature;
+pub mod store;
+mod tracker;
+mod watcher;
 
 pub use signature::{sign, verify_signature, SignatureError, SIGNATURE_HEADER};
+pub use store::{FileEventStore, MemoryEventStore};
+pub use watcher::{POLL_PAGE_SIZE, SCAN_FIRST_PAGE_SIZE};
 
 /// A stable event id: the order id and the status it reached (`"{order_id}:{status}"`), so
 /// the same transition observed twice (after a restart) has the same id and a receiver can
@@ -79,6 +86,12 @@ pub struct Progress {
     /// Events recorded but not yet acknowledged as handled, in the order they must be handed
     /// over (per order, oldest first).
     pub pending: Vec<OrderEvent>,
+    /// `None` until the watcher's first poll is recorded (a fresh store: [`StartFrom`]
+    /// decides what it does with the orders that already exist). Then the creation instant
+    /// of the newest order seen (the Unix epoch while there was none): the scan for new
+    /// orders never reads past it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub horizon: Option<Timestamp>,
 }
 
 /// One poll's outcome, recorded atomically: the orders' new states and the events they made.
@@ -92,6 +105,20 @@ pub struct PollRecord {
     pub finished: Vec<OrderId>,
     /// New events, in hand-over order.
     pub events: Vec<OrderEvent>,
+    /// The new [`Progress::horizon`], when it moved (always `Some` in a fresh store's first
+    /// record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub horizon: Option<Timestamp>,
+}
+
+impl PollRecord {
+    /// Whether recording it would change nothing.
+    pub fn is_empty(&self) -> bool {
+        self.orders.is_empty()
+            && self.finished.is_empty()
+            && self.events.is_empty()
+            && self.horizon.is_none()
+    }
 }
 
 /// A store failed (I/O, database): the watcher stops polling and retries the store on its
@@ -182,6 +209,46 @@ pub trait EventHandler: Send + Sync {
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
 }
 
+/// What a fresh watcher (an empty store, [`Progress::horizon`] `None`) does with the orders
+/// that already exist at its first poll. A watcher that resumes from its store ignores it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StartFrom {
+    /// Events only for what happens from now on (the default, like `stripe listen`): the
+    /// first poll adopts the orders in `Issued` or `Billed` without an event (their later
+    /// changes are events) and remembers the newest order, so that every order created after
+    /// it is an event. Costs what a steady poll costs.
+    #[default]
+    Now,
+    /// One event with `previous: None` for every order that exists, whatever its status,
+    /// then every change. The first poll reads the whole history, newest first:
+    /// ⌈orders / 1,000⌉ requests.
+    Beginning,
+}
+
+/// A running watcher's counters, sent on the channel given to [`WatchOptions::status`] after
+/// each poll and each hand-over: for health checks and metrics, and for tests that wait for
+/// a poll instead of sleeping.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WatchStatus {
+    /// Polls completed and recorded since this watcher started.
+    pub polls: u64,
+    /// Polls that failed (an API error after the facade's retries) and were dropped without
+    /// an event; the next interval polls again.
+    pub failed_polls: u64,
+    /// List requests the last completed poll made, the facade's retries not counted.
+    pub last_poll_requests: u64,
+    /// Events handed over and acknowledged since this watcher started.
+    pub delivered: u64,
+    /// Times the handler returned an error (each retried after a back-off).
+    pub handler_failures: u64,
+    /// Events recorded and not yet acknowledged.
+    pub pending: usize,
+    /// Orders the watcher tracks (those that can still change, and the newest one).
+    pub tracked: usize,
+}
+
 /// How [`Carbonext::watch_orders`](crate::Carbonext::watch_orders) polls.
 ///
 /// INTERFACE SKELETON: the facade gets
@@ -194,12 +261,30 @@ pub trait EventHandler: Send + Sync {
 pub struct WatchOptions {
     /// Time between polls, on tokio's clock.
     pub interval: std::time::Duration,
+    /// What a fresh store's first poll does with existing orders ([`StartFrom::Now`]).
+    pub start: StartFrom,
+    /// First wait before handing a failed event over again, or retrying a failed store call;
+    /// doubled after each failure (1 s).
+    pub retry_initial: std::time::Duration,
+    /// Longest of those waits (5 min).
+    pub retry_max: std::time::Duration,
+    /// Consecutive failures of one store call after which the watcher gives up with
+    /// [`Error::EventStore`](crate::Error::EventStore) (10). A failing handler is retried
+    /// without end: its later events wait.
+    pub store_attempts: u32,
+    /// Where to send a [`WatchStatus`] after each poll and hand-over.
+    pub status: Option<std::sync::Arc<tokio::sync::watch::Sender<WatchStatus>>>,
 }
 
 impl Default for WatchOptions {
     fn default() -> Self {
         Self {
             interval: std::time::Duration::from_secs(30),
+            start: StartFrom::Now,
+            retry_initial: std::time::Duration::from_secs(1),
+            retry_max: std::time::Duration::from_secs(300),
+            store_attempts: 10,
+            status: None,
         }
     }
 }
@@ -208,6 +293,31 @@ impl WatchOptions {
     /// Polls every `interval`.
     pub fn interval(mut self, interval: std::time::Duration) -> Self {
         self.interval = interval;
+        self
+    }
+
+    /// What a fresh store's first poll does with existing orders.
+    pub fn start(mut self, start: StartFrom) -> Self {
+        self.start = start;
+        self
+    }
+
+    /// Back-off of the handler and store retries: from `initial`, doubling, up to `max`.
+    pub fn retry_backoff(mut self, initial: std::time::Duration, max: std::time::Duration) -> Self {
+        self.retry_initial = initial;
+        self.retry_max = max.max(initial);
+        self
+    }
+
+    /// Consecutive failures of one store call before the watcher gives up (at least 1).
+    pub fn store_attempts(mut self, attempts: u32) -> Self {
+        self.store_attempts = attempts.max(1);
+        self
+    }
+
+    /// Sends the watcher's [`WatchStatus`] on `sender` after each poll and hand-over.
+    pub fn status(mut self, sender: tokio::sync::watch::Sender<WatchStatus>) -> Self {
+        self.status = Some(std::sync::Arc::new(sender));
         self
     }
 }

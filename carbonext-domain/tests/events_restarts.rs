@@ -1,0 +1,1 @@
+//! Placeholder until the restart test lands (next commit).
