@@ -10,7 +10,8 @@
 //! The API and credentials come from `CARBONEXT_API_URL`, `CARBONEXT_AUTH_URL`,
 //! `CARBONEXT_CLIENT_ID` and `CARBONEXT_CLIENT_SECRET`; the store is `CARBONEXT_EVENTS_URL`
 //! (its name `CARBONEXT_EVENTS_STORE`, `orders` by default). It prints `leading` on stdout
-//! when it becomes the leader. The crate's tests run two of these on one store and kill one.
+//! when it becomes the leader and `polled` after its first poll. The crate's tests run two of
+//! these on one store and kill one.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -19,7 +20,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use carbonext_domain::events::{
     EventHandler, EventId, EventStore, EventStoreError, Leadership, OrderEvent, PollRecord,
-    Progress, WatchOptions,
+    Progress, WatchOptions, WatchStatus,
 };
 use carbonext_domain::{Carbonext, RetryPolicy};
 use carbonext_postgres_lock::PostgresEventStore;
@@ -88,7 +89,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             max_elapsed: Duration::from_secs(30),
         })
         .build()?;
-    let options = WatchOptions::default().interval(Duration::from_millis(100));
+    let (status, mut polls) = tokio::sync::watch::channel(WatchStatus::default());
+    tokio::spawn(async move {
+        if polls.wait_for(|status| status.polls > 0).await.is_ok() {
+            println!("polled");
+        }
+    });
+    let options = WatchOptions::default()
+        .interval(Duration::from_millis(100))
+        .status(status);
     carbonext
         .watch_orders(options, Announcing(store), AppendToFile { path, tag })
         .await?;

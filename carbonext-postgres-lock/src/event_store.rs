@@ -14,9 +14,10 @@
 //!
 //! # What is kept
 //!
-//! Two tables, created when missing (names from [`PostgresEventStoreBuilder::table`],
-//! [`DEFAULT_EVENT_TABLE`] by default): one row per tracked order, and one per event recorded
-//! but not yet acknowledged, each keyed by the store's name. A poll's outcome
+//! Three tables, created when missing (names from [`PostgresEventStoreBuilder::table`],
+//! [`DEFAULT_EVENT_TABLE`] by default, then `…_pending` and `…_stores`): one row per tracked
+//! order, one per event recorded but not yet acknowledged, and one per store with its
+//! horizon (the newest order seen), each keyed by the store's name. A poll's outcome
 //! ([`EventStore::record`]) is written in one transaction; an acknowledgement deletes the
 //! event, and forgets its order when that order had finished and has no other pending event.
 //!
@@ -374,14 +375,24 @@ impl EventStore for PostgresEventStore {
     async fn load(&self) -> std::result::Result<Progress, EventStoreError> {
         let statements = &self.shared.statements;
         let name = &self.shared.name;
-        let (orders, pending) = self
+        let (orders, pending, horizon) = self
             .in_transaction(IsolationLevel::RepeatableRead, async |transaction| {
                 let orders = transaction.query(&statements.load_orders, &[name]).await?;
                 let pending = transaction.query(&statements.load_pending, &[name]).await?;
-                Ok((orders, pending))
+                let horizon = transaction
+                    .query_opt(&statements.load_horizon, &[name])
+                    .await?;
+                Ok((orders, pending, horizon))
             })
             .await?;
         let mut progress = Progress::default();
+        if let Some(row) = horizon {
+            let horizon: String = row.get(0);
+            progress.horizon = Some(
+                serde_json::from_str(&horizon)
+                    .map_err(|e| self.error("the store's horizon does not read", e))?,
+            );
+        }
         for row in orders {
             let (id, tracked): (String, String) = (row.get(0), row.get(1));
             let order_id: OrderId = id
@@ -413,6 +424,7 @@ impl EventStore for PostgresEventStore {
             poll.events.iter().map(|e| e.order.id.to_string()).collect();
         let events: Vec<String> = poll.events.iter().map(to_json).collect();
         let finished: Vec<String> = poll.finished.iter().map(ToString::to_string).collect();
+        let horizon = poll.horizon.as_ref().map(to_json);
         self.in_transaction(IsolationLevel::ReadCommitted, async |transaction| {
             // Writers of one store take turns, so each appends after the last event.
             transaction
@@ -430,6 +442,11 @@ impl EventStore for PostgresEventStore {
                         &s.append_events,
                         &[name, &event_ids, &event_orders, &events],
                     )
+                    .await?;
+            }
+            if let Some(horizon) = &horizon {
+                transaction
+                    .execute(&s.set_horizon, &[name, horizon])
                     .await?;
             }
             if !finished.is_empty() {

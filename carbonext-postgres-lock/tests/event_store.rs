@@ -55,6 +55,10 @@ fn event(n: u128, previous: Option<OrderStatus>, status: OrderStatus) -> OrderEv
     }
 }
 
+fn horizon(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
 fn id(n: u128) -> OrderId {
     OrderId(uuid::Uuid::from_u128(n))
 }
@@ -93,6 +97,7 @@ async fn a_recorded_poll_loads_back_and_acknowledging_forgets_finished_orders() 
             event(1, None, OrderStatus::Issued),
             event(2, None, OrderStatus::Cancelled),
         ],
+        horizon: Some(horizon("2026-12-07T10:00:00.1234567Z")),
     };
     store.record(&first).await.unwrap();
     // Second poll: order 1 billed then paid (two events of one order, in order).
@@ -103,6 +108,7 @@ async fn a_recorded_poll_loads_back_and_acknowledging_forgets_finished_orders() 
             event(1, Some(OrderStatus::Issued), OrderStatus::Billed),
             event(1, Some(OrderStatus::Billed), OrderStatus::Paid),
         ],
+        horizon: None,
     };
     store.record(&second).await.unwrap();
 
@@ -115,6 +121,10 @@ async fn a_recorded_poll_loads_back_and_acknowledging_forgets_finished_orders() 
             (id(1), tracked(OrderStatus::Paid, Some(9))),
             (id(2), tracked(OrderStatus::Cancelled, None)),
         ])
+    );
+    assert_eq!(
+        progress.horizon, first.horizon,
+        "the horizon as last moved (a record without one keeps it)"
     );
     let expected: Vec<OrderEvent> = first.events.iter().chain(&second.events).cloned().collect();
     assert_eq!(
@@ -150,7 +160,11 @@ async fn a_recorded_poll_loads_back_and_acknowledging_forgets_finished_orders() 
         assert!(restarted.load().await.unwrap().orders.contains_key(&id(1)));
     }
     restarted.acknowledge(&expected[3].id).await.unwrap();
-    assert_eq!(restarted.load().await.unwrap(), Progress::default());
+    let settled = Progress {
+        horizon: first.horizon.clone(),
+        ..Progress::default()
+    };
+    assert_eq!(restarted.load().await.unwrap(), settled);
     // Acknowledging twice (a crash between handling and acknowledging, then a redelivery)
     // is harmless.
     restarted.acknowledge(&expected[3].id).await.unwrap();
@@ -161,10 +175,16 @@ async fn a_recorded_poll_loads_back_and_acknowledging_forgets_finished_orders() 
             orders: BTreeMap::from([(id(3), tracked(OrderStatus::Paid, None))]),
             finished: vec![id(3)],
             events: vec![],
+            horizon: Some(horizon("2026-12-08T00:00:00.0000000Z")),
         })
         .await
         .unwrap();
-    assert_eq!(restarted.load().await.unwrap(), Progress::default());
+    let progress = restarted.load().await.unwrap();
+    assert!(progress.orders.is_empty() && progress.pending.is_empty());
+    assert_eq!(
+        progress.horizon,
+        Some(horizon("2026-12-08T00:00:00.0000000Z"))
+    );
 }
 
 #[tokio::test]
@@ -176,6 +196,7 @@ async fn stores_of_different_names_share_the_tables_but_nothing_else() {
         orders: BTreeMap::from([(id(n), tracked(OrderStatus::Issued, None))]),
         finished: vec![],
         events: vec![event(n, None, OrderStatus::Issued)],
+        horizon: Some(horizon(&format!("2026-12-0{n}T00:00:00Z"))),
     };
     acme.record(&poll(1)).await.unwrap();
     globex.record(&poll(2)).await.unwrap();
@@ -183,9 +204,14 @@ async fn stores_of_different_names_share_the_tables_but_nothing_else() {
     globex.record(&poll(1)).await.unwrap();
 
     let acme_progress = acme.load().await.unwrap();
+    assert_eq!(acme_progress.horizon, Some(horizon("2026-12-01T00:00:00Z")));
     assert_eq!(acme_progress.orders.keys().collect::<Vec<_>>(), [&id(1)]);
     assert_eq!(acme_progress.pending.len(), 1);
     let globex_progress = globex.load().await.unwrap();
+    assert_eq!(
+        globex_progress.horizon,
+        Some(horizon("2026-12-01T00:00:00Z"))
+    );
     assert_eq!(globex_progress.orders.len(), 2);
     assert_eq!(globex_progress.pending.len(), 2);
 
@@ -262,6 +288,7 @@ async fn a_second_watcher_waits_for_the_leader_and_takes_over_when_its_session_e
         orders: BTreeMap::from([(id(1), tracked(OrderStatus::Issued, None))]),
         finished: vec![],
         events: vec![event(1, None, OrderStatus::Issued)],
+        horizon: None,
     };
     first.record(&poll).await.unwrap();
     assert!(!waiting.is_finished());
@@ -391,22 +418,30 @@ fn spawn_watcher(
         .expect("the example starts")
 }
 
-/// Resolves when `child` prints `leading` (read by a thread).
-fn leading(child: &mut std::process::Child) -> tokio::sync::oneshot::Receiver<()> {
+/// The lines `child` prints on stdout, as they come (read by a thread).
+fn lines(child: &mut std::process::Child) -> tokio::sync::mpsc::UnboundedReceiver<String> {
     use std::io::BufRead;
     let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     std::thread::spawn(move || {
-        let mut tx = Some(tx);
-        for line in std::io::BufReader::new(stdout).lines() {
-            if line.as_deref().ok() == Some("leading") {
-                if let Some(tx) = tx.take() {
-                    let _ = tx.send(());
-                }
-            }
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
         }
     });
     rx
+}
+
+/// Waits for the line `expected` (panics if the process ends first).
+async fn line(lines: &mut tokio::sync::mpsc::UnboundedReceiver<String>, expected: &str) {
+    while let Some(line) = lines.recv().await {
+        if line == expected {
+            return;
+        }
+    }
+    panic!("the process ended before printing {expected:?}");
 }
 
 /// `tag → event ids` of the lines in `handled`.
@@ -444,7 +479,12 @@ async fn all_handled_and_acknowledged(
         let seen: std::collections::BTreeSet<String> =
             handled_by(handled).into_values().flatten().collect();
         let done = expected.is_subset(&seen)
-            && rows(&cluster, "select count(*) from carbonext_order_events_pending").await == 0;
+            && rows(
+                &cluster,
+                "select count(*) from carbonext_order_events_pending",
+            )
+            .await
+                == 0;
         if done {
             return;
         }
@@ -462,10 +502,13 @@ async fn two_watcher_processes_on_one_store_handle_each_event_once_and_the_secon
     let dir = tempfile::tempdir().unwrap();
     let handled = dir.path().join("handled.txt");
 
-    let mut first = spawn_watcher(&sandbox, &cluster, &handled, "first");
-    leading(&mut first).await.expect("the first leads");
-    let mut second = spawn_watcher(&sandbox, &cluster, &handled, "second");
-    let second_leads = leading(&mut second);
+    let mut first = Watcher(spawn_watcher(&sandbox, &cluster, &handled, "first"));
+    let mut first_says = lines(&mut first.0);
+    // Orders placed before the first poll would be taken as they are (`StartFrom::Now`).
+    line(&mut first_says, "leading").await;
+    line(&mut first_says, "polled").await;
+    let mut second = Watcher(spawn_watcher(&sandbox, &cluster, &handled, "second"));
+    let mut second_says = lines(&mut second.0);
     tried_and_waiting(&cluster, "watcher_second").await;
 
     // Twelve orders appear, four are cancelled, the rest are billed by the clock: while both
@@ -487,15 +530,18 @@ async fn two_watcher_processes_on_one_store_handle_each_event_once_and_the_secon
     assert_eq!(before.keys().collect::<Vec<_>>(), ["first"], "{before:?}");
     assert_eq!(before["first"].len(), 12 + 4 + 8);
     assert_eq!(
-        before["first"].iter().cloned().collect::<std::collections::BTreeSet<_>>(),
+        before["first"]
+            .iter()
+            .cloned()
+            .collect::<std::collections::BTreeSet<_>>(),
         expected_events(&sandbox),
         "every event once, none invented"
     );
 
     // The leader dies: the second takes over and handles what follows, nothing twice.
-    first.kill().unwrap();
-    first.wait().unwrap();
-    second_leads.await.expect("the second leads once the first is gone");
+    first.0.kill().unwrap();
+    first.0.wait().unwrap();
+    line(&mut second_says, "leading").await;
     let invoice = sandbox
         .invoices_snapshot()
         .into_iter()
@@ -504,12 +550,23 @@ async fn two_watcher_processes_on_one_store_handle_each_event_once_and_the_secon
     sandbox.pay_invoice(invoice.id).unwrap();
     all_handled_and_acknowledged(&cluster, &sandbox, &handled).await;
     let after = handled_by(&handled);
-    assert_eq!(after["first"], before["first"], "the first handled nothing more");
+    assert_eq!(
+        after["first"], before["first"],
+        "the first handled nothing more"
+    );
     assert_eq!(after["second"].len(), 8, "the eight payments: {after:?}");
     let all: Vec<&String> = after.values().flatten().collect();
     let distinct: std::collections::BTreeSet<&String> = all.iter().copied().collect();
     assert_eq!(all.len(), distinct.len(), "no event handled twice");
     assert_eq!(distinct.len(), expected_events(&sandbox).len());
-    second.kill().unwrap();
-    second.wait().unwrap();
+}
+
+/// A watcher process, killed when the test ends (even by a failed assertion).
+struct Watcher(std::process::Child);
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

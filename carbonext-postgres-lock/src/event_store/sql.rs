@@ -4,6 +4,7 @@
 //! ```text
 //! {table}          store, order_id, tracked (JSON text), finished    one row per tracked order
 //! {table}_pending  store, event_id, order_id, seq, event (JSON text) events not yet acknowledged
+//! {table}_stores   store, horizon (JSON text)                        one row per store that polled
 //! ```
 //!
 //! JSON is kept as `text`, not `jsonb`: amounts are JSON numbers with exact digits, and
@@ -45,6 +46,10 @@ pub struct Statements {
     pub load_orders: String,
     /// The pending events in hand-over order: `$1` store.
     pub load_pending: String,
+    /// Sets the store's horizon: `$1` store, `$2` horizon JSON.
+    pub set_horizon: String,
+    /// The store's horizon (no row for a fresh store): `$1` store.
+    pub load_horizon: String,
 }
 
 /// Takes a transaction-level advisory lock on the text `$1`.
@@ -56,6 +61,7 @@ impl Statements {
     /// The statements of `table` (a name [`is_table_name`] accepted).
     pub fn new(table: &str) -> Self {
         let pending = format!("{table}_pending");
+        let stores = format!("{table}_stores");
         Self {
             create: format!(
                 "create table if not exists {table} (
@@ -73,7 +79,11 @@ impl Statements {
                      event text not null,
                      primary key (store, event_id)
                  );
-                 create index if not exists {pending}_order on {pending} (store, order_id);"
+                 create index if not exists {pending}_order on {pending} (store, order_id);
+                 create table if not exists {stores} (
+                     store text primary key,
+                     horizon text not null
+                 );"
             ),
             schema_lock: format!("carbonext.order_events.schema:{table}"),
             upsert_orders: format!(
@@ -117,6 +127,11 @@ impl Statements {
             load_pending: format!(
                 "select event from {pending} where store = $1 order by seq, event_id"
             ),
+            set_horizon: format!(
+                "insert into {stores} (store, horizon) values ($1, $2)
+                 on conflict (store) do update set horizon = excluded.horizon"
+            ),
+            load_horizon: format!("select horizon from {stores} where store = $1"),
         }
     }
 }
