@@ -509,7 +509,10 @@ async fn two_watcher_processes_on_one_store_handle_each_event_once_and_the_secon
     line(&mut first_says, "polled").await;
     let mut second = Watcher(spawn_watcher(&sandbox, &cluster, &handled, "second"));
     let mut second_says = lines(&mut second.0);
-    tried_and_waiting(&cluster, "watcher_second").await;
+    tokio::select! {
+        () = tried_and_waiting(&cluster, "watcher_second") => {}
+        () = line(&mut second_says, "leading") => panic!("the second leads beside the first"),
+    }
 
     // Twelve orders appear, four are cancelled, the rest are billed by the clock: while both
     // run, the first handles all of it and the second nothing.
