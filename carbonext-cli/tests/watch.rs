@@ -178,6 +178,13 @@ fn watcher(sandbox: &Sandbox, state: &Path, extra: &[&str]) -> Child {
     command.spawn().expect("the watcher starts")
 }
 
+/// Waits for the watcher to say its first poll is done.
+async fn ready(stderr: &Lines) {
+    stderr
+        .until(|lines| lines.iter().any(|l| l.starts_with("Ready:")).then_some(()))
+        .await;
+}
+
 /// Asks the process to stop as Ctrl-C does, and returns its exit code.
 fn interrupt(mut child: Child) -> Option<i32> {
     let status = Command::new("kill")
@@ -251,6 +258,9 @@ async fn forwarded_events_all_arrive_signed_and_in_order_per_order_despite_faili
             })
         })
         .await;
+
+    // Orders placed before its first poll would be taken as they are (no event).
+    ready(&stderr).await;
 
     // 25 orders appear (25 events), 5 are cancelled (5), the other 20 are billed (20) and
     // paid (20): 70 events, each step seen before the next is made.
@@ -329,6 +339,7 @@ async fn forwarded_events_all_arrive_signed_and_in_order_per_order_despite_faili
     stderr
         .until(|lines| lines.iter().any(|l| l.contains(secret.expose_secret())).then_some(()))
         .await;
+    ready(&stderr).await;
     let new = place(&carbonext, 1).await;
     receiver.until_accepted(71).await;
     let accepted = receiver.accepted();
@@ -357,6 +368,7 @@ async fn exec_gets_each_event_on_stdin_and_runs_again_after_a_failure() {
     let mut child = watcher(&sandbox, &state, &["--exec", &script]);
     let stdout = Lines::collect(child.stdout.take().unwrap());
     let stderr = Lines::collect(child.stderr.take().unwrap());
+    ready(&stderr).await;
 
     let ids = place(&carbonext, 2).await;
     stdout.until(|lines| (lines.len() >= 2).then_some(())).await;

@@ -25,8 +25,14 @@ mod state;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
-use carbonext_domain::events::{EventStore, FileEventStore, WatchOptions};
+use async_trait::async_trait;
+use carbonext_domain::events::signature::SigningSecret;
+use carbonext_domain::events::{
+    EventId, EventStore, EventStoreError, FileEventStore, Leadership, PollRecord, Progress,
+    WatchOptions, WatchStatus,
+};
 
 use super::Context;
 use crate::cli::WatchOrdersArgs;
@@ -59,7 +65,8 @@ pub async fn run(context: &Context, args: WatchOrdersArgs) -> Result<(), CliErro
         .await
 }
 
-type Forwarding = (Forward, carbonext_domain::events::signature::SigningSecret, bool, PathBuf);
+/// The forwarder, its secret, whether the secret was made now, and where it is kept.
+type Forwarding = (Forward, SigningSecret, bool, PathBuf);
 
 async fn watch(
     session: &Session,
@@ -100,11 +107,18 @@ async fn watch(
     }
     note("Press Ctrl-C to stop.");
 
-    let store = open_store(state)?;
+    let store = Arc::new(FileEventStore::new(state));
     let stop = Arc::new(Stop::default());
     let handler = Deliver::new(forward, args.exec.clone().map(Exec::new), Arc::clone(&stop));
-    let options = WatchOptions::default().interval(args.interval);
-    let watcher = session.carbonext.watch_orders(options, store.clone(), handler);
+    let (status, polls) = tokio::sync::watch::channel(WatchStatus::default());
+    let options = WatchOptions::default()
+        .interval(args.interval)
+        .status(status);
+    let watcher = session.carbonext.watch_orders(
+        options,
+        Announced(Arc::clone(&store), state.to_path_buf()),
+        handler,
+    );
     tokio::select! {
         result = watcher => {
             result?;
@@ -112,14 +126,73 @@ async fn watch(
         }
         error = stop.raised() => Err(error),
         () = carbonext_sandbox::cli::shutdown_signal() => Err(interrupted(&store, state).await),
+        () = report(polls, args.interval) => unreachable!("reports until the watcher ends"),
     }
 }
 
-fn open_store(state: &Path) -> Result<FileEventStore, CliError> {
-    FileEventStore::open(state).map_err(|e| {
-        CliError::usage(format!("the watcher's state in {} cannot be used: {e}", state.display()))
-            .hint("give another --state FILE, or delete the file to start afresh")
-    })
+/// The file store, saying on stderr when another watcher of the same file makes this one
+/// wait.
+struct Announced(Arc<FileEventStore>, PathBuf);
+
+/// How long leading may take before the wait is announced.
+const LEAD_NOTICE: Duration = Duration::from_secs(1);
+
+#[async_trait]
+impl EventStore for Announced {
+    async fn lead(&self) -> Result<Leadership, EventStoreError> {
+        let lead = self.0.lead();
+        tokio::pin!(lead);
+        tokio::select! {
+            led = &mut lead => return led,
+            () = tokio::time::sleep(LEAD_NOTICE) => {}
+        }
+        note(format!(
+            "Another `orders watch` uses {}; waiting for it to stop.",
+            self.1.display()
+        ));
+        let led = lead.await;
+        if led.is_ok() {
+            note("The other watcher stopped: watching.");
+        }
+        led
+    }
+
+    async fn load(&self) -> Result<Progress, EventStoreError> {
+        self.0.load().await
+    }
+
+    async fn record(&self, poll: &PollRecord) -> Result<(), EventStoreError> {
+        self.0.record(poll).await
+    }
+
+    async fn acknowledge(&self, event: &EventId) -> Result<(), EventStoreError> {
+        self.0.acknowledge(event).await
+    }
+}
+
+/// Progress on stderr: when the first poll is done (what happens from then on is an event),
+/// and each failed poll. Never ends.
+async fn report(mut polls: tokio::sync::watch::Receiver<WatchStatus>, interval: Duration) {
+    let mut first = true;
+    let mut failed = 0;
+    while polls.changed().await.is_ok() {
+        let status = polls.borrow_and_update().clone();
+        if first && status.polls > 0 {
+            first = false;
+            note(format!(
+                "Ready: {} order(s) that can still change are tracked; every change from now                  on is an event.",
+                status.tracked
+            ));
+        }
+        if status.failed_polls > failed {
+            failed = status.failed_polls;
+            note(format!(
+                "A poll failed (the API did not answer well after retries; -v shows why);                  polling again in {}.",
+                humanise(interval)
+            ));
+        }
+    }
+    std::future::pending().await
 }
 
 /// The error of a stop by Ctrl-C or SIGTERM, saying what is left to deliver.
@@ -141,7 +214,7 @@ async fn interrupted(store: &FileEventStore, state: &Path) -> CliError {
 /// `30s`, `1m30s`, `500ms`.
 fn humanise(interval: std::time::Duration) -> String {
     let millis = interval.as_millis();
-    if millis % 1000 != 0 {
+    if !millis.is_multiple_of(1000) {
         return format!("{millis}ms");
     }
     let secs = interval.as_secs();
