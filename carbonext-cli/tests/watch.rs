@@ -21,8 +21,7 @@ use axum::http::{HeaderMap, StatusCode};
 use carbonext_domain::events::signature::SigningSecret;
 use carbonext_domain::events::{verify_signature, OrderEvent, SignatureError};
 use carbonext_domain::{
-    Carbonext, Credentials, Environment, InvoiceStatus, NewOrder, OrderId, OrderStatus,
-    VcuMarket,
+    Carbonext, Credentials, Environment, InvoiceStatus, NewOrder, OrderId, OrderStatus, VcuMarket,
 };
 use carbonext_sandbox::Sandbox;
 use tokio::sync::Notify;
@@ -98,17 +97,35 @@ impl Receiver {
         attempts.iter().filter(|a| a.accepted).cloned().collect()
     }
 
-    /// Waits until `count` events were accepted.
+    /// Waits until `count` events were accepted; fails as soon as an event arrives while a
+    /// refused one was not delivered again (the watcher retries an event until a 2xx before
+    /// it hands over any later one).
     async fn until_accepted(&self, count: usize) {
         loop {
             let arrived = self.arrived.notified();
             tokio::pin!(arrived);
             arrived.as_mut().enable();
+            retried_before_moving_on(&self.attempts.lock().unwrap());
             if self.accepted().len() >= count {
                 return;
             }
             arrived.await;
         }
+    }
+}
+
+/// Panics when an attempt follows a refused attempt of another event that was not accepted
+/// in between.
+fn retried_before_moving_on(attempts: &[Attempt]) {
+    let mut refused: Option<&str> = None;
+    for attempt in attempts {
+        if let Some(waiting) = refused {
+            assert_eq!(
+                attempt.event_id, waiting,
+                "an event was handed over while a refused one was not yet delivered"
+            );
+        }
+        refused = (!attempt.accepted).then_some(attempt.event_id.as_str());
     }
 }
 
@@ -208,7 +225,9 @@ fn histories(sandbox: &Sandbox) -> BTreeMap<String, Vec<String>> {
 }
 
 /// Per order, the statuses of the events in `events`, in the order they came.
-fn per_order<'a>(events: impl IntoIterator<Item = &'a OrderEvent>) -> BTreeMap<String, Vec<String>> {
+fn per_order<'a>(
+    events: impl IntoIterator<Item = &'a OrderEvent>,
+) -> BTreeMap<String, Vec<String>> {
     let mut orders: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for event in events {
         orders
@@ -290,10 +309,16 @@ async fn forwarded_events_all_arrive_signed_and_in_order_per_order_despite_faili
     assert_eq!(expected.values().map(Vec::len).sum::<usize>(), 70);
     for event in &events {
         let statuses = &expected[&event.order.id.to_string()];
-        let at = statuses.iter().position(|s| *s == event.status.to_string()).unwrap();
+        let at = statuses
+            .iter()
+            .position(|s| *s == event.status.to_string())
+            .unwrap();
         let previous = at.checked_sub(1).map(|i| statuses[i].clone());
         assert_eq!(event.previous.as_ref().map(ToString::to_string), previous);
-        assert_eq!(event.id.to_string(), format!("{}:{}", event.order.id, event.status));
+        assert_eq!(
+            event.id.to_string(),
+            format!("{}:{}", event.order.id, event.status)
+        );
     }
     // The receiver failed the first two attempts of every tenth event: 7 events got 3
     // attempts, the others 1.
@@ -312,7 +337,13 @@ async fn forwarded_events_all_arrive_signed_and_in_order_per_order_despite_faili
     let wrong = SigningSecret::generate();
     for attempt in &attempts {
         let check = |secret: &SigningSecret| {
-            verify_signature(secret.expose_secret(), &attempt.signature, &attempt.body, now, tolerance)
+            verify_signature(
+                secret.expose_secret(),
+                &attempt.signature,
+                &attempt.body,
+                now,
+                tolerance,
+            )
         };
         assert_eq!(check(&secret), Ok(()), "{}", attempt.signature);
         assert_eq!(check(&wrong), Err(SignatureError::Mismatch));
@@ -337,13 +368,22 @@ async fn forwarded_events_all_arrive_signed_and_in_order_per_order_despite_faili
     let _stdout = Lines::collect(child.stdout.take().unwrap());
     let stderr = Lines::collect(child.stderr.take().unwrap());
     stderr
-        .until(|lines| lines.iter().any(|l| l.contains(secret.expose_secret())).then_some(()))
+        .until(|lines| {
+            lines
+                .iter()
+                .any(|l| l.contains(secret.expose_secret()))
+                .then_some(())
+        })
         .await;
     ready(&stderr).await;
     let new = place(&carbonext, 1).await;
     receiver.until_accepted(71).await;
     let accepted = receiver.accepted();
-    assert_eq!(accepted.len(), 71, "nothing delivered twice after the restart");
+    assert_eq!(
+        accepted.len(),
+        71,
+        "nothing delivered twice after the restart"
+    );
     assert_eq!(accepted[70].event_id, format!("{}:Issued", new[0]));
     assert_eq!(interrupt(child), Some(130));
 }
@@ -356,13 +396,14 @@ async fn exec_gets_each_event_on_stdin_and_runs_again_after_a_failure() {
     let state = home.join("watch.json");
     let runs = home.join("runs");
     std::fs::create_dir_all(&runs).unwrap();
-    // Fails the first run of each event, then appends the event and its variables.
+    // Fails the first run of each event, then appends the event and its variables; says
+    // which on its stdout (the watcher's stderr).
     let script = format!(
         "seen=\"{runs}/$CARBONEXT_EVENT_ID\"; \
-         if [ ! -e \"$seen\" ]; then touch \"$seen\"; exit 3; fi; \
+         if [ ! -e \"$seen\" ]; then touch \"$seen\"; echo \"refused $CARBONEXT_EVENT_ID\"; exit 3; fi; \
          cat >> {runs}/events.jsonl; \
          echo \"$CARBONEXT_EVENT_ID $CARBONEXT_ORDER_ID $CARBONEXT_EVENT_STATUS ${{CARBONEXT_CLIENT_SECRET:-none}}\" >> {runs}/vars; \
-         echo ran",
+         echo \"ran $CARBONEXT_EVENT_ID\"",
         runs = runs.display()
     );
     let mut child = watcher(&sandbox, &state, &["--exec", &script]);
@@ -373,9 +414,25 @@ async fn exec_gets_each_event_on_stdin_and_runs_again_after_a_failure() {
     let ids = place(&carbonext, 2).await;
     stdout.until(|lines| (lines.len() >= 2).then_some(())).await;
     carbonext.cancel_order(ids[0]).await.unwrap();
-    // Each delivered event's command printed "ran" (on stderr: stdout carries events only).
+    // Each event: refused once, then run again (before any other event) and done.
     stderr
-        .until(|lines| (lines.iter().filter(|l| *l == "ran").count() >= 3).then_some(()))
+        .until(|lines| {
+            let runs: Vec<(&str, &str)> = lines
+                .iter()
+                .filter_map(|l| l.split_once(' '))
+                .filter(|(what, _)| *what == "refused" || *what == "ran")
+                .collect();
+            for pair in runs.windows(2) {
+                if pair[0].0 == "refused" {
+                    assert_eq!(
+                        pair[1],
+                        ("ran", pair[0].1),
+                        "a refused event is run again first"
+                    );
+                }
+            }
+            (runs.iter().filter(|(what, _)| *what == "ran").count() >= 3).then_some(())
+        })
         .await;
     assert_eq!(interrupt(child), Some(130));
 

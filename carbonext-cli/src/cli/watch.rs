@@ -118,7 +118,13 @@ mod tests {
     fn only_http_urls_receive_events() {
         assert!(parse_forward_url("http://127.0.0.1:3000/events").is_ok());
         assert!(parse_forward_url("https://hooks.example/carbonext").is_ok());
-        for bad in ["127.0.0.1:3000", "ftp://x/y", "file:///tmp/x", "/events", ""] {
+        for bad in [
+            "127.0.0.1:3000",
+            "ftp://x/y",
+            "file:///tmp/x",
+            "/events",
+            "",
+        ] {
             assert!(parse_forward_url(bad).is_err(), "{bad:?} accepted");
         }
     }

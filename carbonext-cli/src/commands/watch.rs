@@ -53,7 +53,12 @@ pub async fn run(context: &Context, args: WatchOrdersArgs) -> Result<(), CliErro
         Some(url) => {
             let (secret, made) = state::signing_secret(&state)?;
             let kept = state::secret_path(&state);
-            Some((Forward::new(url.clone(), secret.clone())?, secret, made, kept))
+            Some((
+                Forward::new(url.clone(), secret.clone())?,
+                secret,
+                made,
+                kept,
+            ))
         }
         None => None,
     };
@@ -103,7 +108,9 @@ async fn watch(
         forward
     });
     if let Some(command) = &args.exec {
-        note(format!("Running `{command}` for each event (the event on its stdin)"));
+        note(format!(
+            "Running `{command}` for each event (the event on its stdin)"
+        ));
     }
     note("Press Ctrl-C to stop.");
 
@@ -200,7 +207,10 @@ async fn interrupted(store: &FileEventStore, state: &Path) -> CliError {
     let pending = store.load().await.map(|progress| progress.pending.len());
     let error = CliError::new(
         ExitCode::Interrupted,
-        format!("interrupted: stopped watching; the progress is saved in {}", state.display()),
+        format!(
+            "interrupted: stopped watching; the progress is saved in {}",
+            state.display()
+        ),
     );
     match pending {
         Ok(0) => error,

@@ -140,7 +140,10 @@ impl Exec {
             // A command that does not read its stdin closes it early: not a failure.
             if let Err(e) = written.and(stdin.shutdown().await) {
                 if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    return Err(format!("could not write the event to `{}`: {e}", self.command));
+                    return Err(format!(
+                        "could not write the event to `{}`: {e}",
+                        self.command
+                    ));
                 }
             }
         }

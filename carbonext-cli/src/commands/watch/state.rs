@@ -61,9 +61,8 @@ fn readable(text: &str) -> String {
 /// Makes the folder of the state file, so the store can write it.
 pub fn prepare(state: &Path) -> Result<(), CliError> {
     match state.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => fs::create_dir_all(dir).map_err(|e| {
-            CliError::usage(format!("could not create {}: {e}", dir.display()))
-        }),
+        Some(dir) if !dir.as_os_str().is_empty() => fs::create_dir_all(dir)
+            .map_err(|e| CliError::usage(format!("could not create {}: {e}", dir.display()))),
         _ => Ok(()),
     }
 }
@@ -111,7 +110,10 @@ pub fn signing_secret(state: &Path) -> Result<(SigningSecret, bool), CliError> {
             file.write_all(format!("{}\n", secret.expose_secret()).as_bytes())
                 .and_then(|()| file.sync_all())
                 .map_err(|e| {
-                    CliError::usage(format!("could not save the signing secret in {}: {e}", path.display()))
+                    CliError::usage(format!(
+                        "could not save the signing secret in {}: {e}",
+                        path.display()
+                    ))
                 })?;
             Ok((secret, true))
         }
@@ -147,7 +149,11 @@ mod tests {
         }
         fs::write(&path, "not a secret").unwrap();
         let refused = signing_secret(&state).unwrap_err();
-        assert!(!refused.message.contains("not a secret"), "{}", refused.message);
+        assert!(
+            !refused.message.contains("not a secret"),
+            "{}",
+            refused.message
+        );
     }
 
     #[test]
