@@ -182,8 +182,26 @@ fn facade(sandbox: &Sandbox) -> Carbonext {
         .unwrap()
 }
 
+/// A watcher process, killed if the test ends without [`interrupt`]ing it.
+struct Running(Option<Child>);
+
+impl Running {
+    fn child(&mut self) -> &mut Child {
+        self.0.as_mut().expect("running")
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// `carbonext orders watch` pointed at `sandbox`, every 100 ms, its progress in `state`.
-fn watcher(sandbox: &Sandbox, state: &Path, extra: &[&str]) -> Child {
+fn watcher(sandbox: &Sandbox, state: &Path, extra: &[&str]) -> Running {
     let mut command: Command = common::carbonext(sandbox);
     command
         .args(["orders", "watch", "--interval", "100ms", "--state"])
@@ -192,7 +210,7 @@ fn watcher(sandbox: &Sandbox, state: &Path, extra: &[&str]) -> Child {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    command.spawn().expect("the watcher starts")
+    Running(Some(command.spawn().expect("the watcher starts")))
 }
 
 /// Waits for the watcher to say its first poll is done.
@@ -203,7 +221,8 @@ async fn ready(stderr: &Lines) {
 }
 
 /// Asks the process to stop as Ctrl-C does, and returns its exit code.
-fn interrupt(mut child: Child) -> Option<i32> {
+fn interrupt(mut running: Running) -> Option<i32> {
+    let mut child = running.0.take().expect("running");
     let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -267,8 +286,8 @@ async fn forwarded_events_all_arrive_signed_and_in_order_per_order_despite_faili
     let state = home.join("watch.json");
 
     let mut child = watcher(&sandbox, &state, &["--forward-to", &url]);
-    let stdout = Lines::collect(child.stdout.take().unwrap());
-    let stderr = Lines::collect(child.stderr.take().unwrap());
+    let stdout = Lines::collect(child.child().stdout.take().unwrap());
+    let stderr = Lines::collect(child.child().stderr.take().unwrap());
     let secret: SigningSecret = stderr
         .until(|lines| {
             lines.iter().find_map(|line| {
@@ -365,8 +384,8 @@ async fn forwarded_events_all_arrive_signed_and_in_order_per_order_despite_faili
 
     // A restart reuses the secret and the progress: only the new order's event comes.
     let mut child = watcher(&sandbox, &state, &["--forward-to", &url]);
-    let _stdout = Lines::collect(child.stdout.take().unwrap());
-    let stderr = Lines::collect(child.stderr.take().unwrap());
+    let _stdout = Lines::collect(child.child().stdout.take().unwrap());
+    let stderr = Lines::collect(child.child().stderr.take().unwrap());
     stderr
         .until(|lines| {
             lines
@@ -407,8 +426,8 @@ async fn exec_gets_each_event_on_stdin_and_runs_again_after_a_failure() {
         runs = runs.display()
     );
     let mut child = watcher(&sandbox, &state, &["--exec", &script]);
-    let stdout = Lines::collect(child.stdout.take().unwrap());
-    let stderr = Lines::collect(child.stderr.take().unwrap());
+    let stdout = Lines::collect(child.child().stdout.take().unwrap());
+    let stderr = Lines::collect(child.child().stderr.take().unwrap());
     ready(&stderr).await;
 
     let ids = place(&carbonext, 2).await;

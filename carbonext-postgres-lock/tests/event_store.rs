@@ -480,7 +480,7 @@ async fn all_handled_and_acknowledged(
             handled_by(handled).into_values().flatten().collect();
         let done = expected.is_subset(&seen)
             && rows(
-                &cluster,
+                cluster,
                 "select count(*) from carbonext_order_events_pending",
             )
             .await

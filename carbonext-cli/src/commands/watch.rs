@@ -187,14 +187,14 @@ async fn report(mut polls: tokio::sync::watch::Receiver<WatchStatus>, interval: 
         if first && status.polls > 0 {
             first = false;
             note(format!(
-                "Ready: {} order(s) that can still change are tracked; every change from now                  on is an event.",
+                "Ready: {} order(s) that can still change are tracked; every change from now on is an event.",
                 status.tracked
             ));
         }
         if status.failed_polls > failed {
             failed = status.failed_polls;
             note(format!(
-                "A poll failed (the API did not answer well after retries; -v shows why);                  polling again in {}.",
+                "A poll failed (the API did not answer well after retries; -v shows why); polling again in {}.",
                 humanise(interval)
             ));
         }
