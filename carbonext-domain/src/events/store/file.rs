@@ -1,32 +1,4 @@
-//! [`FileEventStore`]: a watcher's progress in one JSON file, for `carbonext orders watch
-//! --state FILE` and services with one watcher.
-//!
-//! - **Format**: `{"version": 1, "progress": {…}, "finished": […]}` (the [`Progress`] and the
-//!   finished orders waiting for their events' acknowledgement), amounts as exact strings,
-//!   mode 0600.
-//! - **Writes**: every recorded poll and every acknowledged event rewrites the file whole: to
-//!   a temporary file in the same folder, flushed to disk, then renamed over the old one, so
-//!   a crash leaves the old file or the new one, never half of one. A recorded poll also
-//!   flushes the folder (the rename itself survives a power cut); an acknowledgement does not
-//!   (half the disk flushes per event): a power cut may undo the last acknowledgements, and
-//!   those events are handed over again. A failed write changes nothing (the watcher retries
-//!   it).
-//! - **Lock**: [`EventStore::lead`] takes an exclusive lock on `<file>.lock` (kept, never
-//!   removed) for as long as the watcher runs. A second watcher on the same file, in this
-//!   process or another, waits for it (saying so once in the log) instead of sharing the
-//!   file unknowingly. A write in flight when its watcher is dropped keeps the lock until it
-//!   is done, so the next watcher reads the file whole.
-//! - **Cost**: one rewrite per poll that changed something and one per event handed over;
-//!   the file grows with the orders that can still change and the events not yet handed over
-//!   (about 200 bytes per tracked order, 1 KB per pending event).
-//!
-//! ```no_run
-//! use carbonext_domain::events::{FileEventStore, WatchOptions};
-//! # async fn run(carbonext: carbonext_domain::Carbonext, handler: impl carbonext_domain::events::EventHandler + 'static) -> carbonext_domain::Result<()> {
-//! let store = FileEventStore::new("/var/lib/my-service/order-events.json");
-//! carbonext.watch_orders(WatchOptions::default(), store, handler).await
-//! # }
-//! ```
+//! [`FileEventStore`]: a watcher's progress in one JSON file.
 
 use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions};
@@ -49,7 +21,35 @@ const FORMAT_VERSION: u32 = 1;
 /// How often a waiting watcher tries the lock again.
 const LOCK_RETRY: Duration = Duration::from_millis(500);
 
-/// A watcher's progress in a JSON file (see the [module docs](self)).
+/// A watcher's progress in one JSON file, for `carbonext orders watch
+/// --state FILE` and services with one watcher.
+///
+/// - **Format**: `{"version": 1, "progress": {…}, "finished": […]}` (the [`Progress`] and the
+///   finished orders waiting for their events' acknowledgement), amounts as exact strings,
+///   mode 0600.
+/// - **Writes**: every recorded poll and every acknowledged event rewrites the file whole: to
+///   a temporary file in the same folder, flushed to disk, then renamed over the old one, so
+///   a crash leaves the old file or the new one, never half of one. A recorded poll also
+///   flushes the folder (the rename itself survives a power cut); an acknowledgement does not
+///   (half the disk flushes per event): a power cut may undo the last acknowledgements, and
+///   those events are handed over again. A failed write changes nothing (the watcher retries
+///   it).
+/// - **Lock**: [`EventStore::lead`] takes an exclusive lock on `<file>.lock` (kept, never
+///   removed) for as long as the watcher runs. A second watcher on the same file, in this
+///   process or another, waits for it (saying so once in the log) instead of sharing the
+///   file unknowingly. A write in flight when its watcher is dropped keeps the lock until it
+///   is done, so the next watcher reads the file whole.
+/// - **Cost**: one rewrite per poll that changed something and one per event handed over;
+///   the file grows with the orders that can still change and the events not yet handed over
+///   (about 150 bytes per tracked order, under 1 KB per pending event).
+///
+/// ```no_run
+/// use carbonext_domain::events::{FileEventStore, WatchOptions};
+/// # async fn run(carbonext: carbonext_domain::Carbonext, handler: impl carbonext_domain::events::EventHandler + 'static) -> carbonext_domain::Result<()> {
+/// let store = FileEventStore::new("/var/lib/my-service/order-events.json");
+/// carbonext.watch_orders(WatchOptions::default(), store, handler).await
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct FileEventStore {
     path: PathBuf,
