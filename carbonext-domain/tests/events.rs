@@ -12,7 +12,9 @@ use carbonext_domain::events::{
     EventStore, FileEventStore, MemoryEventStore, StartFrom, WatchOptions,
 };
 use carbonext_domain::{Error, OrderId, VcuMarket};
-use watching::{connect, drained, frozen_sandbox, next_poll, place, polls, status, Recorder, DAY};
+use watching::{
+    connect, drained, frozen_sandbox, next_poll, place, polls, status, until, Recorder, DAY,
+};
 
 const INTERVAL: Duration = Duration::from_secs(10);
 const SECOND: Duration = Duration::from_secs(1);
@@ -279,10 +281,7 @@ async fn a_failed_poll_makes_no_event_and_the_next_one_catches_up() {
     polls(&mut watched, 1).await;
     carbonext.cancel_order(order).await.unwrap();
     sandbox.faults().fail_share(503, 1.0);
-    watched
-        .wait_for(|s| s.failed_polls >= 2)
-        .await
-        .expect("the watcher runs");
+    until(&mut watched, "two failed polls", |s| s.failed_polls >= 2).await;
     assert!(recorder.calls().is_empty());
     sandbox.faults().clear();
     next_poll(&mut watched).await;
@@ -348,13 +347,13 @@ async fn a_file_store_resumes_after_a_restart_and_is_never_shared() {
         }
     });
     polls(&mut watched, 1).await;
-    watched.wait_for(|s| s.delivered == 2).await.unwrap();
+    until(&mut watched, "two events", |s| s.delivered == 2).await;
     carbonext.cancel_order(a).await.unwrap();
     carbonext.cancel_order(b).await.unwrap();
-    watched
-        .wait_for(|s| s.delivered == 3 && s.handler_failures > 0)
-        .await
-        .unwrap();
+    until(&mut watched, "a refused cancellation", |s| {
+        s.delivered == 3 && s.handler_failures > 0
+    })
+    .await;
     first.abort();
     let _ = first.await;
 

@@ -1,10 +1,54 @@
-//! Order events without webhooks (feature `events`): the Carbonext API pushes nothing, so a
-//! watcher polls the documented order listing and hands each status change to a handler.
+//! Order events without webhooks (feature `events`): the Carbonext API pushes nothing, so
+//! [`Carbonext::watch_orders`](crate::Carbonext::watch_orders) polls the documented order
+//! listing and hands each change to an [`EventHandler`] as an [`OrderEvent`], **at least
+//! once and in order per order**, keeping its progress in an [`EventStore`]
+//! ([`MemoryEventStore`], [`FileEventStore`], or the PostgreSQL store of
+//! `carbonext-postgres-lock`). `carbonext orders watch` is the same watcher on the command
+//! line; [`verify_signature`] checks what it forwards.
 //!
-//! INTERFACE SKELETON (2026-12-07): the types and the [`EventStore`] trait below are the
-//! contract between the watcher (this module), the PostgreSQL store
-//! (`carbonext-postgres-lock`, feature `events`) and the CLI's `carbonext orders watch`.
-//! Implementations fill in the rest; change a signature only together with its users.
+//! # Events
+//!
+//! An order seen for the first time (`previous: None`: placed since the last poll, or every
+//! order at a fresh start with [`StartFrom::Beginning`]), and each status an order moves to:
+//! `Issued` → `Billed` (its invoice in [`Order::invoice_ids`]) → `Paid`, or `Issued` →
+//! `Cancelled`. The event id is `"{order id}:{status}"` ([`EventId`]): the same transition
+//! handed over again (after a restart) has the same id. A status that goes back is ignored
+//! (the API documents no such move); a status this version does not know is reported once
+//! and then treated as final.
+//!
+//! # What a poll lists, and what it costs
+//!
+//! Only documented filters and sorts (`GET /v1/allowed-filters/orders`); the API has no
+//! lookup by id. Each poll, every [`WatchOptions::interval`]:
+//!
+//! | step | request | requests |
+//! |---|---|---|
+//! | open orders | `filter-by=status_in:Issued-Billed`, `sort-by=createdAt_desc`, pages of 1,000 | ⌈O / 1,000⌉, at least 1 (O: orders now `Issued` or `Billed`) |
+//! | new orders | no filter, `createdAt_desc`, down to the first order it knows (or one created before the newest it saw) | 1 (a page of 100) while fewer than 100 orders were placed since the last poll; else 1 + ⌈(N + 1) / 1,000⌉ (N: orders placed since) |
+//! | settlement of each tracked open order neither list showed (it was paid or cancelled) | `invoiceId_eq:ID` when it was billed, else `createdAt_eq:DAY` (its creation day), matched by id; one listing per invoice and per day | ⌈orders of the invoice / 1,000⌉ per invoice, ⌈orders created that day / 1,000⌉ per day |
+//!
+//! A steady poll (nothing changed) costs **⌈O / 1,000⌉ + 1** requests. A fresh store's first
+//! poll costs the same ([`StartFrom::Now`]: the open orders and the newest order), or reads
+//! the whole history once (⌈orders / 1,000⌉, [`StartFrom::Beginning`]). Each request is
+//! retried by the facade's pipeline (5xx, 429, network failures: [`RetryPolicy`](crate::RetryPolicy));
+//! a poll that still fails records nothing and makes no event, and the next interval polls
+//! again. `BENCHMARKS.md` (P9) has the figures at 10,000 orders.
+//!
+//! # Guarantees
+//!
+//! - Each poll's events are recorded ([`EventStore::record`]) before any is handed over, and
+//!   acknowledged ([`EventStore::acknowledge`]) after the handler returns `Ok`: a restarted
+//!   watcher hands over again at most the events recorded and not acknowledged.
+//! - Events are handed over one at a time in the order recorded; a handler error is retried
+//!   after a back-off and holds back every later event ([`WatchOptions::retry_backoff`]).
+//!   Polling goes on meanwhile.
+//! - A change is seen if it lasts until the next poll: an order that moves twice between two
+//!   polls (billed and paid within one interval) is one event, from the status the watcher
+//!   knew to the one it sees.
+//! - The watcher waits on tokio's clock only and starts no task or thread: it runs inside
+//!   the future [`Carbonext::watch_orders`](crate::Carbonext::watch_orders) returns.
+//!
+//! The types below are the contract between the watcher, the PostgreSQL store and the CLI.
 
 use std::collections::BTreeMap;
 
@@ -239,6 +283,8 @@ pub struct WatchStatus {
     pub failed_polls: u64,
     /// List requests the last completed poll made, the facade's retries not counted.
     pub last_poll_requests: u64,
+    /// How long the last completed poll took, its requests and recording (tokio's clock).
+    pub last_poll_time: std::time::Duration,
     /// Events handed over and acknowledged since this watcher started.
     pub delivered: u64,
     /// Times the handler returned an error (each retried after a back-off).
@@ -251,11 +297,15 @@ pub struct WatchStatus {
 
 /// How [`Carbonext::watch_orders`](crate::Carbonext::watch_orders) polls.
 ///
-/// INTERFACE SKELETON: the facade gets
-/// `pub async fn watch_orders(&self, options: WatchOptions, store: impl EventStore + 'static,
-/// handler: impl EventHandler + 'static) -> crate::Result<()>`, which runs until the future is
-/// dropped (the CLI drops it on Ctrl-C; tests abort it to "kill" a watcher) or a failure that
-/// retrying cannot fix (authentication, a store that keeps failing past its back-off…).
+/// ```
+/// use std::time::Duration;
+/// use carbonext_domain::events::{StartFrom, WatchOptions};
+/// let options = WatchOptions::default()
+///     .interval(Duration::from_secs(60))
+///     .start(StartFrom::Beginning)
+///     .retry_backoff(Duration::from_millis(500), Duration::from_secs(60));
+/// assert_eq!(options.store_attempts, 10);
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct WatchOptions {

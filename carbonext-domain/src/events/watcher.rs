@@ -108,6 +108,7 @@ impl Carbonext {
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
+            let started = tokio::time::Instant::now();
             let adopt = tracker.is_fresh() && options.start == StartFrom::Now;
             let observed = match self.observe_orders(tracker, options.start).await {
                 Ok(observed) => observed,
@@ -127,6 +128,7 @@ impl Carbonext {
             shared.report(|s| {
                 s.polls += 1;
                 s.last_poll_requests = observed.requests;
+                s.last_poll_time = started.elapsed();
                 s.tracked = tracker.len();
             });
         }

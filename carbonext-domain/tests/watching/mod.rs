@@ -50,6 +50,16 @@ pub fn connect_with(sandbox: &Sandbox, client_id: &str, client_secret: &str) -> 
 /// Places an order through the raw client (no key lookup, so no list request of ours),
 /// again after an injected 5xx or 429 (answered before the handler: nothing was stored).
 pub async fn place(carbonext: &Carbonext, vcus: &str, pay_with_balance: bool) -> OrderId {
+    place_counting(carbonext, vcus, pay_with_balance).await.0
+}
+
+/// [`place`], and how many injected failures it met.
+pub async fn place_counting(
+    carbonext: &Carbonext,
+    vcus: &str,
+    pay_with_balance: bool,
+) -> (OrderId, u32) {
+    let mut refused = 0;
     loop {
         let body = carbonext_api::types::NewOrder {
             certificate_recipient_info: None,
@@ -59,11 +69,14 @@ pub async fn place(carbonext: &Carbonext, vcus: &str, pay_with_balance: bool) ->
             vcu_amount: vcus.parse::<rust_decimal::Decimal>().unwrap().into(),
         };
         match carbonext.raw().create_order().body(body).send().await {
-            Ok(order) => return OrderId(order.into_inner().id),
+            Ok(order) => return (OrderId(order.into_inner().id), refused),
             Err(error)
                 if error
                     .status()
-                    .is_some_and(|s| s.as_u16() == 429 || s.is_server_error()) => {}
+                    .is_some_and(|s| s.as_u16() == 429 || s.is_server_error()) =>
+            {
+                refused += 1;
+            }
             Err(other) => panic!("placing an order failed: {other:?}"),
         }
     }
@@ -157,13 +170,30 @@ pub fn status() -> (watch::Sender<WatchStatus>, watch::Receiver<WatchStatus>) {
     watch::channel(WatchStatus::default())
 }
 
+/// The longest a test waits for the watcher, in virtual time (paused tokio clock: an hour
+/// passes in moments), so that a watcher that never gets there fails the test instead of
+/// hanging it.
+pub const PATIENCE: Duration = Duration::from_secs(3_600);
+
+/// Waits until the watcher's status satisfies `ready` (at most [`PATIENCE`]).
+pub async fn until(
+    status: &mut watch::Receiver<WatchStatus>,
+    what: &str,
+    ready: impl FnMut(&WatchStatus) -> bool,
+) -> WatchStatus {
+    let waited = tokio::time::timeout(PATIENCE, status.wait_for(ready))
+        .await
+        .map(|ready| ready.map(|s| s.clone()));
+    match waited {
+        Ok(Ok(ready)) => ready,
+        Ok(Err(_)) => panic!("the watcher stopped before {what}"),
+        Err(_) => panic!("no {what} within {PATIENCE:?}: {:?}", *status.borrow()),
+    }
+}
+
 /// Waits until the watcher has completed `polls` polls.
 pub async fn polls(status: &mut watch::Receiver<WatchStatus>, polls: u64) -> WatchStatus {
-    status
-        .wait_for(|s| s.polls >= polls)
-        .await
-        .expect("the watcher runs")
-        .clone()
+    until(status, &format!("poll {polls}"), |s| s.polls >= polls).await
 }
 
 /// Waits for a poll that started after this call: whatever changed before it is seen.
@@ -174,9 +204,5 @@ pub async fn next_poll(status: &mut watch::Receiver<WatchStatus>) -> WatchStatus
 
 /// Waits until every recorded event has been handed over and acknowledged.
 pub async fn drained(status: &mut watch::Receiver<WatchStatus>) -> WatchStatus {
-    status
-        .wait_for(|s| s.pending == 0)
-        .await
-        .expect("the watcher runs")
-        .clone()
+    until(status, "empty queue", |s| s.pending == 0).await
 }

@@ -1,18 +1,4 @@
 //! [`MemoryEventStore`]: a watcher's progress in the process's memory.
-//!
-//! Nothing survives the process: a watcher restarted with a new one starts afresh
-//! ([`StartFrom`](crate::events::StartFrom)). Within the process, a watcher restarted on the
-//! same store (an `Arc`) resumes where the last one stopped.
-//!
-//! ```
-//! use std::sync::Arc;
-//! use carbonext_domain::events::{EventStore, MemoryEventStore};
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() {
-//! let store = Arc::new(MemoryEventStore::new());
-//! assert!(store.load().await.unwrap().horizon.is_none()); // fresh
-//! # }
-//! ```
 
 use std::sync::Mutex;
 
@@ -21,7 +7,21 @@ use async_trait::async_trait;
 use super::Kept;
 use crate::events::{EventId, EventStore, EventStoreError, PollRecord, Progress};
 
-/// A watcher's progress in memory (see the [module docs](self)).
+/// A watcher's progress in the process's memory.
+///
+/// Nothing survives the process: a watcher restarted with a new one starts afresh
+/// ([`StartFrom`](crate::events::StartFrom)). Within the process, a watcher restarted on the
+/// same store (an `Arc`) resumes where the last one stopped.
+///
+/// ```
+/// use std::sync::Arc;
+/// use carbonext_domain::events::{EventStore, MemoryEventStore};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let store = Arc::new(MemoryEventStore::new());
+/// assert!(store.load().await.unwrap().horizon.is_none()); // fresh
+/// # }
+/// ```
 #[derive(Debug, Default)]
 pub struct MemoryEventStore {
     kept: Mutex<Kept>,
