@@ -60,9 +60,9 @@
 //!
 //! # Order events
 //!
-//! With the feature `events`, [`PostgresEventStore`] keeps an order watcher's progress
+//! With the feature `events`, `PostgresEventStore` keeps an order watcher's progress
 //! (`Carbonext::watch_orders`) in the same kind of database, with a leader lock so that only
-//! one of several replicas watches at a time: see [`event_store`].
+//! one of several replicas watches at a time: see the `event_store` module.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
