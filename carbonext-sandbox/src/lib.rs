@@ -36,7 +36,8 @@
 //!
 //! # Rules
 //!
-//! See [`ledger`] (orders, cancellation, balance), [`accounts`] (users, API keys),
+//! See [`ledger`] (orders, cancellation, balance), [`billing`] (postpaid orders billed at the
+//! end of their month, invoices paid through [`Sandbox::pay_invoice`]), [`accounts`] (users, API keys),
 //! [`filter`] and [`query`] (lists), [`auth`] (tokens, 401/403), [`calculator`] (emissions),
 //! [`faults`], [`hold`] and [`counters`]. Errors are RFC 7807 problem details ([`problem`]).
 
@@ -46,6 +47,7 @@ pub mod accounts;
 pub mod airports;
 pub mod app;
 pub mod auth;
+pub mod billing;
 pub mod calculator;
 pub mod cli;
 pub mod clock;
@@ -81,11 +83,12 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
+pub use billing::PaymentError;
 pub use counters::Counters;
 pub use faults::{FaultSchedule, Faults};
 pub use hold::{HoldReport, Holds};
 pub use state_file::{StateFile, StateFileError};
-pub use store::DEFAULT_ISSUED_TOKENS_KEPT;
+pub use store::{StatusChange, DEFAULT_ISSUED_TOKENS_KEPT};
 
 use crate::app::AppState;
 use crate::clock::SandboxClock;
@@ -468,7 +471,8 @@ impl Sandbox {
             .count()
     }
 
-    /// Moves the sandbox clock forward (token expiry, cancellation window, `createdAt`).
+    /// Moves the sandbox clock forward (token expiry, cancellation window, `createdAt`, and
+    /// the monthly billing of postpaid orders: see [`billing`]).
     pub fn advance_clock(&self, by: Duration) {
         self.state.store.clock.advance(by);
     }
@@ -514,6 +518,39 @@ impl Sandbox {
             .orders
             .iter()
             .map(|o| o.wire())
+            .collect()
+    }
+
+    /// Every stored invoice of every customer, in creation order (the seeded paid ones and
+    /// those [`billing`] made).
+    pub fn invoices_snapshot(&self) -> Vec<carbonext_api::types::Invoice> {
+        self.state
+            .store
+            .lock()
+            .invoices
+            .iter()
+            .map(|i| i.wire())
+            .collect()
+    }
+
+    /// Pays invoice `id` now (also `POST /__sandbox/invoices/{id}/pay`): the invoice and its
+    /// billed orders become `Paid` (see [`billing`]).
+    pub fn pay_invoice(&self, id: Uuid) -> Result<carbonext_api::types::Invoice, PaymentError> {
+        let now = self.state.store.clock.now();
+        let mut state = self.state.store.lock();
+        billing::pay_invoice(&mut state, id, now).map(|i| i.wire())
+    }
+
+    /// The sandbox's own record of every order's transitions: for each stored order (of every
+    /// customer, in creation order) its id and every status it took, oldest first, starting
+    /// with the one it was created in. What a watcher of order events should have seen.
+    pub fn order_histories(&self) -> Vec<(Uuid, Vec<StatusChange>)> {
+        self.state
+            .store
+            .lock()
+            .orders
+            .iter()
+            .map(|o| (o.id, o.history.clone()))
             .collect()
     }
 
