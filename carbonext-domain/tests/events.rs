@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use carbonext_domain::events::{
-    EventStore, FileEventStore, MemoryEventStore, StartFrom, WatchOptions,
+    EventId, EventStore, EventStoreError, FileEventStore, MemoryEventStore, PollRecord, Progress,
+    StartFrom, WatchOptions,
 };
 use carbonext_domain::{Error, OrderId, VcuMarket};
 use watching::{
@@ -309,6 +310,66 @@ async fn a_key_that_may_not_read_orders_ends_the_watcher() {
         Err(Error::Api(rejection)) => assert_eq!(rejection.status, 403),
         other => panic!("{other:?}"),
     }
+}
+
+/// A memory store whose `record` waits at a gate the test opens.
+struct GatedStore {
+    inner: MemoryEventStore,
+    entered: tokio::sync::Notify,
+    gate: tokio::sync::Semaphore,
+}
+
+#[async_trait::async_trait]
+impl EventStore for GatedStore {
+    async fn load(&self) -> Result<Progress, EventStoreError> {
+        self.inner.load().await
+    }
+
+    async fn record(&self, poll: &PollRecord) -> Result<(), EventStoreError> {
+        self.entered.notify_one();
+        self.gate.acquire().await.expect("open").forget();
+        self.inner.record(poll).await
+    }
+
+    async fn acknowledge(&self, event: &EventId) -> Result<(), EventStoreError> {
+        self.inner.acknowledge(event).await
+    }
+}
+
+/// Nothing reaches the handler before the store has recorded it: while `record` waits, the
+/// handler gets nothing, however long; once recorded, the event is handed over.
+#[tokio::test(start_paused = true)]
+async fn nothing_is_handed_over_before_it_is_recorded() {
+    let sandbox = frozen_sandbox().await;
+    let carbonext = connect(&sandbox);
+    let order = place(&carbonext, "1", false).await;
+    let store = Arc::new(GatedStore {
+        inner: MemoryEventStore::new(),
+        entered: tokio::sync::Notify::new(),
+        gate: tokio::sync::Semaphore::new(0),
+    });
+    let recorder = Recorder::new();
+    let (sender, mut watched) = status();
+    let options = WatchOptions::default()
+        .interval(INTERVAL)
+        .start(StartFrom::Beginning)
+        .status(sender);
+    let watcher = tokio::spawn({
+        let (carbonext, store, recorder) = (carbonext.clone(), store.clone(), recorder.clone());
+        async move { carbonext.watch_orders(options, store, recorder).await }
+    });
+    store.entered.notified().await;
+    tokio::time::sleep(Duration::from_secs(600)).await;
+    assert!(
+        recorder.calls().is_empty(),
+        "handed over before it was recorded"
+    );
+    assert!(store.inner.progress().pending.is_empty());
+
+    store.gate.add_permits(1_000);
+    until(&mut watched, "the event", |s| s.delivered == 1).await;
+    assert_eq!(recorder.moves(), moves(&[(order, None, "Issued")]));
+    watcher.abort();
 }
 
 fn state_file(name: &str) -> std::path::PathBuf {

@@ -235,10 +235,15 @@ pub trait EventStore: Send + Sync {
     /// The recorded progress (empty for a new store).
     async fn load(&self) -> Result<Progress, EventStoreError>;
 
-    /// Records one poll's outcome atomically.
+    /// Records one poll's outcome atomically: each of `poll.orders` replaces what the store
+    /// had for that order; `poll.events` are appended to the pending events (an id already
+    /// pending is not added twice); `poll.horizon`, when `Some`, replaces the horizon; each
+    /// order of `poll.finished` is dropped from the orders once none of its events is pending
+    /// (at once when none is). The watcher may send the same record again after a failure.
     async fn record(&self, poll: &PollRecord) -> Result<(), EventStoreError>;
 
-    /// Records that `event` was handled.
+    /// Records that `event` was handled: it leaves the pending events (an id not pending is
+    /// no error), and a finished order whose last pending event it was is dropped.
     async fn acknowledge(&self, event: &EventId) -> Result<(), EventStoreError>;
 }
 

@@ -73,3 +73,71 @@ impl Kept {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{OrderEvent, TrackedOrder};
+    use crate::{Order, OrderStatus};
+
+    fn event(n: u128, status: OrderStatus) -> OrderEvent {
+        let order = Order {
+            id: OrderId(uuid::Uuid::from_u128(n)),
+            vcu_amount: rust_decimal::Decimal::ONE,
+            vcu_unit_price: None,
+            total_price: None,
+            target_currency: None,
+            status: status.clone(),
+            order_type: None,
+            created_at: None,
+            payment_date: None,
+            meta_data: None,
+            order_key: None,
+            certificate_recipient_info: None,
+            retire_for_recipient: false,
+            invoice_ids: Vec::new(),
+        };
+        OrderEvent {
+            id: EventId::new(&order.id, &status),
+            previous: None,
+            status,
+            observed_at: "2026-03-01T00:00:00Z".parse().unwrap(),
+            order,
+        }
+    }
+
+    #[test]
+    fn a_finished_order_is_forgotten_once_its_last_event_is_acknowledged() {
+        let paid = event(1, OrderStatus::Paid);
+        let id = paid.order.id;
+        let record = PollRecord {
+            orders: [(
+                id,
+                TrackedOrder {
+                    status: OrderStatus::Paid,
+                    created_at: None,
+                    invoice_id: None,
+                },
+            )]
+            .into(),
+            finished: vec![id],
+            events: vec![paid.clone()],
+            horizon: None,
+        };
+        let mut kept = Kept::default();
+        kept.record(&record);
+        kept.record(&record); // sent again after a failure: no second pending event
+        assert_eq!(kept.progress.pending.len(), 1);
+        assert_eq!(kept.progress.pending[0], paid);
+        assert!(
+            kept.progress.orders.contains_key(&id),
+            "its event is pending"
+        );
+
+        assert!(!kept.acknowledge(&event(2, OrderStatus::Issued).id));
+        assert!(kept.acknowledge(&paid.id));
+        assert!(kept.progress.pending.is_empty());
+        assert!(kept.progress.orders.is_empty());
+        assert!(kept.finished.is_empty());
+    }
+}
