@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Consumer build cost (issue 27): what depending on carbonext-domain adds to a service's clean
+# build. Two minimal services under carbonext-bench/build-cost/, each its own workspace:
+#
+#   sdk  quotes 1 VCU through carbonext-domain (path dependency, default features)
+#   raw  the same quote by hand: reqwest (the SDK's version, its default TLS: rustls) + serde
+#
+# Each is built from clean (a fresh CARGO_TARGET_DIR of its own in a temporary directory,
+# removed after the build), `cargo build` then `cargo build --release`, with the profile
+# cargo gives a service by default (this script clears the CARGO_PROFILE_* and
+# CARGO_INCREMENTAL variables .ci/run exports). Builds alternate between the two services
+# (round 1: sdk raw sdk raw, round 2: raw sdk raw sdk, ...) so a change in the machine's load
+# falls on both. Wall time of `cargo build` only; sources come from the local registry
+# (--offline: run `cargo fetch` once if a crate is missing).
+#
+#   carbonext-bench/scripts/build-cost.sh [ROUNDS]     # ROUNDS defaults to 2
+#
+# Prints each build, the load (`uptime`) before and after, and the ratios sdk/raw of the
+# summed times per profile, e.g. `dev: 1.15×  release: 1.08×`, with the number of crates
+# each build compiled. Both services are locked to the versions of the main Cargo.lock: it is
+# copied beside each and cargo drops what the service does not use.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+rounds="${1:-2}"
+services="$repo/carbonext-bench/build-cost"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# A service's own build: none of the workspace's cargo settings from the environment.
+unset CARGO_TARGET_DIR CARGO_INCREMENTAL CARGO_BUILD_INCREMENTAL RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
+for var in $(env | sed -n 's/^\(CARGO_PROFILE_[A-Z_]*\)=.*/\1/p'); do unset "$var"; done
+
+for service in sdk raw; do
+  cp "$repo/Cargo.lock" "$services/$service/Cargo.lock"
+  cargo metadata --offline --format-version 1 --manifest-path "$services/$service/Cargo.toml" >/dev/null
+done
+
+echo "machine: $(nproc) cores; $(cargo --version)"
+echo "load before: $(uptime)"
+
+declare -A total crates
+build() { # service profile round
+  local service=$1 profile=$2 round=$3 target="$work/$1-$2-$3" flags=() start end secs count
+  [ "$profile" = release ] && flags=(--release)
+  start=$(date +%s.%N)
+  if ! CARGO_TARGET_DIR="$target" cargo build --offline --locked "${flags[@]}" \
+      --manifest-path "$services/$service/Cargo.toml" 2>"$work/log"; then
+    cat "$work/log" >&2
+    exit 1
+  fi
+  end=$(date +%s.%N)
+  secs=$(python3 -c "print(f'{$end - $start:.1f}')")
+  count=$(grep -c '^ *Compiling ' "$work/log" || true)
+  rm -rf "$target"
+  total[$service-$profile]=$(python3 -c "print(${total[$service-$profile]:-0} + $secs)")
+  crates[$service]=$count
+  printf 'round %s  %-3s %-7s %6.1f s  %3s crates compiled  (load %s)\n' \
+    "$round" "$service" "$profile" "$secs" "$count" "$(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+for round in $(seq 1 "$rounds"); do
+  if [ $((round % 2)) -eq 1 ]; then order=(sdk raw); else order=(raw sdk); fi
+  for profile in dev release; do
+    for service in "${order[@]}"; do
+      build "$service" "$profile" "$round"
+    done
+  done
+done
+
+echo "load after: $(uptime)"
+python3 - "${total[sdk-dev]}" "${total[raw-dev]}" "${total[sdk-release]}" "${total[raw-release]}" \
+  "${crates[sdk]}" "${crates[raw]}" "$rounds" <<'PY'
+import sys
+sdk_dev, raw_dev, sdk_rel, raw_rel = map(float, sys.argv[1:5])
+sdk_crates, raw_crates, rounds = sys.argv[5], sys.argv[6], int(sys.argv[7])
+print(f"mean of {rounds} rounds: sdk dev {sdk_dev / rounds:.1f} s, raw dev {raw_dev / rounds:.1f} s, "
+      f"sdk release {sdk_rel / rounds:.1f} s, raw release {raw_rel / rounds:.1f} s")
+print(f"dev: {sdk_dev / raw_dev:.2f}×  release: {sdk_rel / raw_rel:.2f}×  "
+      f"(crates compiled: sdk {sdk_crates}, raw {raw_crates})")
+PY
