@@ -48,6 +48,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .error_for_status()?
         .json()
         .await?;
-    println!("{amount} VCU: {} {} per VCU", price.vcu_price, price.currency);
+    println!(
+        "{amount} VCU: {} {} per VCU",
+        price.vcu_price, price.currency
+    );
     Ok(())
 }
