@@ -126,6 +126,7 @@ fn parse_json_number(text: &str) -> Result<DecimalNumber, String> {
         .map_err(|e| format!("`{digits}` is not an exact decimal: {e}"))
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for DecimalNumber {
     fn schema_name() -> String {
         "DecimalNumber".to_owned()
@@ -235,6 +236,7 @@ impl<'de> Deserialize<'de> for DecimalText {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for DecimalText {
     fn schema_name() -> String {
         "DecimalText".to_owned()

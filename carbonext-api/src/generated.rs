@@ -9,15 +9,8 @@ pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(clippy::all)]
 pub mod types {
     ///`Aggregate`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Aggregate {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub columns: ::std::vec::Vec<::std::string::String>,
@@ -30,9 +23,8 @@ pub mod types {
         }
     }
     ///`Airport`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Airport {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub city: ::std::option::Option<::std::string::String>,
@@ -46,15 +38,8 @@ pub mod types {
         }
     }
     ///`AllowedFilters`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AllowedFilters {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub aggregate: ::std::option::Option<Aggregate>,
@@ -69,9 +54,8 @@ pub mod types {
         }
     }
     ///`Application`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Application {
         #[serde(rename = "clientId")]
         pub client_id: ::std::string::String,
@@ -90,9 +74,8 @@ pub mod types {
         }
     }
     ///`ApplicationCredentials`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ApplicationCredentials {
         #[serde(rename = "clientId")]
         pub client_id: ::std::string::String,
@@ -106,9 +89,8 @@ pub mod types {
         }
     }
     ///`Balance`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Balance {
         #[serde(rename = "balancesByCurrency")]
         pub balances_by_currency: ::std::vec::Vec<CurrencyBalance>,
@@ -129,9 +111,8 @@ pub mod types {
         }
     }
     ///`CalculatorType`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CalculatorType {
         pub name: ::std::string::String,
         #[serde(
@@ -153,9 +134,8 @@ pub mod types {
         }
     }
     ///`CalculatorTypes`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CalculatorTypes {
         pub types: ::std::vec::Vec<CalculatorType>,
     }
@@ -165,9 +145,8 @@ pub mod types {
         }
     }
     ///`CancelOrders`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CancelOrders {
         #[serde(rename = "ordersIds")]
         pub orders_ids: ::std::vec::Vec<::uuid::Uuid>,
@@ -178,15 +157,8 @@ pub mod types {
         }
     }
     ///Who the certificate is issued to (and, for retirement, on whose behalf); the customer's own data when empty
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CertificateRecipientInfo {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
@@ -219,9 +191,8 @@ pub mod types {
         }
     }
     ///`CurrencyBalance`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CurrencyBalance {
         pub currency: crate::Currency,
         #[serde(rename = "vcuBalance")]
@@ -233,9 +204,8 @@ pub mod types {
         }
     }
     ///`DistanceEmissionRequest`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DistanceEmissionRequest {
         ///Distance travelled, in meters
         pub distance: crate::DecimalNumber,
@@ -248,9 +218,8 @@ pub mod types {
         }
     }
     ///`Emission`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Emission {
         pub emission: crate::DecimalNumber,
         #[serde(
@@ -265,9 +234,8 @@ pub mod types {
         }
     }
     ///`Invoice`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Invoice {
         #[serde(
             rename = "createdAt",
@@ -320,9 +288,8 @@ pub mod types {
         }
     }
     ///`NewApplication`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct NewApplication {
         ///Name for the key; the server prefixes it (`myapp_name` becomes `cbx_b2b_myapp_name`)
         #[serde(rename = "clientId")]
@@ -338,9 +305,8 @@ pub mod types {
         }
     }
     ///`NewOrder`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct NewOrder {
         #[serde(
             rename = "certificateRecipientInfo",
@@ -373,9 +339,8 @@ pub mod types {
         }
     }
     ///Free text kept with the order, up to 500 characters
-    #[derive(
-        ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct NewOrderMetaData(::std::string::String);
     impl ::std::ops::Deref for NewOrderMetaData {
@@ -425,9 +390,8 @@ pub mod types {
         }
     }
     ///`NewUser`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct NewUser {
         pub email: ::std::string::String,
         pub name: ::std::string::String,
@@ -440,9 +404,8 @@ pub mod types {
         }
     }
     ///RFC 6749 section 5.2 error response
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct OAuthError {
         ///`invalid_request`, `invalid_client`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type` or `invalid_scope`
         pub error: ::std::string::String,
@@ -455,9 +418,8 @@ pub mod types {
         }
     }
     ///`Order`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Order {
         #[serde(
             rename = "certificateRecipientInfo",
@@ -526,9 +488,8 @@ pub mod types {
         }
     }
     ///`Permission`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Permission {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub attributes:
@@ -559,9 +520,8 @@ pub mod types {
         }
     }
     ///`PermissionList`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum PermissionList {
         Array(::std::vec::Vec<Permission>),
@@ -578,15 +538,8 @@ pub mod types {
         }
     }
     ///A permission to attach, by id (the docs' request examples) or by key
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PermissionRef {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::uuid::Uuid>,
@@ -599,9 +552,8 @@ pub mod types {
         }
     }
     ///`Price`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Price {
         pub currency: crate::Currency,
         #[serde(rename = "vcuPrice")]
@@ -615,15 +567,8 @@ pub mod types {
     ///RFC 7807 problem details (ASP.NET). Every member is optional; unknown members are kept
     ///out of the way. A non-JSON error body (empty, HTML from a proxy) reaches the client as
     ///`type: about:blank` with the HTTP status, its reason phrase and an excerpt in `detail`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ProblemDetails {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub detail: ::std::option::Option<::std::string::String>,
@@ -659,9 +604,8 @@ pub mod types {
         }
     }
     ///`Resources`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Resources {
         pub entities: ::std::vec::Vec<::std::string::String>,
     }
@@ -671,9 +615,8 @@ pub mod types {
         }
     }
     ///`RouteEmissionRequest`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RouteEmissionRequest {
         #[serde(rename = "destCode")]
         pub dest_code: ::std::string::String,
@@ -692,9 +635,8 @@ pub mod types {
         }
     }
     ///`TokenRequest`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TokenRequest {
         pub client_id: ::std::string::String,
         pub client_secret: crate::Secret,
@@ -710,9 +652,8 @@ pub mod types {
         }
     }
     ///`TokenResponse`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TokenResponse {
         pub access_token: crate::Secret,
         ///Lifetime of the access token in seconds (36000 in the docs)
@@ -734,9 +675,8 @@ pub mod types {
         }
     }
     ///`User`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct User {
         pub email: ::std::string::String,
         pub id: ::uuid::Uuid,
@@ -756,15 +696,8 @@ pub mod types {
         }
     }
     ///`UserUpdate`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UserUpdate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
@@ -777,9 +710,8 @@ pub mod types {
         }
     }
     ///`VcuBalance`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct VcuBalance {
         pub balance: crate::DecimalNumber,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]

@@ -25,7 +25,8 @@ use crate::types::{DistanceEmissionRequest, Order, RouteEmissionRequest};
 /// The cancelled orders: a list (batch cancel), or the single order some examples show.
 // Unboxed like the enum progenitor generated: a response read once, and users match on it.
 #[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum CancelledOrders {
     /// Several orders (or one, in a list).
@@ -57,7 +58,8 @@ impl From<Order> for CancelledOrders {
 }
 
 /// What to calculate the emission of: a route between two codes, or a distance.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum EmissionRequest {
     /// From one code to another (ZIP codes by road, airport codes by air).

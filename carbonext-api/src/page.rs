@@ -5,7 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 /// One page of a paginated list.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Page<T> {
     /// The items on this page, in the server's order.

@@ -25,7 +25,6 @@
 use std::future::Future;
 use std::time::Duration;
 
-use rand::Rng;
 use tokio::time::Instant;
 
 /// How many times and how long to try a failed call again: exponential backoff with jitter,
@@ -51,6 +50,17 @@ impl Default for RetryPolicy {
             max_backoff: Duration::from_secs(5),
             max_elapsed: Duration::from_secs(30),
         }
+    }
+}
+
+/// A random number in `0..=max` from the operating system's generator (the modulo's bias is
+/// at most `max / 2⁶⁴`: nothing for a jitter). Should the generator fail, the middle of the
+/// range: a wait stays within its bounds either way.
+fn jitter_up_to(max: u64) -> u64 {
+    match getrandom::u64() {
+        Ok(random) if max < u64::MAX => random % (max + 1),
+        Ok(random) => random,
+        Err(_) => max / 2,
     }
 }
 
@@ -98,8 +108,8 @@ impl RetryPolicy {
             .saturating_mul(1u32 << doublings)
             .min(self.max_backoff);
         let half = capped / 2;
-        let jitter = rand::rng().random_range(0..=half.as_nanos().min(u64::MAX.into()) as u64);
-        half + Duration::from_nanos(jitter)
+        let span = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
+        half + Duration::from_nanos(jitter_up_to(span))
     }
 
     /// Runs `attempt` (given its 1-based number) until it succeeds, `settle` ends the call
@@ -166,6 +176,23 @@ mod tests {
             let late = policy.backoff(40);
             assert!(late >= Duration::from_millis(200) && late <= Duration::from_millis(400));
         }
+    }
+
+    #[test]
+    fn the_jitter_spreads_waits_over_the_range() {
+        // 100 waits of a 1 s step: spread over [0.5 s, 1 s], never all alike, never outside.
+        let policy = RetryPolicy::new(2, Duration::from_secs(1), Duration::from_secs(1));
+        let waits: std::collections::BTreeSet<Duration> =
+            (0..100).map(|_| policy.backoff(1)).collect();
+        assert!(waits.len() > 90, "{} distinct waits of 100", waits.len());
+        let (low, high) = (waits.first().unwrap(), waits.last().unwrap());
+        assert!(*low >= Duration::from_millis(500) && *high <= Duration::from_secs(1));
+        assert!(
+            *high - *low > Duration::from_millis(250),
+            "{low:?}..{high:?}"
+        );
+        assert_eq!(jitter_up_to(0), 0);
+        jitter_up_to(u64::MAX); // the top of the range does not overflow
     }
 
     #[test]

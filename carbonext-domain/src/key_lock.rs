@@ -22,7 +22,7 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> carbonext_domain::Result<()> {
 //! let lock = InProcessKeyLock::default();
-//! let key = OrderKey::new("invoice_2026_03")?;
+//! let key = OrderKey::from_external_id("invoice", "2026_03")?;
 //! let held = lock.acquire(&key).await?;
 //! assert_eq!(lock.keys(), 1);
 //! drop(held);

@@ -18,7 +18,9 @@
 //!     Route::air("GRU", "JFK")?,
 //!     Decimal::from(2), // passengers
 //! )?;
-//! let request = OffsetRequest::builder(flight, OrderKey::new("trip_000123")?)
+//! // The trip's own id: a re-run of the same trip finds its order instead of placing another.
+//! let key = OrderKey::from_external_id("trip", "000123")?;
+//! let request = OffsetRequest::builder(flight, key)
 //!     .rounding(Rounding::UpToDecimals(2))
 //!     .max_total_price(Decimal::from(500)) // BRL, the default currency
 //!     .recipient(Recipient::new().name("Jane Traveller"))
@@ -79,7 +81,9 @@
 //!         Route::air("GRU", "JFK")?,
 //!         Decimal::from(2), // passengers
 //!     )?;
-//!     let request = OffsetRequest::builder(flight, OrderKey::new("trip_000123")?)
+//!     // The event's own id is the key: a redelivered event finds its order instead of placing another.
+//!     let key = OrderKey::from_external_id("trip", "TRIP-000123")?;
+//!     let request = OffsetRequest::builder(flight, key)
 //!         .rounding(Rounding::UpToDecimals(2)) // or Exact, or UpToWholeVcus
 //!         .max_total_price(Decimal::from(500)) // BRL; above it: Error::PriceAboveLimit, nothing ordered
 //!         .recipient(Recipient::new().name("Jane Traveller"))

@@ -16,21 +16,24 @@
 //! with the `metaData_like` filter before retrying, so a lost answer never becomes a second
 //! order. [`Order::meta_data`] gives back your text without the marker and [`Order::key`] the key.
 //!
-//! Give the key yourself ([`NewOrderBuilder::key`]: an invoice number, a job id) and placing
-//! the order becomes idempotent across runs too: the SDK looks the key up first and returns
-//! the order already placed with it instead of placing another.
+//! Give the key yourself, made from your own id of what the order is for
+//! ([`OrderKey::from_external_id`]: an invoice number, an event id), and placing the order
+//! becomes idempotent across runs too: the SDK looks the key up first and returns the order
+//! already placed with it instead of placing another, so a retry of the same event never
+//! places a second order.
 //!
 //! ```
-//! use carbonext_domain::{Currency, NewOrder, Recipient};
+//! use carbonext_domain::{Currency, NewOrder, OrderKey, Recipient};
 //!
-//! let order = NewOrder::builder("3".parse().unwrap())
+//! let order = NewOrder::builder("3".parse()?)
 //!     .currency(Currency::Brl)
 //!     .pay_with_balance(true)
 //!     .recipient(Recipient::new().name("ACME").email("esg@acme.example"))
+//!     .key(OrderKey::from_external_id("invoice", "2026_03")?) // your invoice's id
 //!     .meta_data("march emissions")
-//!     .build()
-//!     .unwrap();
-//! assert!(order.wire_meta_data().starts_with("march emissions [cbx-key:"));
+//!     .build()?;
+//! assert_eq!(order.wire_meta_data(), "march emissions [cbx-key:invoice_2026_03]");
+//! # Ok::<(), carbonext_domain::ValidationError>(())
 //! ```
 
 use std::fmt;

@@ -128,7 +128,7 @@ pub trait Calculator: Send + Sync {
 /// # async fn run(offsetting: &dyn Offsetting) -> Result<(), Box<dyn std::error::Error>> {
 /// let request = OffsetRequest::builder(
 ///     EmissionSource::tonnes("1.25".parse()?)?,
-///     OrderKey::new("shipment_0042")?,
+///     OrderKey::from_external_id("shipment", "SHP-0042")?, // the shipment's own id
 /// )
 /// .rounding(Rounding::UpToWholeVcus)
 /// .build()?;

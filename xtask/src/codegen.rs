@@ -10,8 +10,11 @@
 //! - `operations`, one `carbonext_api::Operation` constant per operation (id, public,
 //!   secret in its answer) and `operations::ALL`.
 //!
-//! The code itself is progenitor's, with two edits of its syntax tree before it is printed:
+//! The code itself is progenitor's, with three edits of its syntax tree before it is printed:
 //! - multi-line doc attributes are split into one per line (`LineDocs`, cosmetic);
+//! - the `schemars::JsonSchema` derive is made conditional on carbonext-api's `schemars`
+//!   feature (`optional_schemars`), so services that ask for no JSON schema compile no
+//!   schemars;
 //! - the `api-version` header progenitor adds to every request is not built
 //!   (`NoApiVersion`): the Carbonext API documents no such header, and progenitor 0.15 has no
 //!   setting to leave it out. The pass checks it found what it expects and fails the
@@ -24,6 +27,8 @@ use std::process::{Command, ExitCode, Stdio};
 use anyhow::{bail, Context};
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
 use syn::visit_mut::VisitMut;
+
+mod optional_schemars;
 
 /// What `codegen` reads and writes.
 pub struct Options {
@@ -135,6 +140,7 @@ pub fn generate(path: &Path) -> anyhow::Result<String> {
     let mut file: syn::File = syn::parse2(tokens).context("progenitor produced unparsable Rust")?;
     LineDocs.visit_file_mut(&mut file);
     run_pass(&mut file, NoApiVersion::verify)?;
+    run_pass(&mut file, optional_schemars::OptionalSchemars::verify)?;
     file.items.push(success_statuses_item(&spec, &file)?);
     file.items.push(operations_item(&spec, &file)?);
     let pretty = prettyplease::unparse(&file);

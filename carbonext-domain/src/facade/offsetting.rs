@@ -105,10 +105,11 @@ impl Carbonext {
             KeyKnowledge::Known(known) => (Some(*known), None),
             KeyKnowledge::Unsure => (self.find_by_key(&request.key).await?, None),
             KeyKnowledge::Unknown => {
-                let (found, quoted) = tokio::join!(
+                let (found, quoted) = futures::future::join(
                     self.find_by_key(&request.key),
-                    self.quote(vcus, request.currency.clone())
-                );
+                    self.quote(vcus, request.currency.clone()),
+                )
+                .await;
                 (found?, Some(quoted))
             }
         };
@@ -186,10 +187,11 @@ impl Carbonext {
     /// use futures::StreamExt;
     ///
     /// # async fn run(carbonext: Carbonext) -> Result<(), Box<dyn std::error::Error>> {
-    /// let shipments = [("shipment_0001", "0.25"), ("shipment_0002", "1.5")];
-    /// let items = futures::stream::iter(shipments).map(|(key, tonnes)| {
+    /// let shipments = [("SHP-0001", "0.25"), ("SHP-0002", "1.5")];
+    /// let items = futures::stream::iter(shipments).map(|(id, tonnes)| {
     ///     let source = EmissionSource::tonnes(tonnes.parse().unwrap()).unwrap();
-    ///     OffsetRequest::builder(source, OrderKey::new(key).unwrap()).build().unwrap()
+    ///     let key = OrderKey::from_external_id("shipment", id).unwrap(); // the shipment's own id
+    ///     OffsetRequest::builder(source, key).build().unwrap()
     /// });
     /// let mut results = carbonext.offset_batch(items, 8);
     /// while let Some(item) = results.next().await {

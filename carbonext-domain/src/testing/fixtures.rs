@@ -72,8 +72,8 @@ pub fn quote() -> Quote {
     .expect("fits")
 }
 
-/// [`order`] as [`Carbonext::place_order_once`](crate::Carbonext::place_order_once) reports
-/// it when it placed the order.
+/// [`order`] as [`VcuMarket::place_order`](crate::VcuMarket::place_order) reports it when it
+/// placed the order.
 pub fn placed_order() -> PlacedOrder {
     PlacedOrder {
         order: order(),

@@ -24,18 +24,23 @@ impl OffsetService {
         Self { market }
     }
 
-    /// Buys `tonnes` VCUs paid with the balance, keeping `note` with the order.
+    /// Buys `tonnes` VCUs paid with the balance for the request `request_id` (the caller's own
+    /// id of it), keeping `note` with the order.
     ///
-    /// A zero or negative amount, or a note too long for the API, is refused before anything
-    /// is sent (`Error::Validation`).
+    /// The order's key is made from `request_id`, so the same request sent again (a client's
+    /// retry after a time-out) finds the order placed the first time instead of placing a
+    /// second one. A zero or negative amount, or a note too long for the API, is refused
+    /// before anything is sent (`Error::Validation`).
     pub async fn offset(
         &self,
+        request_id: &str,
         tonnes: Decimal,
         note: &str,
     ) -> Result<Receipt, carbonext_domain::Error> {
         let amount = VcuAmount::new(tonnes)?;
         let order = NewOrder::builder(amount)
             .pay_with_balance(true)
+            .key(OrderKey::from_external_id("request", request_id)?)
             .meta_data(note)
             .build()?;
         let placed = self.market.place_order(order).await?.order;

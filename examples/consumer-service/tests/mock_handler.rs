@@ -1,21 +1,22 @@
 //! Proves that the service's own handler can be tested with `carbonext_domain::MockVcuMarket`
-//! (feature `mock`) and no HTTP: the order it places, the receipt it returns, and that invalid
-//! input is refused without calling the market.
+//! (feature `mock`) and no HTTP: the order it places (keyed by the caller's request id), the
+//! receipt it returns, and that invalid input is refused without calling the market.
 
 use std::sync::Arc;
 
 use carbonext_domain::testing::fixtures;
-use carbonext_domain::{Error, MockVcuMarket, OrderStatus, ValidationError};
+use carbonext_domain::{Error, MockVcuMarket, OrderKey, OrderStatus, ValidationError};
 use consumer_service::{OffsetService, Receipt};
 use rust_decimal::Decimal;
 
 #[tokio::test]
-async fn offset_places_one_order_paid_with_the_balance_and_returns_its_receipt() {
+async fn offset_places_one_order_keyed_by_the_request_paid_with_the_balance() {
     let mut market = MockVcuMarket::new();
     market
         .expect_place_order()
         .withf(|order| {
             order.vcu_amount().value() == Decimal::new(250, 2)
+                && order.key() == &OrderKey::from_external_id("request", "req-7").unwrap()
                 && order.pays_with_balance()
                 && order.meta_data() == Some("fleet, march")
         })
@@ -34,7 +35,7 @@ async fn offset_places_one_order_paid_with_the_balance_and_returns_its_receipt()
     let service = OffsetService::new(Arc::new(market));
 
     let receipt = service
-        .offset("2.50".parse().unwrap(), "fleet, march")
+        .offset("req-7", "2.50".parse().unwrap(), "fleet, march")
         .await
         .unwrap();
 
@@ -56,7 +57,10 @@ async fn offset_of_zero_tonnes_is_refused_without_placing_an_order() {
     market.expect_place_order().never();
     let service = OffsetService::new(Arc::new(market));
 
-    let err = service.offset(Decimal::ZERO, "none").await.unwrap_err();
+    let err = service
+        .offset("req-8", Decimal::ZERO, "none")
+        .await
+        .unwrap_err();
 
     assert!(
         matches!(
@@ -74,7 +78,7 @@ async fn offset_of_negative_tonnes_is_refused_without_placing_an_order() {
     let service = OffsetService::new(Arc::new(market));
 
     let err = service
-        .offset("-1.5".parse().unwrap(), "refund")
+        .offset("req-9", "-1.5".parse().unwrap(), "refund")
         .await
         .unwrap_err();
 

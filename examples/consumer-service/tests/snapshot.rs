@@ -35,7 +35,7 @@ async fn an_order_of_3_vcu_paid_with_the_balance_snapshots_with_ids_and_timestam
     let order = NewOrder::builder(amount)
         .pay_with_balance(true)
         .meta_data("consumer snapshot")
-        .key(OrderKey::new("consumer_snapshot_0001").unwrap())
+        .key(OrderKey::from_external_id("consumer", "snapshot_0001").unwrap())
         .build()
         .unwrap();
 
