@@ -93,6 +93,7 @@ mod tests {
             payment_date: None,
             meta_data: None,
             order_key: None,
+            request_fingerprint: None,
             certificate_recipient_info: None,
             retire_for_recipient: false,
             invoice_ids: Vec::new(),
