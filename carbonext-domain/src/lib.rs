@@ -90,6 +90,7 @@
 //! - Secrets never appear in `Debug`, `Display`, logs or errors.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(missing_docs)]
 
 pub mod accounts;
 pub mod amount;
@@ -110,6 +111,7 @@ pub mod profiles;
 pub mod query;
 pub mod retry;
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 mod traits;
 mod validation;
@@ -128,6 +130,7 @@ pub use retry::RetryPolicy;
 pub use traits::{Accounts, Calculator, Ledger, Offsetting, VcuMarket};
 
 #[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub use traits::{MockAccounts, MockCalculator, MockLedger, MockOffsetting, MockVcuMarket};
 
 pub use carbonext_api::{
