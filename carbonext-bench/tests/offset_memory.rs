@@ -30,10 +30,10 @@ async fn peak_memory_of_a_batch_does_not_grow_with_its_rows() {
     let (small_peak, large_peak) = (peak(&small), peak(&large));
     println!("peak heap: 500 rows {small_peak} B, 2,500 rows {large_peak} B");
     // Five times the rows: at most a quarter more memory plus 64 KiB (allocator noise,
-    // connection buffers), plus what the key index keeps per order of the lookback window
-    // (an entry per order, 3,000 by then, and the first scan's page in flight: 512 bytes per order), where a batch
-    // holding its rows or results would grow fivefold.
-    let index = 512 * 3_000;
+    // connection buffers), plus what the key index keeps per order of the lookback window:
+    // an entry per order and the newest 5,000 keyed orders whole (about 1.1 KB each; 3,000
+    // orders by then), where a batch holding its rows or results would grow fivefold.
+    let index = 1_536 * 3_000;
     assert!(
         large_peak <= small_peak + small_peak / 4 + 64 * 1024 + index,
         "500 rows: {small}\n2,500 rows: {large}"

@@ -46,6 +46,8 @@ fn placed(sandbox: &Sandbox) -> BTreeMap<String, String> {
                 .rsplit_once("[cbx-key:")?
                 .1
                 .trim_end_matches(']')
+                .split(' ')
+                .next()?
                 .to_owned();
             Some((key, order.id.to_string()))
         })

@@ -56,6 +56,8 @@ async fn the_same_key_with_other_parameters_is_refused_and_the_same_ones_find_th
             vec!["--vcu", "3", "--recipient-name", "Someone Else"],
             "certificateRecipientInfo.name",
         ),
+        // Not recorded by the order: told apart by the fingerprint beside the key.
+        (vec!["--vcu", "3", "--pay-with-balance"], "payWithBalance"),
     ] {
         for json in [false, true] {
             let mut full = vec![];

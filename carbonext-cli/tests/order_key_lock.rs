@@ -18,6 +18,9 @@ use pg::Cluster;
 /// Longest a hold lasts; the holds of these tests are released by their count.
 const HOLD_LIMIT: Duration = Duration::from_secs(120);
 
+/// How long the locked race's first lookup waits for a second one to join it.
+const LOOKUP_WINDOW: Duration = Duration::from_secs(3);
+
 /// Runs `processes` placements of `key` at once, each `carbonext orders create` process
 /// locking through `lock_url` when given (else only in its own memory). The sandbox holds the
 /// processes' token requests until all have arrived: every process starts its placement at
@@ -75,8 +78,17 @@ fn already_existed(outputs: &[Output]) -> usize {
 async fn eight_processes_placing_one_key_through_the_lock_place_one_order() {
     let cluster = Cluster::start();
     let sandbox = common::sandbox().await;
+    // The first lookup is held until a second one arrives, for at most LOOKUP_WINDOW: the
+    // processes start together, so without a working lock a second process's lookup arrives
+    // within it, both find nothing and both create (the control below shows the duplicates).
+    // With the lock, no other lookup can come while the first process holds the key: the
+    // window runs out with one lookup inside it.
+    sandbox.holds().hold_order_lists(2, LOOKUP_WINDOW);
     let outputs = race(&sandbox, 8, "cli_shared_0001", Some(&cluster.url())).await;
 
+    let lookups = sandbox.holds().report("list_orders").unwrap();
+    assert_eq!(lookups.held_together, Some(1), "{lookups:?}");
+    assert_eq!(lookups.released_by, Some(ReleaseCause::Deadline));
     for output in &outputs {
         common::assert_code(output, 0);
     }

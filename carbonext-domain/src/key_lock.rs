@@ -40,6 +40,7 @@ use crate::error::Result;
 #[cfg(doc)]
 use crate::error::{Error, KeyLockError};
 use crate::order::OrderKey;
+use crate::timeouts::Timeouts;
 
 /// Held while a placement of one key runs; dropping it lets the next placement of that key in.
 ///
@@ -98,6 +99,15 @@ pub trait OrderKeyLock: Send + Sync + fmt::Debug {
     /// or dropped. A lock that cannot be had at all (its store is unreachable) is
     /// [`Error::KeyLock`] with [`KeyLockError::Unavailable`].
     async fn acquire(&self, key: &OrderKey) -> Result<KeyGuard>;
+
+    /// [`OrderKeyLock::acquire`] within the client's [`Timeouts`]: what the facade calls, so
+    /// that a lock which connects to a store of its own (a database) takes its time limit
+    /// from the one place they are set ([`Timeouts::connect`] for each new connection). The
+    /// default ignores them and calls `acquire`.
+    async fn acquire_within(&self, key: &OrderKey, timeouts: &Timeouts) -> Result<KeyGuard> {
+        let _ = timeouts;
+        self.acquire(key).await
+    }
 }
 
 /// The in-process [`OrderKeyLock`] (the default): a table of per-key async mutexes whose

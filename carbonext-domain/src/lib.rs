@@ -113,20 +113,21 @@ pub mod retry;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+mod timeouts;
 mod traits;
 mod validation;
 
 pub use amount::{Money, VcuAmount};
 pub use error::{ApiRejection, Error, KeyLockError, Result, ValidationError};
-pub use facade::{
-    Carbonext, CarbonextBuilder, PlacedOrder, Timeouts, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_KEY_LOOKBACK, DEFAULT_OPERATION_TIMEOUT, DEFAULT_ORDER_KEY_WAIT, DEFAULT_TIMEOUT,
-    DEFAULT_TOKEN_TIMEOUT,
-};
+pub use facade::{Carbonext, CarbonextBuilder, PlacedOrder};
 pub use ledger::{Balance, CurrencyBalance, Invoice, InvoiceId, Period};
 pub use order::{MetaData, NewOrder, NewOrderBuilder, Order, OrderId, OrderKey, Quote, Recipient};
 pub use query::{FilterOp, InvoiceQuery, InvoiceSort, OrderQuery, OrderSort, SortDirection};
 pub use retry::RetryPolicy;
+pub use timeouts::{
+    Timeouts, DEFAULT_CONNECT_TIMEOUT, DEFAULT_KEY_LOOKBACK, DEFAULT_OPERATION_TIMEOUT,
+    DEFAULT_ORDER_KEY_WAIT, DEFAULT_TIMEOUT, DEFAULT_TOKEN_TIMEOUT,
+};
 pub use traits::{Accounts, Calculator, Ledger, Offsetting, VcuMarket};
 
 #[cfg(feature = "mock")]

@@ -656,6 +656,8 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(order.wire_meta_data().chars().count(), 500);
-        assert!(order.wire_meta_data().ends_with("[cbx-key:trip_000123]"));
+        assert!(order
+            .wire_meta_data()
+            .ends_with(&format!("[cbx-key:trip_000123 fp={}]", order.fingerprint())));
     }
 }

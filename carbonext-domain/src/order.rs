@@ -5,8 +5,13 @@
 //!
 //! Every [`NewOrder`] carries a client order key ([`OrderKey`], generated when you give none).
 //! The API has no idempotency header, so the key travels inside the order's `metaData`, after
-//! your own text: `"<your metaData> [cbx-key:<key>]"` (or just `"[cbx-key:<key>]"`). The API
-//! allows 500 characters of metaData; your text may use what the key leaves
+//! your own text: `"<your metaData> [cbx-key:<key> fp=<fingerprint>]"` (or just the marker).
+//! The fingerprint is 8 hex digits of a SHA-256 of what the order does not record itself
+//! (whether it is paid from the balance), so that a later request with the same key and a
+//! different payment is refused ([`Error::KeyConflict`](crate::Error::KeyConflict)) instead of
+//! being answered with the first order; markers written without one (`[cbx-key:<key>]`, before
+//! 0.1.0) are still read, and then only what the order records is compared. The API allows 500
+//! characters of metaData; your text may use what the marker leaves
 //! ([`MetaData::max_len_for`]). When placing an order fails ambiguously the SDK looks the key up
 //! with the `metaData_like` filter before retrying, so a lost answer never becomes a second
 //! order. [`Order::meta_data`] gives back your text without the marker and [`Order::key`] the key.
@@ -77,6 +82,10 @@ pub struct OrderKey(String);
 
 const KEY_OPEN: &str = "[cbx-key:";
 const KEY_CLOSE: &str = "]";
+/// Between the key and the request's fingerprint inside the marker.
+const FINGERPRINT_OPEN: &str = " fp=";
+/// Hex digits of a request fingerprint.
+const FINGERPRINT_LEN: usize = 8;
 
 impl OrderKey {
     /// A fresh random key.
@@ -103,25 +112,66 @@ impl OrderKey {
         &self.0
     }
 
-    /// The marker written into metaData.
-    pub(crate) fn marker(&self) -> String {
-        format!("{KEY_OPEN}{}{KEY_CLOSE}", self.0)
+    /// The marker written into metaData, with the request's `fingerprint`.
+    pub(crate) fn marker(&self, fingerprint: &str) -> String {
+        format!(
+            "{KEY_OPEN}{}{FINGERPRINT_OPEN}{fingerprint}{KEY_CLOSE}",
+            self.0
+        )
     }
 
-    /// Splits wire metaData into the user's text and the key, if a marker ends it.
-    pub(crate) fn split(meta_data: &str) -> (Option<String>, Option<OrderKey>) {
+    /// Splits wire metaData into the user's text, the key and the request's fingerprint, if
+    /// a marker ends it (`[cbx-key:KEY fp=FINGERPRINT]`, or `[cbx-key:KEY]` without one).
+    pub(crate) fn split(meta_data: &str) -> Marked {
         if let Some(start) = meta_data.rfind(KEY_OPEN) {
             if let Some(inner) = meta_data[start + KEY_OPEN.len()..].strip_suffix(KEY_CLOSE) {
-                if let Ok(key) = OrderKey::new(inner) {
+                let (key, fingerprint) = match inner.split_once(FINGERPRINT_OPEN) {
+                    Some((key, fp)) if is_fingerprint(fp) => (key, Some(fp.to_owned())),
+                    Some(_) => ("", None),
+                    None => (inner, None),
+                };
+                if let Ok(key) = OrderKey::new(key) {
                     let user = meta_data[..start].trim_end();
-                    let user = (!user.is_empty()).then(|| user.to_owned());
-                    return (user, Some(key));
+                    return Marked {
+                        user: (!user.is_empty()).then(|| user.to_owned()),
+                        key: Some(key),
+                        fingerprint,
+                    };
                 }
             }
         }
-        let user = (!meta_data.is_empty()).then(|| meta_data.to_owned());
-        (user, None)
+        Marked {
+            user: (!meta_data.is_empty()).then(|| meta_data.to_owned()),
+            key: None,
+            fingerprint: None,
+        }
     }
+}
+
+/// Wire metaData taken apart.
+pub(crate) struct Marked {
+    /// The user's own text.
+    pub(crate) user: Option<String>,
+    /// The client order key of the marker.
+    pub(crate) key: Option<OrderKey>,
+    /// The request fingerprint of the marker, when it has one.
+    pub(crate) fingerprint: Option<String>,
+}
+
+/// The fingerprint of a request paid (or not) from the balance: the one field of a request
+/// that its order does not record.
+pub(crate) fn fingerprint(pay_with_balance: bool) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("v1;payWithBalance={pay_with_balance}"));
+    digest
+        .iter()
+        .take(FINGERPRINT_LEN / 2)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn is_fingerprint(text: &str) -> bool {
+    text.len() == FINGERPRINT_LEN && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 impl fmt::Display for OrderKey {
@@ -170,9 +220,9 @@ impl MetaData {
         Ok(Self(text))
     }
 
-    /// Characters of your own text that fit beside `key`'s marker.
+    /// Characters of your own text that fit beside `key`'s marker (and its fingerprint).
     pub fn max_len_for(key: &OrderKey) -> usize {
-        META_DATA_MAX_CHARS - key.marker().chars().count() - 1
+        META_DATA_MAX_CHARS - key.marker(&"0".repeat(FINGERPRINT_LEN)).chars().count() - 1
     }
 
     /// The text.
@@ -329,14 +379,21 @@ impl NewOrder {
         self.key_given
     }
 
-    /// The metaData sent to the API: your text followed by the key marker.
+    /// The metaData sent to the API: your text followed by the key marker, which carries the
+    /// request's [`fingerprint`](Self::fingerprint).
     pub fn wire_meta_data(&self) -> String {
+        let marker = self.order_key.marker(&self.fingerprint());
         match &self.meta_data {
-            Some(text) if !text.as_str().is_empty() => {
-                format!("{} {}", text.as_str(), self.order_key.marker())
-            }
-            _ => self.order_key.marker(),
+            Some(text) if !text.as_str().is_empty() => format!("{} {marker}", text.as_str()),
+            _ => marker,
         }
+    }
+
+    /// 8 hex digits of a SHA-256 of what the API does not record of this request (whether
+    /// it is paid from the balance), written beside the key: a later request with the key
+    /// compares it with its own ([`Order::request_fingerprint`]).
+    pub fn fingerprint(&self) -> String {
+        fingerprint(self.pay_with_balance)
     }
 
     pub(crate) fn to_wire(&self) -> carbonext_api::types::NewOrder {
@@ -445,6 +502,10 @@ pub struct Order {
     pub meta_data: Option<String>,
     /// The client order key found in metaData, if any.
     pub order_key: Option<OrderKey>,
+    /// The fingerprint written beside the key ([`NewOrder::fingerprint`]), when the marker
+    /// has one. Not serialised: it stays part of the marker on the wire.
+    #[serde(skip)]
+    pub request_fingerprint: Option<String>,
     /// Certificate recipient.
     pub certificate_recipient_info: Option<Recipient>,
     /// Whether the credits are retired on the recipient's behalf.
@@ -466,10 +527,11 @@ impl Order {
 
 impl From<carbonext_api::types::Order> for Order {
     fn from(wire: carbonext_api::types::Order) -> Self {
-        let (meta_data, order_key) = match wire.meta_data.as_deref() {
-            Some(text) => OrderKey::split(text),
-            None => (None, None),
-        };
+        let Marked {
+            user: meta_data,
+            key: order_key,
+            fingerprint: request_fingerprint,
+        } = OrderKey::split(wire.meta_data.as_deref().unwrap_or(""));
         Self {
             id: OrderId(wire.id),
             vcu_amount: wire.vcu_amount.value(),
@@ -482,6 +544,7 @@ impl From<carbonext_api::types::Order> for Order {
             payment_date: wire.payment_date,
             meta_data,
             order_key,
+            request_fingerprint,
             certificate_recipient_info: wire.certificate_recipient_info.map(Recipient::from_wire),
             retire_for_recipient: wire.retire_for_recipient.unwrap_or(false),
         }
@@ -524,26 +587,70 @@ impl Quote {
 mod tests {
     use super::*;
 
+    #[derive(Debug, PartialEq)]
+    struct Parts(Option<String>, Option<OrderKey>, Option<String>);
+
+    fn parts(meta_data: &str) -> Parts {
+        let marked = OrderKey::split(meta_data);
+        Parts(marked.user, marked.key, marked.fingerprint)
+    }
+
     #[test]
-    fn key_marker_round_trips_through_meta_data() {
+    fn key_marker_round_trips_through_meta_data_with_the_requests_fingerprint() {
         let key = OrderKey::new("invoice_2026_03").unwrap();
         let order = NewOrder::builder("1".parse().unwrap())
             .meta_data("fleet")
             .key(key.clone())
             .build()
             .unwrap();
-        assert_eq!(order.wire_meta_data(), "fleet [cbx-key:invoice_2026_03]");
+        // `python3 -c "import hashlib; print(hashlib.sha256(b'v1;payWithBalance=false')
+        // .hexdigest()[:8])"` prints 76a93b7c.
         assert_eq!(
-            OrderKey::split(&order.wire_meta_data()),
-            (Some("fleet".to_owned()), Some(key))
+            order.wire_meta_data(),
+            "fleet [cbx-key:invoice_2026_03 fp=76a93b7c]"
+        );
+        assert_eq!(
+            parts(&order.wire_meta_data()),
+            Parts(Some("fleet".to_owned()), Some(key), Some("76a93b7c".into()))
+        );
+    }
+
+    #[test]
+    fn the_fingerprint_tells_the_payment_apart() {
+        let paid = |yes| {
+            NewOrder::builder("1".parse().unwrap())
+                .pay_with_balance(yes)
+                .build()
+                .unwrap()
+                .fingerprint()
+        };
+        // The same command with `b'v1;payWithBalance=true'` prints 718a606a.
+        assert_eq!(paid(true), "718a606a");
+        assert_eq!(paid(false), "76a93b7c");
+    }
+
+    #[test]
+    fn markers_written_without_a_fingerprint_are_still_read() {
+        assert_eq!(
+            parts("fleet [cbx-key:invoice_2026_03]"),
+            Parts(
+                Some("fleet".to_owned()),
+                Some(OrderKey::new("invoice_2026_03").unwrap()),
+                None
+            )
+        );
+        // A fingerprint that is not 8 hex digits makes the marker someone else's text.
+        assert_eq!(
+            parts("[cbx-key:invoice_2026_03 fp=xyz]"),
+            Parts(Some("[cbx-key:invoice_2026_03 fp=xyz]".into()), None, None)
         );
     }
 
     #[test]
     fn meta_data_without_a_marker_is_kept_whole() {
         assert_eq!(
-            OrderKey::split("made by hand [not a key]"),
-            (Some("made by hand [not a key]".to_owned()), None)
+            parts("made by hand [not a key]"),
+            Parts(Some("made by hand [not a key]".to_owned()), None, None)
         );
     }
 

@@ -24,7 +24,7 @@ fn offset_of(tonnes: &str, key: &str) -> OffsetRequest {
 }
 
 #[tokio::test]
-async fn a_new_offset_of_known_tonnes_takes_three_requests_and_a_rerun_one() {
+async fn a_new_offset_of_known_tonnes_takes_three_requests_and_a_rerun_one_or_none() {
     let sandbox = common::sandbox().await;
     let carbonext = common::connect(&sandbox);
     carbonext.authenticate().await.expect("token");
@@ -50,12 +50,24 @@ async fn a_new_offset_of_known_tonnes_takes_three_requests_and_a_rerun_one() {
     );
     assert_eq!(counters.total_api_requests(), 3);
 
+    // A re-run in the same client: the order it placed is known, nothing is sent.
     let again = carbonext
         .offset(offset_of("1.5", "requests_0001"))
         .await
         .expect("re-run");
     assert_eq!(again.order().map(|o| o.id), first.order().map(|o| o.id));
     assert!(matches!(again.outcome, OffsetOutcome::Existing(_)));
+    assert_eq!(sandbox.counters().total_api_requests(), 3, "nothing sent");
+
+    // A re-run in another process (a fresh client): it only looks its key up.
+    let fresh = common::connect(&sandbox);
+    fresh.authenticate().await.expect("token");
+    let rerun = fresh
+        .offset(offset_of("1.5", "requests_0001"))
+        .await
+        .expect("re-run");
+    assert_eq!(rerun.order().map(|o| o.id), first.order().map(|o| o.id));
+    assert!(matches!(rerun.outcome, OffsetOutcome::Existing(_)));
     assert_eq!(
         sandbox.counters().total_api_requests(),
         4,

@@ -36,7 +36,9 @@
 //!   and the session goes back to a small pool ([`PostgresKeyLockBuilder::max_sessions`]
 //!   sessions at most, 16 by default). A placement that is cancelled drops its session
 //!   instead, and PostgreSQL releases every lock of a session that ends.
-//! - A database that cannot be reached is `KeyLockError::Unavailable`: nothing is sent.
+//! - A database that cannot be reached is `KeyLockError::Unavailable`: nothing is sent. A new
+//!   session connects within the facade's `Timeouts::connect` (`CarbonextBuilder::timeouts`,
+//!   10 s by default) unless the connection string sets its own `connect_timeout`.
 //! - A session that closes while it holds a key (the database restarted, the network
 //!   dropped it) means another process may take the key at once. The facade asks before
 //!   every request that may create the order, and stops with `KeyLockError::Lost` instead of
@@ -71,7 +73,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use carbonext_domain::key_lock::{HeldKey, InProcessKeyLock, KeyGuard, OrderKeyLock};
-use carbonext_domain::{Error, KeyLockError, OrderKey, Result, ValidationError};
+use carbonext_domain::{Error, KeyLockError, OrderKey, Result, Timeouts, ValidationError};
 use futures::future::BoxFuture;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
@@ -84,10 +86,6 @@ pub const DEFAULT_NAMESPACE: &str = "carbonext.order_key:";
 /// Most database sessions held at once unless [`PostgresKeyLockBuilder::max_sessions`] says
 /// otherwise.
 pub const DEFAULT_MAX_SESSIONS: usize = 16;
-
-/// Time limit to connect to the database unless the connection string sets
-/// `connect_timeout`.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Longest pause between two tries of a key another process holds.
 const MAX_POLL: Duration = Duration::from_millis(50);
@@ -158,9 +156,6 @@ impl PostgresKeyLock {
 
     /// A builder from a parsed configuration.
     pub fn builder(mut config: Config) -> PostgresKeyLockBuilder {
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
-        }
         if config.get_application_name().is_none() {
             config.application_name("carbonext-order-key-lock");
         }
@@ -181,8 +176,9 @@ impl PostgresKeyLock {
             .len()
     }
 
-    /// A session from the pool, or a new one.
-    async fn session(&self) -> std::result::Result<Session, String> {
+    /// A session from the pool, or a new one, connected within `connect_limit` unless the
+    /// connection string sets its own `connect_timeout`.
+    async fn session(&self, connect_limit: Duration) -> std::result::Result<Session, String> {
         loop {
             let idle = self
                 .shared
@@ -196,7 +192,16 @@ impl PostgresKeyLock {
                 None => break,
             }
         }
-        let client = (self.shared.connect)(self.shared.config.clone()).await?;
+        let connect = (self.shared.connect)(self.shared.config.clone());
+        let limit = self
+            .shared
+            .config
+            .get_connect_timeout()
+            .copied()
+            .unwrap_or(connect_limit);
+        let client = tokio::time::timeout(limit, connect)
+            .await
+            .map_err(|_| format!("no connection within {limit:?}"))??;
         let try_lock = client
             .prepare("select pg_try_advisory_lock(hashtextextended($1::text, 0))")
             .await
@@ -306,7 +311,14 @@ struct Session {
 
 #[async_trait]
 impl OrderKeyLock for PostgresKeyLock {
+    /// [`OrderKeyLock::acquire_within`] the default [`Timeouts`].
     async fn acquire(&self, key: &OrderKey) -> Result<KeyGuard> {
+        self.acquire_within(key, &Timeouts::default()).await
+    }
+
+    /// Holds `key`, connecting a new session within [`Timeouts::connect`] (the facade's, set on
+    /// `CarbonextBuilder::timeouts`) unless the connection string sets `connect_timeout`.
+    async fn acquire_within(&self, key: &OrderKey, timeouts: &Timeouts) -> Result<KeyGuard> {
         let shared = &self.shared;
         let unavailable = |message: String| Error::KeyLock {
             key: key.clone(),
@@ -321,7 +333,7 @@ impl OrderKeyLock for PostgresKeyLock {
             .acquire_owned()
             .await
             .map_err(|_| unavailable("the session pool is closed".to_owned()))?;
-        let session = self.session().await.map_err(unavailable)?;
+        let session = self.session(timeouts.connect).await.map_err(unavailable)?;
         let lock_key = format!("{}{}", shared.namespace, key.as_str());
         let mut pause = Duration::from_millis(2);
         loop {

@@ -521,17 +521,22 @@ impl Sandbox {
     }
 
     /// The stored orders (of every customer, in creation order) whose metaData carries exactly
-    /// the client order key `key`: the marker `[cbx-key:KEY]` the SDK writes at its end. For
-    /// a service's test: "this event placed exactly one order".
+    /// the client order key `key`: the marker `[cbx-key:KEY fp=FINGERPRINT]` the SDK writes at
+    /// its end (or `[cbx-key:KEY]`, as SDKs before 0.1.0 wrote it). For a service's test:
+    /// "this event placed exactly one order".
     pub fn orders_with_key(&self, key: &str) -> Vec<carbonext_api::types::Order> {
-        let marker = format!("[cbx-key:{key}]");
+        let carries = |meta: &str| {
+            meta.rsplit_once("[cbx-key:")
+                .and_then(|(_, marker)| marker.strip_suffix(']'))
+                .is_some_and(|marker| marker.split(' ').next() == Some(key))
+        };
         self.state
             .store
             .lock()
             .orders
             .iter()
             .map(|o| o.wire())
-            .filter(|o| o.meta_data.as_deref().is_some_and(|m| m.ends_with(&marker)))
+            .filter(|o| o.meta_data.as_deref().is_some_and(carries))
             .collect()
     }
 

@@ -396,16 +396,21 @@ async fn orders_with_key_matches_the_exact_key_marker_only() {
         "[cbx-key:shipment_SHP_10]",
         "[cbx-key:xshipment_SHP_1]",
         "mentions shipment_SHP_1 without a marker",
+        "bus [cbx-key:shipment_SHP_1 fp=76a93b7c]",
+        "[cbx-key:shipment_SHP_10 fp=76a93b7c]",
     ] {
         caller
             .order(json!({"vcuAmount": 1, "metaData": meta}))
             .await;
     }
     let found = sandbox.orders_with_key("shipment_SHP_1");
-    assert_eq!(found.len(), 1, "{found:?}");
+    let found: Vec<_> = found.iter().map(|o| o.meta_data.as_deref()).collect();
     assert_eq!(
-        found[0].meta_data.as_deref(),
-        Some("truck [cbx-key:shipment_SHP_1]")
+        found,
+        [
+            Some("truck [cbx-key:shipment_SHP_1]"),
+            Some("bus [cbx-key:shipment_SHP_1 fp=76a93b7c]")
+        ]
     );
     assert!(sandbox.orders_with_key("shipment_SHP_2").is_empty());
 }

@@ -409,7 +409,10 @@ mod tests {
         let recipient = order.recipient().expect("recipient set");
         assert_eq!(recipient.name.as_deref(), Some("ACME"));
         assert_eq!(recipient.retirement_tax_id.as_deref(), Some("123"));
-        assert_eq!(order.wire_meta_data(), "fleet [cbx-key:invoice_2026_03]");
+        assert_eq!(
+            order.wire_meta_data(),
+            format!("fleet [cbx-key:invoice_2026_03 fp={}]", order.fingerprint())
+        );
     }
 
     #[test]

@@ -5,10 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::carbonext::Carbonext;
-use super::config::{Config, Timeouts};
+use super::config::Config;
 use crate::error::{Error, Result, ValidationError};
 use crate::key_lock::OrderKeyLock;
 use crate::RetryPolicy;
+use crate::Timeouts;
 
 /// Builder of [`Carbonext`].
 #[derive(Default)]

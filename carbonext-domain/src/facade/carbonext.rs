@@ -4,12 +4,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::config::{Config, Timeouts};
+use super::config::Config;
 use super::failure;
 use super::lookup::KeyLookup;
 use crate::error::Result;
 use crate::key_lock::OrderKeyLock;
 use crate::RetryPolicy;
+use crate::Timeouts;
 
 /// The Carbonext API, authenticated, with retries. Cheap to clone; clones share the HTTP
 /// connection pool and the token cache.

@@ -3,15 +3,17 @@
 //! check of its own, so this one is client-side, as Stripe refuses a reused idempotency key
 //! with other parameters.
 
-use crate::order::{NewOrder, Order, Recipient};
+use crate::order::{fingerprint, NewOrder, Order, Recipient};
 use crate::VcuAmount;
 
 /// The fields of `request` that differ from `existing`, by their API names: `vcuAmount`,
-/// `targetCurrency`, and each recipient field the request gives (an empty recipient means "the
-/// customer's own data", never a difference). What the order does not record
-/// (`payWithBalance`) is not compared.
+/// `targetCurrency`, each recipient field the request gives (an empty recipient means "the
+/// customer's own data", never a difference), and `payWithBalance`, which the order does not
+/// record, through the fingerprint beside its key (an order whose marker has none is not
+/// compared on it).
 pub(crate) fn differing(request: &NewOrder, existing: &Order) -> Vec<&'static str> {
     let mut fields = differing_vcus(request.vcu_amount(), existing);
+    fields.extend(differing_payment(request.pays_with_balance(), existing));
     if existing
         .target_currency
         .as_ref()
@@ -35,6 +37,13 @@ pub(crate) fn differing_vcus(vcus: VcuAmount, existing: &Order) -> Vec<&'static 
     } else {
         vec!["vcuAmount"]
     }
+}
+
+/// `Some("payWithBalance")` when `existing`'s key marker has a fingerprint and it is not the
+/// one of a request paid (or not) from the balance as `pay_with_balance` says.
+pub(crate) fn differing_payment(pay_with_balance: bool, existing: &Order) -> Option<&'static str> {
+    let recorded = existing.request_fingerprint.as_deref()?;
+    (recorded != fingerprint(pay_with_balance)).then_some("payWithBalance")
 }
 
 /// The recipient fields `asked` gives that `recorded` does not hold with the same value.

@@ -4,7 +4,7 @@
 //! | file | concern |
 //! |---|---|
 //! | `carbonext.rs` | the [`Carbonext`] value: client, token cache, configuration |
-//! | `config.rs` | [`Timeouts`] and the rest of the configuration, with their defaults |
+//! | `config.rs` | the configuration, with its defaults (time limits: [`Timeouts`](crate::Timeouts)) |
 //! | `builder.rs` | [`CarbonextBuilder`]: the one path from settings to a facade |
 //! | `pipeline.rs` | one call: time limits, the retry loop, the span |
 //! | `failure.rs` | what a failed attempt means: retry or not, and the caller's [`Error`](crate::Error) |
@@ -12,6 +12,7 @@
 //! | `conflict.rs` | a key bound to what it ordered: how a request differs from the key's order |
 //! | `placement.rs` | exactly-once orders: the key's lock, lookup, creation, reconciliation |
 //! | `paging.rs` | pages and prefetching streams of lists |
+//! | `ordered.rs` | a batch's items run a few at a time, results in input order |
 //! | `market.rs`, `ledger.rs`, `calculator.rs`, `accounts.rs`, `offsetting.rs` | one trait's impl each |
 
 mod accounts;
@@ -25,14 +26,11 @@ mod ledger;
 mod lookup;
 mod market;
 mod offsetting;
+mod ordered;
 mod paging;
 mod pipeline;
 mod placement;
 
 pub use builder::CarbonextBuilder;
 pub use carbonext::Carbonext;
-pub use config::{
-    Timeouts, DEFAULT_CONNECT_TIMEOUT, DEFAULT_KEY_LOOKBACK, DEFAULT_OPERATION_TIMEOUT,
-    DEFAULT_ORDER_KEY_WAIT, DEFAULT_TIMEOUT, DEFAULT_TOKEN_TIMEOUT,
-};
 pub use placement::PlacedOrder;

@@ -6,7 +6,9 @@ use futures::stream::{Stream, StreamExt};
 use rust_decimal::Decimal;
 
 use super::carbonext::Carbonext;
-use super::conflict::differing_vcus;
+use super::conflict::{differing_payment, differing_vcus};
+use super::lookup::KeyKnowledge;
+use super::ordered::run_in_order;
 use crate::error::{Error, Result, ValidationError};
 use crate::key_lock::KeyGuard;
 use crate::offset::{BatchOutcome, EmissionSource, Offset, OffsetOutcome, OffsetRequest};
@@ -95,11 +97,26 @@ impl Carbonext {
         vcus: VcuAmount,
         held: &KeyGuard,
     ) -> Result<(Option<Quote>, OffsetOutcome)> {
-        // A re-run finds the order placed before and reports it, whatever the price now.
-        if let Some(existing) = self.find_by_key(&request.key).await? {
+        // A re-run finds the order placed before and reports it, whatever the price now. A
+        // key that the key index, once filled, does not know is most likely new: it is looked
+        // up and quoted at once (the quote is a read, wasted only when another process placed
+        // the key meanwhile). Before the index is filled, nothing is guessed.
+        let (existing, quoted) = match self.key_knowledge(&request.key) {
+            KeyKnowledge::Known(known) => (Some(*known), None),
+            KeyKnowledge::Unsure => (self.find_by_key(&request.key).await?, None),
+            KeyKnowledge::Unknown => {
+                let (found, quoted) = tokio::join!(
+                    self.find_by_key(&request.key),
+                    self.quote(vcus, request.currency.clone())
+                );
+                (found?, Some(quoted))
+            }
+        };
+        if let Some(existing) = existing {
             // The key is bound to what it ordered: the VCUs this request's rounding gives, in
-            // its currency.
+            // its currency, paid as it says.
             let mut differing = differing_vcus(vcus, &existing);
+            differing.extend(differing_payment(request.pay_with_balance, &existing));
             if existing
                 .target_currency
                 .as_ref()
@@ -116,7 +133,10 @@ impl Carbonext {
             }
             return Ok((None, OffsetOutcome::Existing(existing)));
         }
-        let quote = self.quote(vcus, request.currency.clone()).await?;
+        let quote = match quoted {
+            Some(quoted) => quoted?,
+            None => self.quote(vcus, request.currency.clone()).await?,
+        };
         if let Some(limit) = request.max_total_price {
             if quote.total_price > limit {
                 return Err(Error::PriceAboveLimit {
@@ -154,6 +174,8 @@ impl Carbonext {
     ///   unknown…) is reported in its place and never stops the others.
     /// - Items are pulled from `items` only as slots free up, so memory stays flat in the
     ///   number of items: a million-row file streams through the same few buffers as ten rows.
+    ///   A slow item (a flight's calculation, a retry) does not hold the others back: up to
+    ///   `4 × concurrency` later results wait for it while new items keep starting.
     ///
     /// Keys should be unique within a batch: two items with one key place one order (the
     /// second reports it as existing).
@@ -187,16 +209,14 @@ impl Carbonext {
         S: Stream<Item = OffsetRequest> + Send + 'static,
     {
         let this = self.clone();
-        items
-            .enumerate()
-            .map(move |(index, request)| {
-                let this = this.clone();
-                async move {
-                    let key = request.key().clone();
-                    let result = this.offset(request).await;
-                    BatchOutcome { index, key, result }
-                }
-            })
-            .buffered(concurrency.max(1))
+        let items = items.enumerate().map(move |(index, request)| {
+            let this = this.clone();
+            async move {
+                let key = request.key().clone();
+                let result = this.offset(request).await;
+                BatchOutcome { index, key, result }
+            }
+        });
+        run_in_order(items, concurrency)
     }
 }

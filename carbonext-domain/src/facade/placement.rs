@@ -66,7 +66,10 @@ impl Carbonext {
     /// placement is settled.
     pub(crate) async fn lock_key(&self, key: &OrderKey) -> Result<KeyGuard> {
         let wait = self.config().key_wait;
-        let acquire = self.config().key_lock.acquire(key);
+        let acquire = self
+            .config()
+            .key_lock
+            .acquire_within(key, &self.config().timeouts);
         match tokio::time::timeout_at(deadline_after(wait), acquire).await {
             Ok(held) => held,
             Err(_) => Err(Error::KeyLock {
@@ -89,22 +92,27 @@ impl Carbonext {
         }
         let body = order.to_wire();
         let key = &key;
-        self.with_retries(
-            operations::CREATE_ORDER,
-            Some(key),
-            || {
-                let sent = self.api().create_order().body(body.clone()).send();
-                async move {
-                    let created = sent.await?.into_inner();
-                    Ok(PlacedOrder {
-                        order: Order::from(created),
-                        already_existed: false,
-                    })
-                }
-            },
-            |err| self.settle_order(key, held, err),
-        )
-        .await
+        let placed = self
+            .with_retries(
+                operations::CREATE_ORDER,
+                Some(key),
+                || {
+                    let sent = self.api().create_order().body(body.clone()).send();
+                    async move {
+                        let created = sent.await?.into_inner();
+                        Ok(PlacedOrder {
+                            order: Order::from(created),
+                            already_existed: false,
+                        })
+                    }
+                },
+                |err| self.settle_order(key, held, err),
+            )
+            .await;
+        if let (Ok(placed), Some(_)) = (&placed, held) {
+            self.remember_placed(key, &placed.order);
+        }
+        placed
     }
 
     /// What a failed attempt to place the order with `key` means: retried when it provably
