@@ -28,6 +28,7 @@ mod global;
 mod offset;
 mod parse;
 mod profiles;
+mod watch;
 
 pub use global::{EnvironmentName, GlobalArgs, LockUrl, OutputMode};
 pub use offset::{OffsetBatchArgs, OffsetCommand, OffsetCommon, OffsetOptions};
@@ -35,6 +36,7 @@ pub use offset::{OffsetBatchArgs, OffsetCommand, OffsetCommon, OffsetOptions};
 use parse::*;
 pub use parse::{parse_positive, parse_rounding, parse_tonnes, parse_transport};
 pub use profiles::{ApiArgs, AuthCommand, LoginArgs, ProfilesCommand};
+pub use watch::{parse_interval, WatchOrdersArgs, WATCH_EXAMPLES};
 
 /// carbonext: buy and retire carbon credits (VCUs) through the Carbonext B2B API.
 ///
@@ -154,6 +156,11 @@ pub enum OrdersCommand {
     },
     /// Every order matching the filters, streamed page after page.
     Export(ExportOrdersArgs),
+    /// Every change of an order's status (billed, paid, cancelled, new), as one JSON line
+    /// on stdout, forwarded to a URL or given to a command: the API has no webhooks, so this
+    /// polls it and keeps its progress in a state file.
+    #[command(after_long_help = WATCH_EXAMPLES)]
+    Watch(WatchOrdersArgs),
 }
 
 /// Examples of `carbonext orders create`.

@@ -25,6 +25,7 @@
 //! | [`KeyConflict`](Error::KeyConflict) | `key_conflict` | no | the key already holds a different order (`existing`, `differing`): nothing was sent; fix the request or use another key |
 //! | [`PriceAboveLimit`](Error::PriceAboveLimit) | `price_above_limit` | no | dead-letter (or raise the limit): nothing was ordered |
 //! | [`OutcomeUnknown`](Error::OutcomeUnknown) | `outcome_unknown` | yes | retry later with the same key: the retry looks the order up before placing anything |
+//! | `EventStore` (feature `events`) | `event_store` | yes | an order watcher's store kept failing: fix the store, then start the watcher again (it resumes from what was recorded) |
 //!
 //! ```
 //! # use carbonext_domain::Error;
@@ -168,6 +169,14 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+
+    /// An order watcher's [`EventStore`](crate::events::EventStore) kept failing past its
+    /// back-off ([`Carbonext::watch_orders`](crate::Carbonext::watch_orders)): nothing was
+    /// handed over that it had not recorded.
+    #[cfg(feature = "events")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "events")))]
+    #[error("{0}")]
+    EventStore(#[from] crate::events::EventStoreError),
 }
 
 impl Error {
@@ -185,6 +194,8 @@ impl Error {
             Error::KeyLock { .. } => "key_lock",
             Error::KeyConflict { .. } => "key_conflict",
             Error::PriceAboveLimit { .. } => "price_above_limit",
+            #[cfg(feature = "events")]
+            Error::EventStore(_) => "event_store",
         }
     }
 
@@ -203,6 +214,8 @@ impl Error {
             Error::KeyConflict { .. } => false,
             Error::PriceAboveLimit { .. } => false,
             Error::OutcomeUnknown { .. } => true,
+            #[cfg(feature = "events")]
+            Error::EventStore(_) => true,
         }
     }
 

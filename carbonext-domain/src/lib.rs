@@ -44,6 +44,10 @@
 //! permissions) — implemented by the [`Carbonext`] facade. Take `Arc<dyn VcuMarket>`
 //! (or a generic) in your own code and it can be tested without HTTP.
 //!
+//! With the feature `events`, `Carbonext::watch_orders` turns order status changes (billed,
+//! paid, cancelled) into events for your handler, at least once and in order per order: the
+//! API has no webhooks, so it polls on documented filters (the `events` module).
+//!
 //! # Testing your service
 //!
 //! ```toml

@@ -41,6 +41,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::amount::VcuAmount;
+use crate::ledger::InvoiceId;
 use crate::validation::ValidationError;
 use crate::{Currency, OrderStatus, OrderType, Timestamp};
 
@@ -510,6 +511,10 @@ pub struct Order {
     pub certificate_recipient_info: Option<Recipient>,
     /// Whether the credits are retired on the recipient's behalf.
     pub retire_for_recipient: bool,
+    /// The invoices that billed it (the ids of the API's `invoices`), empty until it is
+    /// billed; list an invoice's orders with [`OrderQuery::invoice_id`](crate::OrderQuery::invoice_id).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invoice_ids: Vec<InvoiceId>,
 }
 
 impl Order {
@@ -547,8 +552,16 @@ impl From<carbonext_api::types::Order> for Order {
             request_fingerprint,
             certificate_recipient_info: wire.certificate_recipient_info.map(Recipient::from_wire),
             retire_for_recipient: wire.retire_for_recipient.unwrap_or(false),
+            invoice_ids: wire.invoices.iter().filter_map(invoice_id_of).collect(),
         }
     }
+}
+
+/// The id of one item of an order's `invoices`, whose shape the docs do not show: an object
+/// with an `id` (what the sandbox sends), or the id itself.
+fn invoice_id_of(item: &serde_json::Value) -> Option<InvoiceId> {
+    let text = item.get("id").unwrap_or(item).as_str()?;
+    text.parse().ok()
 }
 
 /// A price quote: what `vcu_amount` VCUs cost now.
@@ -644,6 +657,15 @@ mod tests {
             parts("[cbx-key:invoice_2026_03 fp=xyz]"),
             Parts(Some("[cbx-key:invoice_2026_03 fp=xyz]".into()), None, None)
         );
+    }
+
+    #[test]
+    fn invoice_ids_are_read_from_objects_or_bare_ids() {
+        let id = "3951ae7b-2c3d-4bd8-a05c-7755328413b5";
+        for item in [serde_json::json!({ "id": id }), serde_json::json!(id)] {
+            assert_eq!(invoice_id_of(&item), Some(id.parse().unwrap()));
+        }
+        assert_eq!(invoice_id_of(&serde_json::json!({ "number": 7 })), None);
     }
 
     #[test]

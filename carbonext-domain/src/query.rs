@@ -27,7 +27,7 @@ use serde::Serialize;
 
 use crate::order::OrderKey;
 use crate::validation::ValidationError;
-use crate::{InvoiceStatus, OrderStatus, Period};
+use crate::{InvoiceId, InvoiceStatus, OrderStatus, Period};
 
 /// An operator of the filter syntax (one definition, in `carbonext-api`).
 pub use carbonext_api::FilterOp;
@@ -299,6 +299,13 @@ impl OrderQuery {
     /// The same query without its key.
     pub(crate) fn without_key(mut self) -> Self {
         self.key = None;
+        self
+    }
+
+    /// Billed by invoice `id` (`invoiceId_eq`).
+    pub fn invoice_id(mut self, id: InvoiceId) -> Self {
+        self.inner
+            .push("invoiceId", FilterOp::Eq, vec![id.to_string()]);
         self
     }
 

@@ -63,9 +63,23 @@
 //! Sessions connect without TLS unless [`PostgresKeyLockBuilder::tls`] is given the
 //! service's connector (`postgres-native-tls`, `tokio-postgres-rustls`…): this crate takes no
 //! TLS stack of its own.
+//!
+//! # Order events
+//!
+//! With the feature `events`, `PostgresEventStore` keeps an order watcher's progress
+//! (`Carbonext::watch_orders`) in the same kind of database, with a leader lock so that only
+//! one of several replicas watches at a time: see the `event_store` module.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
+
+#[cfg(feature = "events")]
+#[cfg_attr(docsrs, doc(cfg(feature = "events")))]
+pub mod event_store;
+
+#[cfg(feature = "events")]
+#[cfg_attr(docsrs, doc(cfg(feature = "events")))]
+pub use event_store::{PostgresEventStore, PostgresEventStoreBuilder};
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -91,7 +105,8 @@ pub const DEFAULT_MAX_SESSIONS: usize = 16;
 const MAX_POLL: Duration = Duration::from_millis(50);
 
 /// Opens one session and spawns its connection task.
-type Connect = Arc<dyn Fn(Config) -> BoxFuture<'static, Result<Client, String>> + Send + Sync>;
+pub(crate) type Connect =
+    Arc<dyn Fn(Config) -> BoxFuture<'static, Result<Client, String>> + Send + Sync>;
 
 /// An [`OrderKeyLock`] shared by every process that uses the same PostgreSQL database.
 /// Cheap to clone; clones share the session pool.
@@ -265,7 +280,7 @@ impl PostgresKeyLockBuilder {
     }
 }
 
-fn connector<T>(tls: T) -> Connect
+pub(crate) fn connector<T>(tls: T) -> Connect
 where
     T: MakeTlsConnect<Socket> + Clone + Send + Sync + 'static,
     T::Stream: Send + 'static,
@@ -288,7 +303,7 @@ where
 }
 
 /// `user@host:port/dbname`, for messages.
-fn describe(config: &Config) -> String {
+pub(crate) fn describe(config: &Config) -> String {
     use tokio_postgres::config::Host;
     let host = match config.get_hosts().first() {
         Some(Host::Tcp(host)) => host.clone(),

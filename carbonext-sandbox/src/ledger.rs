@@ -4,7 +4,8 @@
 //!   sandbox sells in (BRL, USD). `totalPrice = vcuAmount × vcuUnitPrice`, exactly. With
 //!   `payWithBalance: true` the VCUs are debited from the balance of the order's currency at
 //!   once and the order is `Paid` (refused with **422** when that balance is short);
-//!   otherwise it is `Issued` (postpaid, a future debt).
+//!   otherwise it is `Issued` (postpaid, a future debt), billed at the end of its month and
+//!   paid with its invoice ([`crate::billing`]).
 //! - **Cancelling**: only an `Issued` order, and only within 10 days of its creation on the
 //!   sandbox clock; otherwise **409**. Another customer's order, or an unknown id, is **404**.
 //!   A batch is all-or-nothing: the first id that cannot be cancelled answers for the whole
@@ -22,7 +23,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::problem::Problem;
-use crate::store::{State, Store, StoredOrder};
+use crate::store::{State, StatusChange, Store, StoredOrder};
 
 /// Days after creation during which an issued order can be cancelled.
 pub const CANCEL_WINDOW_DAYS: i64 = 10;
@@ -63,6 +64,11 @@ pub fn place_order(
             ));
         }
     }
+    let status = if pay_with_balance {
+        OrderStatus::Paid
+    } else {
+        OrderStatus::Issued
+    };
     let order = StoredOrder {
         id: store.ids.next_uuid(),
         customer_id,
@@ -70,16 +76,13 @@ pub fn place_order(
         vcu_unit_price: unit_price,
         total_price,
         currency,
-        status: if pay_with_balance {
-            OrderStatus::Paid
-        } else {
-            OrderStatus::Issued
-        },
+        status: status.clone(),
         created_at: now,
         payment_date: pay_with_balance.then_some(now),
         meta_data: new.meta_data.map(String::from),
         recipient: new.certificate_recipient_info,
         invoice_ids: Vec::new(),
+        history: vec![StatusChange { status, at: now }],
     };
     state.orders.push(order.clone());
     Ok(order)
@@ -109,7 +112,7 @@ pub fn cancel_orders(
         .into_iter()
         .map(|i| {
             let order = &mut state.orders[i];
-            order.status = OrderStatus::Cancelled;
+            order.set_status(OrderStatus::Cancelled, now);
             order.clone()
         })
         .collect())

@@ -38,7 +38,8 @@
 //!
 //! # Rules
 //!
-//! See [`ledger`] (orders, cancellation, balance), [`accounts`] (users, API keys),
+//! See [`ledger`] (orders, cancellation, balance), [`billing`] (postpaid orders billed at the
+//! end of their month, invoices paid through [`Sandbox::pay_invoice`]), [`accounts`] (users, API keys),
 //! [`filter`] and [`query`] (lists), [`auth`] (tokens, 401/403), [`calculator`] (emissions),
 //! [`faults`], [`hold`] and [`counters`]. Errors are RFC 7807 problem details ([`problem`]).
 
@@ -49,6 +50,7 @@ pub mod accounts;
 pub mod airports;
 pub mod app;
 pub mod auth;
+pub mod billing;
 pub mod calculator;
 pub mod cli;
 pub mod clock;
@@ -63,6 +65,7 @@ pub mod ledger;
 pub mod permissions;
 pub mod problem;
 pub mod query;
+mod records;
 pub mod routes;
 pub mod seed;
 pub mod server;
@@ -84,11 +87,12 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
+pub use billing::PaymentError;
 pub use counters::Counters;
 pub use faults::{FaultSchedule, Faults};
 pub use hold::{HoldReport, Holds};
 pub use state_file::{StateFile, StateFileError};
-pub use store::DEFAULT_ISSUED_TOKENS_KEPT;
+pub use store::{StatusChange, DEFAULT_ISSUED_TOKENS_KEPT};
 
 use crate::app::AppState;
 use crate::clock::SandboxClock;
@@ -471,7 +475,8 @@ impl Sandbox {
             .count()
     }
 
-    /// Moves the sandbox clock forward (token expiry, cancellation window, `createdAt`).
+    /// Moves the sandbox clock forward (token expiry, cancellation window, `createdAt`, and
+    /// the monthly billing of postpaid orders: see [`billing`]).
     pub fn advance_clock(&self, by: Duration) {
         self.state.store.clock.advance(by);
     }
@@ -507,49 +512,6 @@ impl Sandbox {
             Ok(c) => (c.client_id, c.client_secret),
             Err(unknown) => panic!("unknown permission `{unknown}`"),
         }
-    }
-
-    /// Every stored order of every customer, in creation order.
-    pub fn orders_snapshot(&self) -> Vec<carbonext_api::types::Order> {
-        self.state
-            .store
-            .lock()
-            .orders
-            .iter()
-            .map(|o| o.wire())
-            .collect()
-    }
-
-    /// The stored orders (of every customer, in creation order) whose metaData carries exactly
-    /// the client order key `key`: the marker `[cbx-key:KEY fp=FINGERPRINT]` the SDK writes at
-    /// its end (or `[cbx-key:KEY]`, as SDKs before 0.1.0 wrote it). For a service's test:
-    /// "this event placed exactly one order".
-    pub fn orders_with_key(&self, key: &str) -> Vec<carbonext_api::types::Order> {
-        let carries = |meta: &str| {
-            meta.rsplit_once("[cbx-key:")
-                .and_then(|(_, marker)| marker.strip_suffix(']'))
-                .is_some_and(|marker| marker.split(' ').next() == Some(key))
-        };
-        self.state
-            .store
-            .lock()
-            .orders
-            .iter()
-            .map(|o| o.wire())
-            .filter(|o| o.meta_data.as_deref().is_some_and(carries))
-            .collect()
-    }
-
-    /// The stored orders of one customer, in creation order.
-    pub fn orders_of(&self, customer_id: Uuid) -> Vec<carbonext_api::types::Order> {
-        self.state
-            .store
-            .lock()
-            .orders
-            .iter()
-            .filter(|o| o.customer_id == customer_id)
-            .map(|o| o.wire())
-            .collect()
     }
 
     /// The state file, when it keeps one ([`SandboxBuilder::state_file`]).

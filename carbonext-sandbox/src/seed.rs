@@ -35,8 +35,8 @@ pub fn customer(store: &Store, initial_vcu_credit: Decimal) -> CustomerCredentia
             currency: Currency::Brl,
             created_at: now,
             paid_at: Some(now),
-            payment_type: PaymentType::CreditCard,
-            purchase_type: PurchaseType::PrePaid,
+            payment_type: Some(PaymentType::CreditCard),
+            purchase_type: Some(PurchaseType::PrePaid),
         });
     }
     state

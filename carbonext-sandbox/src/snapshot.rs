@@ -136,6 +136,8 @@ impl Snapshot {
         state.orders = self.orders.clone();
         state.invoices = self.invoices.clone();
         state.users = self.users.clone();
+        // Orders from elsewhere may be due: the next look at the state checks every month.
+        state.billed_before = None;
         let advanced = Duration::from_millis(self.clock.advanced_ms);
         let ours = store.clock.advanced();
         if advanced > ours {
@@ -248,6 +250,7 @@ mod tests {
             meta_data: None,
             recipient: None,
             invoice_ids: Vec::new(),
+            history: Vec::new(),
         }
     }
 

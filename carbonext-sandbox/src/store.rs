@@ -179,9 +179,29 @@ pub struct StoredOrder {
     pub recipient: Option<CertificateRecipientInfo>,
     /// Invoices that billed it.
     pub invoice_ids: Vec<Uuid>,
+    /// Every status it took, oldest first, starting with the one it was created in: the
+    /// sandbox's own record of its transitions ([`crate::Sandbox::order_histories`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<StatusChange>,
+}
+
+/// One status an order took, and when (on the sandbox clock).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusChange {
+    /// The status reached.
+    pub status: OrderStatus,
+    /// When it was reached.
+    pub at: DateTime<Utc>,
 }
 
 impl StoredOrder {
+    /// Moves the order to `status` at `at`, recording the change in its history.
+    pub fn set_status(&mut self, status: OrderStatus, at: DateTime<Utc>) {
+        self.status = status.clone();
+        self.history.push(StatusChange { status, at });
+    }
+
     /// The wire shape.
     pub fn wire(&self) -> types::Order {
         let retire_for_recipient = self
@@ -232,10 +252,12 @@ pub struct StoredInvoice {
     pub created_at: DateTime<Utc>,
     /// Payment time.
     pub paid_at: Option<DateTime<Utc>>,
-    /// How it was paid.
-    pub payment_type: PaymentType,
-    /// Prepaid or postpaid.
-    pub purchase_type: PurchaseType,
+    /// How it was paid (`None` for an invoice of billed orders: the docs name no value).
+    #[serde(default)]
+    pub payment_type: Option<PaymentType>,
+    /// Prepaid or postpaid (`None` for an invoice of billed orders: the docs name no value).
+    #[serde(default)]
+    pub purchase_type: Option<PurchaseType>,
 }
 
 impl StoredInvoice {
@@ -251,8 +273,8 @@ impl StoredInvoice {
             created_at: Some(timestamp(self.created_at)),
             paid_at: self.paid_at.map(timestamp),
             due_date: None,
-            payment_type: Some(self.payment_type.clone()),
-            purchase_type: Some(self.purchase_type.clone()),
+            payment_type: self.payment_type.clone(),
+            purchase_type: self.purchase_type.clone(),
         }
     }
 }
@@ -330,6 +352,9 @@ pub struct State {
     pub invoices: Vec<StoredInvoice>,
     /// Users, in creation order.
     pub users: Vec<StoredUser>,
+    /// Every postpaid order created before this instant (a month's start) has been billed
+    /// ([`crate::billing`]); `None` until the first check.
+    pub billed_before: Option<DateTime<Utc>>,
 }
 
 impl fmt::Debug for State {
@@ -345,6 +370,7 @@ impl fmt::Debug for State {
             .field("orders", &self.orders)
             .field("invoices", &self.invoices)
             .field("users", &self.users)
+            .field("billed_before", &self.billed_before)
             .finish()
     }
 }
@@ -372,10 +398,15 @@ impl Store {
         }
     }
 
-    /// Exclusive access to the state. Never hold it across an `.await`.
+    /// Exclusive access to the state, brought up to the clock first: postpaid orders whose
+    /// month has ended are billed ([`crate::billing`]), so every reader and writer sees them
+    /// billed however the clock moved. Never hold it across an `.await`.
     pub fn lock(&self) -> MutexGuard<'_, State> {
+        let now = self.clock.now();
         // A panic while holding the lock cannot leave the plain data structures invalid.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        crate::billing::bill_due(&mut state, now);
+        state
     }
 
     /// Unit price of one VCU in `currency`, if the sandbox sells in it.

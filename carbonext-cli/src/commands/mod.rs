@@ -18,6 +18,7 @@ mod price;
 mod profiles;
 mod quickstart;
 pub mod sandbox;
+mod watch;
 
 use std::future::Future;
 use std::sync::OnceLock;

@@ -1,4 +1,4 @@
-//! `carbonext orders create|list|cancel|export`.
+//! `carbonext orders create|list|cancel|export` (`orders watch` is in [`super::watch`]).
 //!
 //! `create` places an order exactly once: with `--key`, an order already carrying that key is
 //! shown instead of placing a second one, so re-running the same command is safe. With
@@ -30,6 +30,7 @@ pub async fn run(context: &Context, command: OrdersCommand) -> Result<(), CliErr
         OrdersCommand::Get { id } => get(context, id).await,
         OrdersCommand::Cancel { ids } => cancel(context, ids).await,
         OrdersCommand::Export(args) => export(context, args).await,
+        OrdersCommand::Watch(args) => super::watch::run(context, args).await,
     }
 }
 

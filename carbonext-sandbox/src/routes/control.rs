@@ -10,6 +10,8 @@
 //! | `POST /__sandbox/clock/advance` | `{"seconds": 864000}` | `{"now": "..."}` |
 //! | `GET /__sandbox/clock` | | `{"now": "..."}` |
 //! | `GET /__sandbox/orders` | | every stored order of every customer |
+//! | `GET /__sandbox/invoices` | | every stored invoice of every customer |
+//! | `POST /__sandbox/invoices/{id}/pay` | | the paid invoice (its billed orders are `Paid`, see [`billing`](crate::billing)); 404 unknown, 409 not `Pending` |
 //! | `GET /__sandbox/tokens` | | the access tokens issued so far (the most recent 65,536 by default), oldest first ([`Sandbox::issued_tokens`](crate::Sandbox::issued_tokens)) |
 //! | `POST /__sandbox/customers` | | a new customer's credentials |
 //! | `POST /__sandbox/api-keys` | `{"permissions": ["orders_read"]}` | a new key of the seeded customer |
@@ -26,7 +28,8 @@ use carbonext_api::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
-use crate::extract::Body;
+use crate::billing::PaymentError;
+use crate::extract::{Body, IdPath};
 use crate::faults::FaultSettings;
 use crate::hold::{HoldReport, HoldSettings};
 use crate::problem::Problem;
@@ -41,6 +44,8 @@ pub fn router() -> Router<AppState> {
         .route("/__sandbox/clock", get(clock))
         .route("/__sandbox/clock/advance", post(advance_clock))
         .route("/__sandbox/orders", get(orders))
+        .route("/__sandbox/invoices", get(invoices))
+        .route("/__sandbox/invoices/{id}/pay", post(pay_invoice))
         .route("/__sandbox/tokens", get(issued_tokens))
         .route("/__sandbox/customers", post(add_customer))
         .route("/__sandbox/api-keys", post(create_api_key))
@@ -107,6 +112,23 @@ async fn advance_clock(State(app): State<AppState>, Body(advance): Body<Advance>
 
 async fn orders(State(app): State<AppState>) -> Json<Vec<carbonext_api::types::Order>> {
     Json(app.store.lock().orders.iter().map(|o| o.wire()).collect())
+}
+
+async fn invoices(State(app): State<AppState>) -> Json<Vec<carbonext_api::types::Invoice>> {
+    Json(app.store.lock().invoices.iter().map(|i| i.wire()).collect())
+}
+
+async fn pay_invoice(
+    State(app): State<AppState>,
+    IdPath(id): IdPath,
+) -> Result<Json<carbonext_api::types::Invoice>, Problem> {
+    let now = app.store.clock.now();
+    let mut state = app.store.lock();
+    match crate::billing::pay_invoice(&mut state, id, now) {
+        Ok(invoice) => Ok(Json(invoice.wire())),
+        Err(error @ PaymentError::NotFound(_)) => Err(Problem::not_found(error.to_string())),
+        Err(error) => Err(Problem::conflict(error.to_string())),
+    }
 }
 
 async fn issued_tokens(State(app): State<AppState>) -> Json<Vec<String>> {
