@@ -1,14 +1,21 @@
 //! OAuth2 `client_credentials` authentication for the Carbonext API client.
 //!
-//! Two lines from credentials to an authenticated [`carbonext_api::Client`]:
+//! From credentials to an authenticated [`carbonext_api::Client`]:
 //!
-//! ```no_run
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! ```
 //! use carbonext_auth::{authenticated_client, Credentials, Environment};
 //!
-//! // CARBONEXT_CLIENT_ID, CARBONEXT_CLIENT_SECRET; CARBONEXT_ENV (default homologation).
-//! let client = authenticated_client(Credentials::from_env()?, &Environment::from_env()?, None);
-//! let price = client.get_price().send().await?;
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // The offline emulator; in a service, `Credentials::from_env()?` (CARBONEXT_CLIENT_ID,
+//! // CARBONEXT_CLIENT_SECRET) and `Environment::from_env()?` (CARBONEXT_ENV, homologation).
+//! let sandbox = carbonext_sandbox::Sandbox::builder().start().await?;
+//! let credentials = Credentials::new(sandbox.client_id(), sandbox.client_secret());
+//! let environment = Environment::custom(sandbox.api_url(), sandbox.token_url());
+//!
+//! let client = authenticated_client(credentials, &environment, None);
+//! let price = client.get_price().send().await?.into_inner(); // signed with a fresh token
+//! println!("1 VCU costs {} {}", price.vcu_price, price.currency);
 //! # Ok(()) }
 //! ```
 //!
@@ -34,6 +41,9 @@
 //! To share one token between clients or with the domain layer (which calls
 //! [`TokenCache::token`] for typed errors), build the [`TokenCache`] yourself and pass it to
 //! [`ClientBuilder`].
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(missing_docs)]
 
 mod cache;
 mod client;

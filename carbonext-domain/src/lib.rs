@@ -94,6 +94,7 @@
 //! - Secrets never appear in `Debug`, `Display`, logs or errors.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(missing_docs)]
 
 pub mod accounts;
 pub mod amount;
@@ -114,6 +115,7 @@ pub mod profiles;
 pub mod query;
 pub mod retry;
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 mod timeouts;
 mod traits;
@@ -133,6 +135,7 @@ pub use timeouts::{
 pub use traits::{Accounts, Calculator, Ledger, Offsetting, VcuMarket};
 
 #[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub use traits::{MockAccounts, MockCalculator, MockLedger, MockOffsetting, MockVcuMarket};
 
 pub use carbonext_api::{

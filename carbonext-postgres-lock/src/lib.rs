@@ -2,22 +2,26 @@
 //! [`OrderKeyLock`] on PostgreSQL advisory locks, for services whose replicas share a
 //! PostgreSQL database.
 //!
+//! ```no_run
+//! // Needs a PostgreSQL database; compiled, not run, as a doctest.
+//! use carbonext_domain::Carbonext;
+//! use carbonext_postgres_lock::PostgresKeyLock;
+//!
+//! # fn main() -> carbonext_domain::Result<()> {
+//! // Every replica of the service points at the same database.
+//! let lock = PostgresKeyLock::from_url("postgres://orders@db.internal/orders")?.build();
+//! // Credentials and hosts from the environment, as `Carbonext::from_env` reads them.
+//! let carbonext = Carbonext::builder().order_key_lock(lock).build()?;
+//! // `carbonext.place_order(order)` now holds the order's key across processes.
+//! # Ok(()) }
+//! ```
+//!
 //! The Carbonext API has no idempotency key: the SDK makes a caller-given [`OrderKey`]
 //! exactly-once by looking it up before creating the order, and by settling every ambiguous
 //! failure with another lookup. Two placements of one key that run at the same time would
 //! both find nothing and both create, so the facade holds a lock on the key from the lookup
 //! through creation and reconciliation. The default lock, `InProcessKeyLock`, covers one
 //! process; this one covers every process that points at the same database.
-//!
-//! ```no_run
-//! use carbonext_domain::Carbonext;
-//! use carbonext_postgres_lock::PostgresKeyLock;
-//!
-//! # fn main() -> carbonext_domain::Result<()> {
-//! let lock = PostgresKeyLock::from_url("postgres://orders@db.internal/orders")?.build();
-//! let carbonext = Carbonext::builder().order_key_lock(lock).build()?;
-//! # Ok(()) }
-//! ```
 //!
 //! # How it holds a key
 //!
@@ -67,12 +71,14 @@
 //! one of several replicas watches at a time: see the `event_store` module.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(missing_docs)]
 
 #[cfg(feature = "events")]
 #[cfg_attr(docsrs, doc(cfg(feature = "events")))]
 pub mod event_store;
 
 #[cfg(feature = "events")]
+#[cfg_attr(docsrs, doc(cfg(feature = "events")))]
 pub use event_store::{PostgresEventStore, PostgresEventStoreBuilder};
 
 use std::fmt;

@@ -1,16 +1,11 @@
-//! Offline emulator of the Carbonext homologation environment: a Keycloak-style token endpoint
-//! and the whole B2B API of `openapi.yaml`, with in-memory state, the documented business
-//! rules and switchable faults. It is the peer the SDK's crates are tested against, and the
-//! CLI's embedded default (`carbonext sandbox serve`, see [`cli`]).
+//! Offline emulator of the Carbonext homologation environment, the SDK's test peer.
 //!
-//! Every body it reads or writes is a generated wire type of `carbonext-api`, so the
-//! emulator and the spec cannot drift apart.
-//!
-//! ```no_run
-//! # async fn demo() -> std::io::Result<()> {
+//! ```
 //! use std::time::Duration;
 //! use carbonext_sandbox::Sandbox;
 //!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
 //! let sandbox = Sandbox::builder()
 //!     .deterministic(true)
 //!     .token_lifetime(Duration::from_secs(300))
@@ -25,6 +20,13 @@
 //! sandbox.shutdown().await;
 //! # Ok(()) }
 //! ```
+//!
+//! A Keycloak-style token endpoint and the whole B2B API of `openapi.yaml`, with in-memory
+//! state, the documented business rules and switchable faults. It is the peer the SDK's crates
+//! are tested against, and the CLI's embedded default (`carbonext sandbox serve`, see [`cli`]).
+//!
+//! Every body it reads or writes is a generated wire type of `carbonext-api`, so the
+//! emulator and the spec cannot drift apart.
 //!
 //! # What is seeded
 //!
@@ -41,6 +43,7 @@
 //! [`filter`] and [`query`] (lists), [`auth`] (tokens, 401/403), [`calculator`] (emissions),
 //! [`faults`], [`hold`] and [`counters`]. Errors are RFC 7807 problem details ([`problem`]).
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 pub mod accounts;

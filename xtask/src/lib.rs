@@ -1,7 +1,9 @@
 //! Project automation behind `cargo xtask`, as a library so its tasks can be tested.
 //!
 //! [`codegen`] turns `openapi.yaml` into `carbonext-api/src/generated.rs` and, with `--check`,
-//! reports drift between the two:
+//! reports drift between the two; [`msrv`] computes the MSRV the locked dependencies impose and
+//! checks the declared one; [`package_check`] checks what each publishable crate's package
+//! holds.
 //!
 //! ```no_run
 //! let root = xtask::workspace_root();
@@ -10,6 +12,8 @@
 //! ```
 
 pub mod codegen;
+pub mod msrv;
+pub mod package_check;
 
 use std::path::{Path, PathBuf};
 

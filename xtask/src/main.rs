@@ -4,19 +4,34 @@
 //! progenitor; `cargo xtask codegen --check` regenerates in memory and fails with a readable diff
 //! when the committed file differs, so nobody edits generated code by hand or forgets to
 //! regenerate after a spec change.
+//!
+//! `cargo xtask msrv [--check]` prints the MSRV the locked dependencies impose and the one that
+//! sets it; `--check` fails when the declared `rust-version` is lower. `cargo xtask
+//! package-check` checks what each publishable crate's package holds and prints its size.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use xtask::{codegen, workspace_root};
+use xtask::{codegen, msrv, package_check, workspace_root};
 
 const USAGE: &str = "\
 usage: cargo xtask codegen [--check] [--spec PATH] [--out PATH]
+       cargo xtask msrv [--check] [--metadata FILE]
+       cargo xtask package-check
 
   codegen          regenerate carbonext-api/src/generated.rs from openapi.yaml
     --check        compare instead of writing; exit 1 and print a diff on drift
     --spec PATH    read another spec (default: openapi.yaml at the workspace root)
-    --out PATH     write or compare another file (default: carbonext-api/src/generated.rs)";
+    --out PATH     write or compare another file (default: carbonext-api/src/generated.rs)
+
+  msrv             the highest rust-version among the locked normal and build dependencies
+                   of the publishable crates, and the dependency that sets it
+    --check        exit 1, naming that dependency, when the declared rust-version is lower
+    --metadata F   read `cargo metadata --format-version 1` output from F instead of running it
+
+  package-check    `cargo package --list` of every publishable crate: sources (generated code
+                   included), README and licences present; tests, snapshots, fixtures and
+                   oversized files absent; prints each package's file count and size";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -52,6 +67,30 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
                 }
             }
             codegen::run(&options)
+        }
+        "msrv" => {
+            let mut check = false;
+            let mut metadata = None;
+            let mut rest = rest.iter();
+            while let Some(arg) = rest.next() {
+                match arg.as_str() {
+                    "--check" => check = true,
+                    "--metadata" => metadata = Some(path_arg(rest.next(), "--metadata")?),
+                    other => anyhow::bail!("unknown argument `{other}`\n{USAGE}"),
+                }
+            }
+            let metadata = match metadata {
+                Some(file) => serde_json::from_slice(&std::fs::read(&file)?)?,
+                None => msrv::workspace_metadata(&workspace_root())?,
+            };
+            msrv::run(&metadata, check)
+        }
+        "package-check" => {
+            if let Some(other) = rest.first() {
+                anyhow::bail!("unknown argument `{other}`\n{USAGE}");
+            }
+            let root = workspace_root();
+            package_check::run(&root, &msrv::workspace_metadata(&root)?)
         }
         "-h" | "--help" | "help" => {
             println!("{USAGE}");

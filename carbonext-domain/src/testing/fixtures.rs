@@ -47,7 +47,7 @@ fn decode<W: serde::de::DeserializeOwned>(json: &str) -> W {
     serde_json::from_str(json).expect("documented example decodes")
 }
 
-/// The order of the docs' "Order [POST]" example (0.02 VCU, `Issued`).
+/// The order of the docs' "Order \[POST\]" example (0.02 VCU, `Issued`).
 pub fn order() -> Order {
     Order::from(decode::<carbonext_api::types::Order>(ORDER))
 }
@@ -57,7 +57,7 @@ pub fn balance() -> Balance {
     Balance::from(decode::<carbonext_api::types::Balance>(BALANCE))
 }
 
-/// The paid credit-card invoice of the docs' "Invoice [GET]" example.
+/// The paid credit-card invoice of the docs' "Invoice \[GET\]" example.
 pub fn invoice() -> Invoice {
     Invoice::from(decode::<carbonext_api::types::Invoice>(INVOICE))
 }
