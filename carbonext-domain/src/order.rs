@@ -32,7 +32,8 @@
 //!     .key(OrderKey::from_external_id("invoice", "2026_03")?) // your invoice's id
 //!     .meta_data("march emissions")
 //!     .build()?;
-//! assert_eq!(order.wire_meta_data(), "march emissions [cbx-key:invoice_2026_03]");
+//! // `fp=`: the fingerprint of the payment (from the balance), which the order does not record.
+//! assert_eq!(order.wire_meta_data(), "march emissions [cbx-key:invoice_2026_03 fp=718a606a]");
 //! # Ok::<(), carbonext_domain::ValidationError>(())
 //! ```
 
