@@ -127,6 +127,7 @@ fn parse_json_number(text: &str) -> Result<DecimalNumber, String> {
 }
 
 #[cfg(feature = "schemars")]
+#[cfg_attr(docsrs, doc(cfg(feature = "schemars")))]
 impl schemars::JsonSchema for DecimalNumber {
     fn schema_name() -> String {
         "DecimalNumber".to_owned()
@@ -237,6 +238,7 @@ impl<'de> Deserialize<'de> for DecimalText {
 }
 
 #[cfg(feature = "schemars")]
+#[cfg_attr(docsrs, doc(cfg(feature = "schemars")))]
 impl schemars::JsonSchema for DecimalText {
     fn schema_name() -> String {
         "DecimalText".to_owned()

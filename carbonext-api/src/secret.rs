@@ -78,6 +78,7 @@ impl<'de> Deserialize<'de> for Secret {
 }
 
 #[cfg(feature = "schemars")]
+#[cfg_attr(docsrs, doc(cfg(feature = "schemars")))]
 impl schemars::JsonSchema for Secret {
     fn schema_name() -> String {
         "Secret".to_owned()

@@ -3,7 +3,7 @@
 //! [`codegen`] turns `openapi.yaml` into `carbonext-api/src/generated.rs` and, with `--check`,
 //! reports drift between the two; [`msrv`] computes the MSRV the locked dependencies impose and
 //! checks the declared one; [`package_check`] checks what each publishable crate's package
-//! holds.
+//! holds; [`doc_cfg`] checks that docs.rs will say which feature each gated item needs.
 //!
 //! ```no_run
 //! let root = xtask::workspace_root();
@@ -12,6 +12,7 @@
 //! ```
 
 pub mod codegen;
+pub mod doc_cfg;
 pub mod msrv;
 pub mod package_check;
 

@@ -7,17 +7,19 @@
 //!
 //! `cargo xtask msrv [--check]` prints the MSRV the locked dependencies impose and the one that
 //! sets it; `--check` fails when the declared `rust-version` is lower. `cargo xtask
-//! package-check` checks what each publishable crate's package holds and prints its size.
+//! package-check` checks what each publishable crate's package holds and prints its size;
+//! `cargo xtask doc-cfg` checks the docs.rs feature marks.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use xtask::{codegen, msrv, package_check, workspace_root};
+use xtask::{codegen, doc_cfg, msrv, package_check, workspace_root};
 
 const USAGE: &str = "\
 usage: cargo xtask codegen [--check] [--spec PATH] [--out PATH]
        cargo xtask msrv [--check] [--metadata FILE]
        cargo xtask package-check
+       cargo xtask doc-cfg
 
   codegen          regenerate carbonext-api/src/generated.rs from openapi.yaml
     --check        compare instead of writing; exit 1 and print a diff on drift
@@ -31,7 +33,10 @@ usage: cargo xtask codegen [--check] [--spec PATH] [--out PATH]
 
   package-check    `cargo package --list` of every publishable crate: sources (generated code
                    included), README and licences present; tests, snapshots, fixtures and
-                   oversized files absent; prints each package's file count and size";
+                   oversized files absent; prints each package's file count and size
+
+  doc-cfg          every public item behind `#[cfg(feature = ...)]` in the libraries also
+                   carries `#[cfg_attr(docsrs, doc(cfg(feature = ...)))]`";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -91,6 +96,12 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
             }
             let root = workspace_root();
             package_check::run(&root, &msrv::workspace_metadata(&root)?)
+        }
+        "doc-cfg" => {
+            if let Some(other) = rest.first() {
+                anyhow::bail!("unknown argument `{other}`\n{USAGE}");
+            }
+            doc_cfg::run(&workspace_root())
         }
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
