@@ -2,7 +2,7 @@
 //! [`offset`](crate::offset) with one key lookup under the key's lock.
 
 use async_trait::async_trait;
-use futures::stream::{Stream, StreamExt};
+use futures_util::stream::{Stream, StreamExt};
 use rust_decimal::Decimal;
 
 use super::carbonext::Carbonext;
