@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use futures::{Stream, StreamExt};
+use futures_util::{Stream, StreamExt};
 use progenitor_client::OperationInfo;
 use reqwest::ResponseBuilderExt;
 
@@ -171,7 +171,7 @@ pub(crate) fn limit_body(response: reqwest::Response, limit: u64) -> reqwest::Re
                 content_length: Some(length),
                 excerpt: Bytes::new(),
             };
-            let failing = futures::stream::once(async move { Err::<Bytes, _>(error) });
+            let failing = futures_util::stream::once(async move { Err::<Bytes, _>(error) });
             rebuild(response, reqwest::Body::wrap_stream(failing))
         }
         None => {

@@ -79,7 +79,7 @@ impl HookFailure {
     /// A `reqwest::Error` whose source chain holds this failure (the only error type of
     /// progenitor's `Error` that carries a typed source).
     pub(crate) async fn into_reqwest_error(self) -> reqwest::Error {
-        let failing = futures::stream::once(async move { Err::<Bytes, _>(self) });
+        let failing = futures_util::stream::once(async move { Err::<Bytes, _>(self) });
         let response = http::Response::new(reqwest::Body::wrap_stream(failing));
         match reqwest::Response::from(response).bytes().await {
             Err(err) => err,

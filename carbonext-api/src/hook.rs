@@ -61,7 +61,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use progenitor_client::ClientInfo;
 use tracing::Instrument;
 

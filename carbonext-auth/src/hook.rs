@@ -2,7 +2,7 @@
 //! retries once on 401. The type's docs describe both steps and show manual wiring.
 
 use carbonext_api::{HookError, Next, OperationInfo, RequestHook};
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use reqwest::header::AUTHORIZATION;
 use reqwest::StatusCode;
 
@@ -280,9 +280,9 @@ mod tests {
             Some(&br#"{"vcuAmount":"1"}"#[..])
         );
         let mut streamed = post;
-        *streamed.body_mut() = Some(reqwest::Body::wrap_stream(futures::stream::iter(vec![
-            Ok::<_, std::io::Error>(b"{}".to_vec()),
-        ])));
+        *streamed.body_mut() = Some(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            vec![Ok::<_, std::io::Error>(b"{}".to_vec())],
+        )));
         assert!(
             replay_copy(&streamed).is_none(),
             "a stream cannot be sent twice"

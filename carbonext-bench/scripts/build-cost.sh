@@ -7,20 +7,22 @@
 #
 # Each is built from clean (a fresh CARGO_TARGET_DIR of its own in a temporary directory,
 # removed after the build), `cargo build` then `cargo build --release`, with the profile
-# cargo gives a service by default (this script clears the CARGO_PROFILE_* and
-# CARGO_INCREMENTAL variables .ci/run exports). Builds alternate between the two services
-# (round 1: sdk raw sdk raw, round 2: raw sdk raw sdk, ...) so a change in the machine's load
-# falls on both. Wall time of `cargo build` only; sources come from the local registry
-# (--offline: run `cargo fetch` once if a crate is missing).
+# cargo gives a service by default: this script clears the CARGO_PROFILE_* and
+# CARGO_INCREMENTAL variables .ci/run exports. The carbonext crates, path dependencies here,
+# are compiled without incremental compilation, as they are when taken from git (see
+# sdk/Cargo.toml). Builds alternate between the two services (round 1: sdk raw sdk raw,
+# round 2: raw sdk raw sdk, ...) so a change in the machine's load falls on both. Sources
+# come from the local registry (--offline: run `cargo fetch` once if a crate is missing).
 #
 #   carbonext-bench/scripts/build-cost.sh [ROUNDS]     # ROUNDS defaults to 2
 #
 # Prints each build, the load (`uptime`) before and after, and the ratios sdk/raw of the
-# summed wall times per profile, e.g. `dev: 1.15×  release: 1.08×`, with the number of crates
-# each build compiled. The CPU time of each build (user + sys of cargo and the compilers it
-# runs) is printed beside it, with its own ratios: on a machine shared with other builds the
-# wall time swings with their load, the CPU time much less. Both services are locked to the versions of the main Cargo.lock: it is
-# copied beside each and cargo drops what the service does not use.
+# summed wall times of `cargo build` per profile, e.g. `dev: 1.15×  release: 1.08×`, with the
+# number of crates each build compiled. The CPU time of each build (user + sys of cargo and
+# the compilers it runs) is printed beside it, with its own ratios: on a machine shared with
+# other builds the wall time swings with their load, the CPU time much less. Both services
+# are locked to the versions of the main Cargo.lock: it is copied beside each and cargo drops
+# what the service does not use.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 rounds="${1:-2}"

@@ -10,7 +10,7 @@
 mod forward;
 
 use async_trait::async_trait;
-use futures::stream::BoxStream;
+use futures_util::stream::BoxStream;
 use rust_decimal::Decimal;
 
 use crate::accounts::{

@@ -88,7 +88,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use carbonext_domain::key_lock::{HeldKey, InProcessKeyLock, KeyGuard, OrderKeyLock};
 use carbonext_domain::{Error, KeyLockError, OrderKey, Result, Timeouts, ValidationError};
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres::{Client, Config, Socket, Statement};

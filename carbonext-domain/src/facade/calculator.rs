@@ -4,7 +4,7 @@ use std::num::NonZeroU32;
 
 use async_trait::async_trait;
 use carbonext_api::{operations, Page};
-use futures::stream::BoxStream;
+use futures_util::stream::BoxStream;
 use rust_decimal::Decimal;
 
 use super::carbonext::Carbonext;

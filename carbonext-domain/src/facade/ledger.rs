@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use carbonext_api::{operations, Page};
-use futures::stream::{BoxStream, StreamExt};
+use futures_util::stream::{BoxStream, StreamExt};
 
 use super::carbonext::Carbonext;
 use super::paging::STREAM_PAGE_SIZE;
@@ -40,14 +40,16 @@ impl Ledger for Carbonext {
         let query = query.with_default_page_size(STREAM_PAGE_SIZE);
         if let Some(key) = query.order_key().cloned() {
             let this = self.clone();
-            return futures::stream::once(async move { this.orders_with_key(&query, &key).await })
-                .flat_map(|listed| match listed {
-                    Ok(orders) => {
-                        futures::stream::iter(orders.into_iter().map(Ok).collect::<Vec<_>>())
-                    }
-                    Err(err) => futures::stream::iter(vec![Err(err)]),
-                })
-                .boxed();
+            return futures_util::stream::once(
+                async move { this.orders_with_key(&query, &key).await },
+            )
+            .flat_map(|listed| match listed {
+                Ok(orders) => {
+                    futures_util::stream::iter(orders.into_iter().map(Ok).collect::<Vec<_>>())
+                }
+                Err(err) => futures_util::stream::iter(vec![Err(err)]),
+            })
+            .boxed();
         }
         self.items_of(query, |this, query, page| async move {
             this.orders_page_of(&query, page).await

@@ -2,7 +2,7 @@
 //! [`offset`](crate::offset) with one key lookup under the key's lock.
 
 use async_trait::async_trait;
-use futures::stream::{Stream, StreamExt};
+use futures_util::stream::{Stream, StreamExt};
 use rust_decimal::Decimal;
 
 use super::carbonext::Carbonext;
@@ -105,7 +105,7 @@ impl Carbonext {
             KeyKnowledge::Known(known) => (Some(*known), None),
             KeyKnowledge::Unsure => (self.find_by_key(&request.key).await?, None),
             KeyKnowledge::Unknown => {
-                let (found, quoted) = futures::future::join(
+                let (found, quoted) = futures_util::future::join(
                     self.find_by_key(&request.key),
                     self.quote(vcus, request.currency.clone()),
                 )

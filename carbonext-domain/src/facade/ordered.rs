@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::task::Poll;
 
-use futures::future::BoxFuture;
-use futures::stream::{FuturesUnordered, Stream, StreamExt};
-use futures::FutureExt;
+use futures_util::future::BoxFuture;
+use futures_util::stream::{FuturesUnordered, Stream, StreamExt};
+use futures_util::FutureExt;
 
 /// Outputs held at most per running future while an earlier one is still running: with 32
 /// running, 128 finished outputs may wait for the oldest before no new item starts.
@@ -32,7 +32,7 @@ where
         FuturesUnordered::new();
     let mut finished: BTreeMap<usize, F::Output> = BTreeMap::new();
     let (mut started, mut yielded) = (0usize, 0usize);
-    futures::stream::poll_fn(move |cx| loop {
+    futures_util::stream::poll_fn(move |cx| loop {
         if let Some(output) = finished.remove(&yielded) {
             yielded += 1;
             return Poll::Ready(Some(output));

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use carbonext_api::{operations, Page};
 use chrono::{DateTime, Utc};
-use futures::stream::{self, BoxStream, StreamExt};
+use futures_util::stream::{self, BoxStream, StreamExt};
 
 use super::carbonext::Carbonext;
 use super::lookup::server_date;
@@ -169,10 +169,10 @@ impl Carbonext {
             .scan(false, |failed, item| {
                 // End the stream after the first error.
                 if *failed {
-                    return futures::future::ready(None);
+                    return futures_util::future::ready(None);
                 }
                 *failed = item.is_err();
-                futures::future::ready(Some(item))
+                futures_util::future::ready(Some(item))
             })
             .boxed()
     }

@@ -18,7 +18,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use futures::stream::BoxStream;
+use futures_util::stream::BoxStream;
 use rust_decimal::Decimal;
 
 use super::{Accounts, Calculator, Ledger, Offsetting, VcuMarket};
