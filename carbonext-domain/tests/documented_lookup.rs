@@ -168,8 +168,9 @@ async fn a_thousand_rows_over_ten_thousand_orders_take_at_most_three_requests_ea
         assert!(total <= ROWS as u64 + 2, "{total} requests");
     } else {
         assert_eq!(first_scan, 11);
-        // Only refreshes, shared by the lookups waiting when each starts: with 32 rows in
-        // flight, well under one per row (a row listed again would cost one more each).
+        // Keys the first scan holds whole need no refresh: what is left is the lookups of
+        // the first rows, made before the scan ended (a row listed again would cost one more
+        // each).
         assert!(
             total - first_scan <= ROWS as u64 / 2,
             "{total} requests, first scan {first_scan}"
@@ -199,4 +200,88 @@ async fn a_thousand_rows_over_ten_thousand_orders_take_at_most_three_requests_ea
         found.items.iter().map(|o| o.id.0).collect::<Vec<_>>(),
         vec![oldest.id]
     );
+}
+
+/// Refuses the second page of the newest orders while `refuse` is set: a refresh of the key
+/// index that fails half-way.
+struct FailSecondPage {
+    refuse: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+#[derive(Debug)]
+struct PageRefused;
+
+impl std::fmt::Display for PageRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("second page refused by the test")
+    }
+}
+
+impl std::error::Error for PageRefused {}
+
+impl carbonext_api::RequestHook for FailSecondPage {
+    fn prepare<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+        info: &'a carbonext_api::OperationInfo,
+    ) -> futures::future::BoxFuture<'a, Result<(), carbonext_api::HookError>> {
+        let refuse = self.refuse.load(std::sync::atomic::Ordering::SeqCst)
+            && info.operation_id == operations::LIST_ORDERS.id
+            && request
+                .url()
+                .query_pairs()
+                .any(|(name, value)| name == "page" && value == "2");
+        Box::pin(async move {
+            if refuse {
+                Err(Box::new(PageRefused) as carbonext_api::HookError)
+            } else {
+                Ok(())
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_refresh_that_fails_half_way_leaves_no_order_unseen_behind_it() {
+    let sandbox = common::sandbox().await;
+    if common::metadata_filter() {
+        return; // no index to refresh
+    }
+    let refuse = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let ours = common::builder(&sandbox)
+        .hook(FailSecondPage {
+            refuse: refuse.clone(),
+        })
+        .build()
+        .unwrap();
+    // Our index is filled (one order in the window).
+    ours.place_order(keyed("ours_first_0001")).await.unwrap();
+
+    // Another process places the key we are about to place, then 120 newer orders: a refresh
+    // of pages of 100 reads the 100 newest, then the page holding that key's order.
+    let other = common::connect(&sandbox);
+    let theirs = other.place_order(keyed("shared_key_0001")).await.unwrap();
+    sandbox.advance_clock(Duration::from_secs(1));
+    for n in 0..120 {
+        other
+            .place_order(keyed(&format!("newer_key_{n:04}")))
+            .await
+            .unwrap();
+    }
+
+    refuse.store(true, std::sync::atomic::Ordering::SeqCst);
+    let failed = ours
+        .place_order(keyed("shared_key_0001"))
+        .await
+        .expect_err("the refresh's second page is refused");
+    assert_eq!(failed.kind(), "hook", "{failed:?}");
+    assert_eq!(sandbox.orders_snapshot().len(), 122, "nothing placed");
+
+    // The first page read by the failed refresh must not count as seen: the next refresh
+    // reads down to the key's order again and finds it.
+    refuse.store(false, std::sync::atomic::Ordering::SeqCst);
+    let again = ours.place_order(keyed("shared_key_0001")).await.unwrap();
+    assert!(again.already_existed);
+    assert_eq!(again.order.id, theirs.order.id);
+    assert_eq!(sandbox.orders_snapshot().len(), 122, "no second order");
 }

@@ -14,8 +14,10 @@
 //!   asks `GET /v1/allowed-filters/orders` once: if the API lists `metaData_like`, each
 //!   lookup uses that filter instead (every page of matches, still matched exactly).
 //! - **Refresh** before every lookup: page 1 of the newest orders, then further pages only
-//!   while none of a page's orders was seen by an earlier scan. One refresh serves every
-//!   lookup that was waiting when it started, so a batch of concurrent placements shares it.
+//!   while none of a page's orders was seen by an earlier scan; what it read joins the index
+//!   when it completes, so a failed refresh leaves no gap behind orders it marked as seen.
+//!   A refresh serves every lookup that began before it started: a lookup waits for one that
+//!   started after it began, or starts one at once (see `refreshes.rs`).
 //!
 //! - **Known keys**: the newest 5,000 keyed orders of the window are kept whole, and those
 //!   this client places are added at once. A placement whose key is among them is answered
@@ -29,11 +31,13 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::carbonext::Carbonext;
+use super::refreshes::{Refreshes, Step};
 use crate::accounts::Resource;
 use crate::error::Result;
 use crate::order::{Order, OrderKey};
@@ -75,23 +79,16 @@ pub(crate) enum KeyKnowledge {
 /// Per-client state of the key lookup (shared by clones of a [`Carbonext`]).
 #[derive(Default)]
 pub(crate) struct KeyLookup {
-    /// Held through a refresh: lookups queue here, and one refresh serves them all.
-    state: tokio::sync::Mutex<State>,
+    /// The mode, once decided; held through the first scan, which decides it (lookups queue
+    /// here until the index is filled).
+    mode: tokio::sync::Mutex<Option<Mode>>,
     /// What is known, taken briefly and never across an await, so that a placement can ask
     /// whether its key is already known while a refresh runs.
     index: std::sync::Mutex<Index>,
-    /// Lookups started so far: a refresh serves every lookup numbered up to the count read
-    /// when it started.
-    tickets: AtomicU64,
+    /// Lookups' tickets and which of them the refreshes served.
+    refreshes: Arc<Refreshes>,
     /// Requests of the first scan (reported, for the benchmarks and the curious).
     first_scan_requests: AtomicU64,
-}
-
-#[derive(Default)]
-struct State {
-    mode: Option<Mode>,
-    /// Lookups up to this number have been served by a refresh that started after them.
-    served: u64,
 }
 
 /// What the index keeps of an order: enough to list it again by documented filters (its
@@ -125,7 +122,7 @@ struct Index {
 impl fmt::Debug for KeyLookup {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KeyLookup")
-            .field("tickets", &self.tickets.load(Ordering::Relaxed))
+            .field("lookups", &self.refreshes.issued())
             .finish_non_exhaustive()
     }
 }
@@ -226,23 +223,25 @@ impl Carbonext {
     /// otherwise the index's entries of them.
     async fn lookup_key(&self, key: &OrderKey) -> Result<(Vec<Order>, Vec<Entry>, Mode)> {
         let lookup = self.lookup();
-        let ticket = lookup.tickets.fetch_add(1, Ordering::SeqCst) + 1;
-        let mut state = lookup.state.lock().await;
-        if state.mode != Some(Mode::MetaDataFilter) && state.served < ticket {
-            let previous = state.served;
-            state.served = lookup.tickets.load(Ordering::SeqCst);
-            if let Err(err) = self.refresh(&mut state).await {
-                state.served = previous;
-                return Err(err);
+        let ticket = lookup.refreshes.ticket();
+        let filled = {
+            let index = self.index();
+            index.filled && index.window
+        };
+        if !filled {
+            // The first scan decides the mode; one runs at a time, and lookups wait for it.
+            let mut mode = lookup.mode.lock().await;
+            if *mode != Some(Mode::MetaDataFilter) && !self.index().filled {
+                self.served(ticket, Some(&mut *mode)).await?;
+            }
+            if *mode == Some(Mode::MetaDataFilter) {
+                drop(mode);
+                let query = OrderQuery::new().page_size(REFRESH_PAGE_SIZE);
+                let found = self.matching(query, key).await?;
+                return Ok((found, Vec::new(), Mode::MetaDataFilter));
             }
         }
-        if state.mode == Some(Mode::MetaDataFilter) {
-            drop(state);
-            let query = OrderQuery::new().page_size(REFRESH_PAGE_SIZE);
-            let found = self.matching(query, key).await?;
-            return Ok((found, Vec::new(), Mode::MetaDataFilter));
-        }
-        drop(state);
+        self.served(ticket, None).await?;
         let index = self.index();
         let entries = index.by_key.get(key).cloned().unwrap_or_default();
         let whole: Option<Vec<Order>> = entries
@@ -383,61 +382,111 @@ impl Carbonext {
         }
     }
 
-    /// Brings the index up to date (the first scan, or a refresh), deciding the mode at the
-    /// first call.
-    async fn refresh(&self, state: &mut State) -> Result<()> {
-        let filled = self.index().filled;
-        let size = if filled {
-            REFRESH_PAGE_SIZE
-        } else {
-            FILL_PAGE_SIZE
-        };
+    /// Returns once a refresh that started after the lookup holding `ticket` began has
+    /// completed, running one when none that would serve it is under way: the first scan
+    /// (with `first_scan`, the mode it decides) or a refresh of the filled index.
+    async fn served(&self, ticket: u64, mut first_scan: Option<&mut Option<Mode>>) -> Result<()> {
+        loop {
+            match self.lookup().refreshes.next_step(ticket) {
+                Step::Served => return Ok(()),
+                // An error means the refresh's sender is gone, which it never is while the
+                // client lives: ask again either way.
+                Step::Wait(mut ended) => _ = ended.changed().await,
+                Step::Refresh(running) => {
+                    match first_scan.as_deref_mut() {
+                        Some(mode) => self.first_scan(mode).await?,
+                        None => self.refresh_newest().await?,
+                    }
+                    running.completed();
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// The first day of the lookback window, by the server's clock when it gave it.
+    fn window_start(&self, server_now: Option<DateTime<Utc>>) -> NaiveDate {
+        let now = server_now.unwrap_or_else(Utc::now);
+        let lookback =
+            chrono::Duration::from_std(self.config().key_lookback).unwrap_or(chrono::Duration::MAX);
+        now.checked_sub_signed(lookback)
+            .map_or(NaiveDate::MIN, |start| start.date_naive())
+    }
+
+    /// Fills the index: every order of the window, newest first, deciding the mode after the
+    /// first page.
+    async fn first_scan(&self, mode: &mut Option<Mode>) -> Result<()> {
         let newest_first = OrderQuery::new()
             .sort(OrderSort::CreatedAt, SortDirection::Desc)
-            .page_size(size);
+            .page_size(FILL_PAGE_SIZE);
         let mut number = 1;
         loop {
             let (page, server_now) = self.orders_page_dated(&newest_first, number).await?;
-            if !filled {
-                self.lookup()
-                    .first_scan_requests
-                    .fetch_add(1, Ordering::Relaxed);
-            }
-            let now = server_now.unwrap_or_else(Utc::now);
-            let lookback = chrono::Duration::from_std(self.config().key_lookback)
-                .unwrap_or(chrono::Duration::MAX);
-            let cutoff = now
-                .checked_sub_signed(lookback)
-                .map_or(NaiveDate::MIN, |start| start.date_naive());
+            self.lookup()
+                .first_scan_requests
+                .fetch_add(1, Ordering::Relaxed);
+            let cutoff = self.window_start(server_now);
             let total = page.total_pages;
-            let mut done = false;
             {
                 let mut index = self.index();
                 index.slide(cutoff);
+                let mut done = false;
                 for order in page.items {
-                    // A page holding an order an earlier scan saw, or one older than the
-                    // window, is the last to read.
-                    let known = filled && index.seen.contains(&order.id.0);
-                    if known || !index.learn(order, cutoff) {
+                    // An order older than the window ends the scan.
+                    if !index.learn(order, cutoff) {
                         done = true;
                     }
                 }
                 if done || i64::from(number) >= i64::from(total) {
                     index.filled = true;
                     index.window = true;
-                    state.mode = Some(Mode::Window);
+                    *mode = Some(Mode::Window);
                     return Ok(());
                 }
             }
-            if !filled && number == 1 && state.mode.is_none() {
+            if number == 1 && mode.is_none() {
                 // More than a page in the window: a filter, if the API offers one, is cheaper.
                 if self.offers_meta_data_filter().await? {
-                    state.mode = Some(Mode::MetaDataFilter);
+                    *mode = Some(Mode::MetaDataFilter);
                     *self.index() = Index::default();
                     return Ok(());
                 }
-                state.mode = Some(Mode::Window);
+                *mode = Some(Mode::Window);
                 self.index().window = true;
+            }
+            number += 1;
+        }
+    }
+
+    /// Brings the filled index up to date: the newest orders, page by page until a page holds
+    /// one an earlier scan saw (or one older than the window). What it read joins the index
+    /// only once it has read it all, so the orders marked as seen always include every older
+    /// order of the window, whichever refreshes fail or run at once.
+    async fn refresh_newest(&self) -> Result<()> {
+        let newest_first = OrderQuery::new()
+            .sort(OrderSort::CreatedAt, SortDirection::Desc)
+            .page_size(REFRESH_PAGE_SIZE);
+        let mut read: Vec<Order> = Vec::new();
+        let mut number = 1;
+        loop {
+            let (page, server_now) = self.orders_page_dated(&newest_first, number).await?;
+            let cutoff = self.window_start(server_now);
+            let total = page.total_pages;
+            let last = {
+                let index = self.index();
+                page.items.iter().any(|order| {
+                    index.seen.contains(&order.id.0)
+                        || created_day(order).is_some_and(|day| day < cutoff)
+                })
+            };
+            read.extend(page.items);
+            if last || i64::from(number) >= i64::from(total) {
+                let mut index = self.index();
+                index.slide(cutoff);
+                for order in read {
+                    index.learn(order, cutoff);
+                }
+                return Ok(());
             }
             number += 1;
         }

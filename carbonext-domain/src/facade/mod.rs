@@ -9,6 +9,7 @@
 //! | `pipeline.rs` | one call: time limits, the retry loop, the span |
 //! | `failure.rs` | what a failed attempt means: retry or not, and the caller's [`Error`](crate::Error) |
 //! | `lookup.rs` | the one key lookup: which orders carry a key, on documented filters |
+//! | `refreshes.rs` | which lookups a refresh of the key index served |
 //! | `conflict.rs` | a key bound to what it ordered: how a request differs from the key's order |
 //! | `placement.rs` | exactly-once orders: the key's lock, lookup, creation, reconciliation |
 //! | `paging.rs` | pages and prefetching streams of lists |
@@ -30,6 +31,7 @@ mod ordered;
 mod paging;
 mod pipeline;
 mod placement;
+mod refreshes;
 
 pub use builder::CarbonextBuilder;
 pub use carbonext::Carbonext;
