@@ -195,8 +195,7 @@ impl StateFile {
             .truncate(false)
             .open(&lock_path)
             .map_err(io_error)?;
-        // Called by path: std's `File::lock` (Rust 1.89) is newer than our rust-version.
-        fs4::FileExt::lock(&file).map_err(io_error)?;
+        file.lock().map_err(io_error)?;
         Ok(StateLock { _file: file })
     }
 

@@ -239,11 +239,10 @@ fn try_lock(path: &Path) -> io::Result<Option<File>> {
         .create(true)
         .truncate(false)
         .open(path)?;
-    // Called by path: std's `File::try_lock` (Rust 1.89) is newer than our rust-version.
-    match fs4::FileExt::try_lock(&file) {
+    match file.try_lock() {
         Ok(()) => Ok(Some(file)),
-        Err(fs4::TryLockError::WouldBlock) => Ok(None),
-        Err(fs4::TryLockError::Error(e)) => Err(e),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
     }
 }
 
