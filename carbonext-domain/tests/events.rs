@@ -14,7 +14,8 @@ use carbonext_domain::events::{
 };
 use carbonext_domain::{Error, OrderId, VcuMarket};
 use watching::{
-    connect, drained, frozen_sandbox, next_poll, place, polls, status, until, Recorder, DAY,
+    connect, drained, frozen_sandbox, next_poll, place, polls, spawn_watcher, status, until,
+    Recorder, DAY,
 };
 
 const INTERVAL: Duration = Duration::from_secs(10);
@@ -38,10 +39,7 @@ async fn existing_orders_are_adopted_and_every_later_change_is_one_event() {
     let recorder = Recorder::new();
     let (sender, mut watched) = status();
     let options = WatchOptions::default().interval(INTERVAL).status(sender);
-    let watcher = tokio::spawn({
-        let (carbonext, store, recorder) = (carbonext.clone(), store.clone(), recorder.clone());
-        async move { carbonext.watch_orders(options, store, recorder).await }
-    });
+    let watcher = spawn_watcher(&carbonext, options, store.clone(), recorder.clone());
     let first = polls(&mut watched, 1).await;
     assert!(recorder.calls().is_empty(), "existing orders are no events");
     assert_eq!(
@@ -126,14 +124,12 @@ async fn from_the_beginning_every_existing_order_is_an_event() {
         .interval(INTERVAL)
         .start(StartFrom::Beginning)
         .status(sender);
-    let watcher = tokio::spawn({
-        let (carbonext, recorder) = (carbonext.clone(), recorder.clone());
-        async move {
-            carbonext
-                .watch_orders(options, MemoryEventStore::new(), recorder)
-                .await
-        }
-    });
+    let watcher = spawn_watcher(
+        &carbonext,
+        options,
+        MemoryEventStore::new(),
+        recorder.clone(),
+    );
     polls(&mut watched, 1).await;
     drained(&mut watched).await;
     assert_eq!(
@@ -162,14 +158,12 @@ async fn each_poll_costs_the_documented_requests() {
     let recorder = Recorder::new();
     let (sender, mut watched) = status();
     let options = WatchOptions::default().interval(INTERVAL).status(sender);
-    let watcher = tokio::spawn({
-        let (carbonext, recorder) = (carbonext.clone(), recorder.clone());
-        async move {
-            carbonext
-                .watch_orders(options, MemoryEventStore::new(), recorder)
-                .await
-        }
-    });
+    let watcher = spawn_watcher(
+        &carbonext,
+        options,
+        MemoryEventStore::new(),
+        recorder.clone(),
+    );
     polls(&mut watched, 1).await;
     // Steady, 1,200 open orders: 2 pages of open orders + 1 page of new ones.
     for _ in 0..3 {
@@ -228,15 +222,13 @@ async fn a_failing_handler_is_retried_with_backoff_and_holds_back_later_events()
     let first = place(&carbonext, "1", false).await;
     // The first event is refused five times.
     let recorder = Recorder::refusing(move |event, before| event.order.id == first && before < 5);
-    let watcher = tokio::spawn({
-        let (carbonext, recorder) = (carbonext.clone(), recorder.clone());
-        let options = options.start(StartFrom::Beginning);
-        async move {
-            carbonext
-                .watch_orders(options, MemoryEventStore::new(), recorder)
-                .await
-        }
-    });
+    let options = options.start(StartFrom::Beginning);
+    let watcher = spawn_watcher(
+        &carbonext,
+        options,
+        MemoryEventStore::new(),
+        recorder.clone(),
+    );
     polls(&mut watched, 1).await;
     let second = place(&carbonext, "2", false).await;
     drained(&mut watched).await;
@@ -271,14 +263,12 @@ async fn a_failed_poll_makes_no_event_and_the_next_one_catches_up() {
     let recorder = Recorder::new();
     let (sender, mut watched) = status();
     let options = WatchOptions::default().interval(INTERVAL).status(sender);
-    let watcher = tokio::spawn({
-        let (carbonext, recorder) = (carbonext.clone(), recorder.clone());
-        async move {
-            carbonext
-                .watch_orders(options, MemoryEventStore::new(), recorder)
-                .await
-        }
-    });
+    let watcher = spawn_watcher(
+        &carbonext,
+        options,
+        MemoryEventStore::new(),
+        recorder.clone(),
+    );
     polls(&mut watched, 1).await;
     carbonext.cancel_order(order).await.unwrap();
     sandbox.faults().fail_share(503, 1.0);
@@ -354,10 +344,7 @@ async fn nothing_is_handed_over_before_it_is_recorded() {
         .interval(INTERVAL)
         .start(StartFrom::Beginning)
         .status(sender);
-    let watcher = tokio::spawn({
-        let (carbonext, store, recorder) = (carbonext.clone(), store.clone(), recorder.clone());
-        async move { carbonext.watch_orders(options, store, recorder).await }
-    });
+    let watcher = spawn_watcher(&carbonext, options, store.clone(), recorder.clone());
     store.entered.notified().await;
     tokio::time::sleep(Duration::from_secs(600)).await;
     assert!(
@@ -399,14 +386,12 @@ async fn a_file_store_resumes_after_a_restart_and_is_never_shared() {
         .interval(INTERVAL)
         .start(StartFrom::Beginning)
         .status(sender);
-    let first = tokio::spawn({
-        let (carbonext, recorder, path) = (carbonext.clone(), recorder.clone(), path.clone());
-        async move {
-            carbonext
-                .watch_orders(options, FileEventStore::new(path), recorder)
-                .await
-        }
-    });
+    let first = spawn_watcher(
+        &carbonext,
+        options,
+        FileEventStore::new(&path),
+        recorder.clone(),
+    );
     polls(&mut watched, 1).await;
     until(&mut watched, "two events", |s| s.delivered == 2).await;
     carbonext.cancel_order(a).await.unwrap();
@@ -430,14 +415,12 @@ async fn a_file_store_resumes_after_a_restart_and_is_never_shared() {
     let resumed = Recorder::new();
     let (sender, mut watched) = status();
     let options = WatchOptions::default().interval(INTERVAL).status(sender);
-    let second = tokio::spawn({
-        let (carbonext, resumed, path) = (carbonext.clone(), resumed.clone(), path.clone());
-        async move {
-            carbonext
-                .watch_orders(options, FileEventStore::new(path), resumed)
-                .await
-        }
-    });
+    let second = spawn_watcher(
+        &carbonext,
+        options,
+        FileEventStore::new(&path),
+        resumed.clone(),
+    );
     polls(&mut watched, 1).await;
     sandbox.advance_clock(SECOND);
     let c = place(&carbonext, "3", true).await;

@@ -27,7 +27,8 @@ use rand::{Rng, SeedableRng};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use watching::{
-    connect, drained, frozen_sandbox, next_poll, place_counting, polls, until, Recorder, DAY,
+    connect, drained, frozen_sandbox, next_poll, place_counting, polls, spawn_watcher, until,
+    Recorder, DAY,
 };
 
 const INTERVAL: Duration = Duration::from_secs(30);
@@ -61,8 +62,7 @@ fn start(carbonext: &Carbonext, store: Arc<dyn EventStore>, recorder: &Arc<Recor
         .start(StartFrom::Beginning)
         .retry_backoff(Duration::from_millis(200), Duration::from_secs(5))
         .status(sender);
-    let (carbonext, handler) = (carbonext.clone(), SlowHandler(recorder.clone()));
-    let task = tokio::spawn(async move { carbonext.watch_orders(options, store, handler).await });
+    let task = spawn_watcher(carbonext, options, store, SlowHandler(recorder.clone()));
     Running { task, status }
 }
 

@@ -8,10 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use carbonext_domain::events::{EventHandler, OrderEvent, WatchStatus};
+use carbonext_domain::events::{EventHandler, EventStore, OrderEvent, WatchOptions, WatchStatus};
 use carbonext_domain::{Carbonext, Credentials, Environment, OrderId, RetryPolicy};
 use carbonext_sandbox::Sandbox;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 pub const DAY: Duration = Duration::from_secs(86_400);
 
@@ -92,6 +93,18 @@ pub struct Call {
 
 /// Whether the handler refuses an event, given how many times it was handed over before.
 type Refusal = Box<dyn Fn(&OrderEvent, usize) -> bool + Send + Sync>;
+
+/// `carbonext`'s watcher with `store` and `handler`, on a task of its own (a test aborts it
+/// when done).
+pub fn spawn_watcher(
+    carbonext: &Carbonext,
+    options: WatchOptions,
+    store: impl EventStore + 'static,
+    handler: impl EventHandler + 'static,
+) -> JoinHandle<carbonext_domain::Result<()>> {
+    let carbonext = carbonext.clone();
+    tokio::spawn(async move { carbonext.watch_orders(options, store, handler).await })
+}
 
 /// A handler that records every call; `refuse(event, earlier calls of it)` makes it fail.
 pub struct Recorder {
