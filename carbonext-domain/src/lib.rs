@@ -114,7 +114,8 @@ pub mod order;
 pub mod profiles;
 pub mod query;
 pub mod retry;
-#[cfg(feature = "testing")]
+// Also in this crate's unit tests, which build their values from its fixtures.
+#[cfg(any(test, feature = "testing"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 mod timeouts;

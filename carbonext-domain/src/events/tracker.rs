@@ -190,23 +190,12 @@ mod tests {
     use crate::InvoiceId;
 
     fn order(n: u128, status: OrderStatus, minute: u32) -> Order {
-        Order {
-            id: OrderId(uuid::Uuid::from_u128(n)),
-            vcu_amount: rust_decimal::Decimal::ONE,
-            vcu_unit_price: None,
-            total_price: None,
-            target_currency: None,
-            status,
-            order_type: None,
-            created_at: Some(format!("2026-03-01T10:{minute:02}:00Z").parse().unwrap()),
-            payment_date: None,
-            meta_data: None,
-            order_key: None,
-            request_fingerprint: None,
-            certificate_recipient_info: None,
-            retire_for_recipient: false,
-            invoice_ids: Vec::new(),
-        }
+        let mut order = crate::testing::fixtures::order();
+        order.id = OrderId(uuid::Uuid::from_u128(n));
+        order.status = status;
+        order.created_at = Some(format!("2026-03-01T10:{minute:02}:00Z").parse().unwrap());
+        order.invoice_ids = Vec::new();
+        order
     }
 
     fn seen(order: Order) -> Observation {

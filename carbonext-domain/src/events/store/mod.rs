@@ -78,26 +78,12 @@ impl Kept {
 mod tests {
     use super::*;
     use crate::events::{OrderEvent, TrackedOrder};
-    use crate::{Order, OrderStatus};
+    use crate::OrderStatus;
 
     fn event(n: u128, status: OrderStatus) -> OrderEvent {
-        let order = Order {
-            id: OrderId(uuid::Uuid::from_u128(n)),
-            vcu_amount: rust_decimal::Decimal::ONE,
-            vcu_unit_price: None,
-            total_price: None,
-            target_currency: None,
-            status: status.clone(),
-            order_type: None,
-            created_at: None,
-            payment_date: None,
-            meta_data: None,
-            order_key: None,
-            request_fingerprint: None,
-            certificate_recipient_info: None,
-            retire_for_recipient: false,
-            invoice_ids: Vec::new(),
-        };
+        let mut order = crate::testing::fixtures::order();
+        order.id = OrderId(uuid::Uuid::from_u128(n));
+        order.status = status.clone();
         OrderEvent {
             id: EventId::new(&order.id, &status),
             previous: None,
