@@ -33,10 +33,16 @@ pub const LIBRARIES: [&str; 5] = [
 /// Generated code is exempt: its gates come from the generator.
 const GENERATED: &str = "generated.rs";
 
+/// The feature of a gate line: `#[cfg(feature = "X")]`, or `#[cfg(any(test, feature = "X"))]`
+/// (also compiled for the crate's own unit tests, still the feature's for a user).
 fn gate(line: &str) -> Option<String> {
-    let rest = line.trim().strip_prefix("#[cfg(feature = \"")?;
+    let line = line.trim();
+    let (rest, close) = match line.strip_prefix("#[cfg(any(test, feature = \"") {
+        Some(rest) => (rest, "))]"),
+        None => (line.strip_prefix("#[cfg(feature = \"")?, ")]"),
+    };
     let (feature, tail) = rest.split_once('"')?;
-    (tail == ")]").then(|| feature.to_string())
+    (tail == close).then(|| feature.to_string())
 }
 
 /// Whether the code line after a gate's attributes starts a public item.
@@ -184,6 +190,14 @@ pub mod events;
 pub use traits::MockLedger;
 "#;
         assert!(gates(source).is_empty());
+    }
+
+    #[test]
+    fn a_gate_widened_to_unit_tests_is_still_the_feature_s() {
+        let source = "#[cfg(any(test, feature = \"testing\"))]\npub mod testing;\n";
+        assert_eq!(unmarked(source), [(1, "testing".to_string())]);
+        let marked = "#[cfg(any(test, feature = \"testing\"))]\n#[cfg_attr(docsrs, doc(cfg(feature = \"testing\")))]\npub mod testing;\n";
+        assert!(unmarked(marked).is_empty());
     }
 
     #[test]
