@@ -31,7 +31,6 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
@@ -86,7 +85,7 @@ pub(crate) struct KeyLookup {
     /// whether its key is already known while a refresh runs.
     index: std::sync::Mutex<Index>,
     /// Lookups' tickets and which of them the refreshes served.
-    refreshes: Arc<Refreshes>,
+    refreshes: Refreshes,
     /// Requests of the first scan (reported, for the benchmarks and the curious).
     first_scan_requests: AtomicU64,
 }

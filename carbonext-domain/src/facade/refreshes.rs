@@ -33,11 +33,11 @@ struct Progress {
 }
 
 /// What a lookup is to do next ([`Refreshes::next_step`]).
-pub(crate) enum Step {
+pub(crate) enum Step<'a> {
     /// A completed refresh covers it: read the index.
     Served,
     /// Run a refresh, then report how it ended through the [`Running`] guard.
-    Refresh(Running),
+    Refresh(Running<'a>),
     /// A covering refresh is running: wait for its end, then ask again.
     Wait(watch::Receiver<u64>),
 }
@@ -64,7 +64,7 @@ impl Refreshes {
     }
 
     /// What the lookup holding `ticket` does now.
-    pub(crate) fn next_step(self: &std::sync::Arc<Self>, ticket: u64) -> Step {
+    pub(crate) fn next_step(&self, ticket: u64) -> Step<'_> {
         let mut progress = self.progress();
         if progress.served >= ticket {
             return Step::Served;
@@ -75,7 +75,7 @@ impl Refreshes {
         let covers = self.issued();
         progress.started = progress.started.max(covers);
         Step::Refresh(Running {
-            refreshes: std::sync::Arc::clone(self),
+            refreshes: self,
             covers,
             completed: false,
         })
@@ -89,20 +89,20 @@ impl Refreshes {
 /// A refresh under way: dropped after [`Running::completed`], it serves the tickets it covers;
 /// dropped otherwise (failed, or its future dropped), it serves none, and the lookups waiting
 /// for it start another.
-pub(crate) struct Running {
-    refreshes: std::sync::Arc<Refreshes>,
+pub(crate) struct Running<'a> {
+    refreshes: &'a Refreshes,
     covers: u64,
     completed: bool,
 }
 
-impl Running {
+impl Running<'_> {
     /// The refresh read every order placed before it started into the index.
     pub(crate) fn completed(mut self) {
         self.completed = true;
     }
 }
 
-impl Drop for Running {
+impl Drop for Running<'_> {
     fn drop(&mut self) {
         {
             let mut progress = self.refreshes.progress();
@@ -121,8 +121,6 @@ impl Drop for Running {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
 
     fn refresh(step: Step) -> Running {
@@ -135,7 +133,7 @@ mod tests {
 
     #[test]
     fn a_lookup_after_a_running_refresh_starts_its_own_and_one_before_it_waits() {
-        let refreshes = Arc::new(Refreshes::default());
+        let refreshes = Refreshes::default();
         let first = refreshes.ticket();
         let running = refresh(refreshes.next_step(first));
         // Taken after the refresh started: not covered by it, so it runs another at once.
@@ -158,7 +156,7 @@ mod tests {
 
     #[test]
     fn a_dropped_refresh_serves_nobody_and_wakes_its_waiters() {
-        let refreshes = Arc::new(Refreshes::default());
+        let refreshes = Refreshes::default();
         let ticket = refreshes.ticket();
         let running = refresh(refreshes.next_step(ticket));
         let Step::Wait(ended) = refreshes.next_step(ticket) else {
