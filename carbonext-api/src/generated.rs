@@ -9,8 +9,8 @@ pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(clippy::all)]
 pub mod types {
     ///`Aggregate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Aggregate {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub columns: ::std::vec::Vec<::std::string::String>,
@@ -23,8 +23,8 @@ pub mod types {
         }
     }
     ///`Airport`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Airport {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub city: ::std::option::Option<::std::string::String>,
@@ -38,8 +38,8 @@ pub mod types {
         }
     }
     ///`AllowedFilters`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct AllowedFilters {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub aggregate: ::std::option::Option<Aggregate>,
@@ -54,8 +54,8 @@ pub mod types {
         }
     }
     ///`Application`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Application {
         #[serde(rename = "clientId")]
         pub client_id: ::std::string::String,
@@ -74,8 +74,8 @@ pub mod types {
         }
     }
     ///`ApplicationCredentials`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ApplicationCredentials {
         #[serde(rename = "clientId")]
         pub client_id: ::std::string::String,
@@ -89,8 +89,8 @@ pub mod types {
         }
     }
     ///`Balance`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Balance {
         #[serde(rename = "balancesByCurrency")]
         pub balances_by_currency: ::std::vec::Vec<CurrencyBalance>,
@@ -111,8 +111,8 @@ pub mod types {
         }
     }
     ///`CalculatorType`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CalculatorType {
         pub name: ::std::string::String,
         #[serde(
@@ -134,8 +134,8 @@ pub mod types {
         }
     }
     ///`CalculatorTypes`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CalculatorTypes {
         pub types: ::std::vec::Vec<CalculatorType>,
     }
@@ -145,8 +145,8 @@ pub mod types {
         }
     }
     ///`CancelOrders`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CancelOrders {
         #[serde(rename = "ordersIds")]
         pub orders_ids: ::std::vec::Vec<::uuid::Uuid>,
@@ -157,8 +157,8 @@ pub mod types {
         }
     }
     ///Who the certificate is issued to (and, for retirement, on whose behalf); the customer's own data when empty
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CertificateRecipientInfo {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
@@ -191,8 +191,8 @@ pub mod types {
         }
     }
     ///`CurrencyBalance`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CurrencyBalance {
         pub currency: crate::Currency,
         #[serde(rename = "vcuBalance")]
@@ -204,8 +204,8 @@ pub mod types {
         }
     }
     ///`DistanceEmissionRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct DistanceEmissionRequest {
         ///Distance travelled, in meters
         pub distance: crate::DecimalNumber,
@@ -218,8 +218,8 @@ pub mod types {
         }
     }
     ///`Emission`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Emission {
         pub emission: crate::DecimalNumber,
         #[serde(
@@ -234,8 +234,8 @@ pub mod types {
         }
     }
     ///`Invoice`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Invoice {
         #[serde(
             rename = "createdAt",
@@ -288,8 +288,8 @@ pub mod types {
         }
     }
     ///`NewApplication`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct NewApplication {
         ///Name for the key; the server prefixes it (`myapp_name` becomes `cbx_b2b_myapp_name`)
         #[serde(rename = "clientId")]
@@ -305,8 +305,8 @@ pub mod types {
         }
     }
     ///`NewOrder`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct NewOrder {
         #[serde(
             rename = "certificateRecipientInfo",
@@ -339,8 +339,8 @@ pub mod types {
         }
     }
     ///Free text kept with the order, up to 500 characters
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct NewOrderMetaData(::std::string::String);
     impl ::std::ops::Deref for NewOrderMetaData {
@@ -390,8 +390,8 @@ pub mod types {
         }
     }
     ///`NewUser`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct NewUser {
         pub email: ::std::string::String,
         pub name: ::std::string::String,
@@ -404,8 +404,8 @@ pub mod types {
         }
     }
     ///RFC 6749 section 5.2 error response
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct OAuthError {
         ///`invalid_request`, `invalid_client`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type` or `invalid_scope`
         pub error: ::std::string::String,
@@ -418,8 +418,8 @@ pub mod types {
         }
     }
     ///`Order`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Order {
         #[serde(
             rename = "certificateRecipientInfo",
@@ -488,8 +488,8 @@ pub mod types {
         }
     }
     ///`Permission`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Permission {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub attributes:
@@ -520,8 +520,8 @@ pub mod types {
         }
     }
     ///`PermissionList`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum PermissionList {
         Array(::std::vec::Vec<Permission>),
@@ -538,8 +538,8 @@ pub mod types {
         }
     }
     ///A permission to attach, by id (the docs' request examples) or by key
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct PermissionRef {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::uuid::Uuid>,
@@ -552,8 +552,8 @@ pub mod types {
         }
     }
     ///`Price`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Price {
         pub currency: crate::Currency,
         #[serde(rename = "vcuPrice")]
@@ -567,8 +567,8 @@ pub mod types {
     ///RFC 7807 problem details (ASP.NET). Every member is optional; unknown members are kept
     ///out of the way. A non-JSON error body (empty, HTML from a proxy) reaches the client as
     ///`type: about:blank` with the HTTP status, its reason phrase and an excerpt in `detail`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ProblemDetails {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub detail: ::std::option::Option<::std::string::String>,
@@ -604,8 +604,8 @@ pub mod types {
         }
     }
     ///`Resources`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Resources {
         pub entities: ::std::vec::Vec<::std::string::String>,
     }
@@ -615,8 +615,8 @@ pub mod types {
         }
     }
     ///`RouteEmissionRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct RouteEmissionRequest {
         #[serde(rename = "destCode")]
         pub dest_code: ::std::string::String,
@@ -635,8 +635,8 @@ pub mod types {
         }
     }
     ///`TokenRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TokenRequest {
         pub client_id: ::std::string::String,
         pub client_secret: crate::Secret,
@@ -652,8 +652,8 @@ pub mod types {
         }
     }
     ///`TokenResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TokenResponse {
         pub access_token: crate::Secret,
         ///Lifetime of the access token in seconds (36000 in the docs)
@@ -675,8 +675,8 @@ pub mod types {
         }
     }
     ///`User`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct User {
         pub email: ::std::string::String,
         pub id: ::uuid::Uuid,
@@ -696,8 +696,8 @@ pub mod types {
         }
     }
     ///`UserUpdate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UserUpdate {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
@@ -710,8 +710,8 @@ pub mod types {
         }
     }
     ///`VcuBalance`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct VcuBalance {
         pub balance: crate::DecimalNumber,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]

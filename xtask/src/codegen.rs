@@ -10,11 +10,12 @@
 //! - `operations`, one `carbonext_api::Operation` constant per operation (id, public,
 //!   secret in its answer) and `operations::ALL`.
 //!
-//! The code itself is progenitor's, with three edits of its syntax tree before it is printed:
+//! The `schemars::JsonSchema` derive is conditional on carbonext-api's `schemars` feature
+//! through progenitor's type patches (`optional_schemars`), so services that ask for no JSON
+//! schema compile no schemars.
+//!
+//! The code itself is progenitor's, with two edits of its syntax tree before it is printed:
 //! - multi-line doc attributes are split into one per line (`LineDocs`, cosmetic);
-//! - the `schemars::JsonSchema` derive is made conditional on carbonext-api's `schemars`
-//!   feature (`optional_schemars`), so services that ask for no JSON schema compile no
-//!   schemars;
 //! - the `api-version` header progenitor adds to every request is not built
 //!   (`NoApiVersion`): the Carbonext API documents no such header, and progenitor 0.15 has no
 //!   setting to leave it out. The pass checks it found what it expects and fails the
@@ -127,11 +128,11 @@ pub fn generate(path: &Path) -> anyhow::Result<String> {
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
         .with_inner_type(quote_type("crate::Hooks")?)
-        .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq");
     for (schema, rust_type) in REPLACEMENTS {
         settings.with_replacement(schema, rust_type, std::iter::empty());
     }
+    optional_schemars::patch(&mut settings, &spec)?;
 
     let mut generator = Generator::new(&settings);
     let tokens = generator
@@ -140,7 +141,7 @@ pub fn generate(path: &Path) -> anyhow::Result<String> {
     let mut file: syn::File = syn::parse2(tokens).context("progenitor produced unparsable Rust")?;
     LineDocs.visit_file_mut(&mut file);
     run_pass(&mut file, NoApiVersion::verify)?;
-    run_pass(&mut file, optional_schemars::OptionalSchemars::verify)?;
+    optional_schemars::verify(&mut file)?;
     file.items.push(success_statuses_item(&spec, &file)?);
     file.items.push(operations_item(&spec, &file)?);
     let pretty = prettyplease::unparse(&file);

@@ -1,106 +1,102 @@
-//! `OptionalSchemars`: the `schemars::JsonSchema` derive progenitor writes on every generated
-//! type (`with_derive("schemars::JsonSchema")`) made conditional on carbonext-api's `schemars`
-//! feature, so a service that never asks for JSON schemas compiles neither schemars nor its
-//! derive macro (and the older `syn` that macro needs).
+//! The `schemars::JsonSchema` derive of the generated types, conditional on carbonext-api's
+//! `schemars` feature, so a service that never asks for JSON schemas compiles neither schemars
+//! nor its derive macro (and the older `syn` that macro needs).
 //!
-//! `#[derive(Clone, …, schemars::JsonSchema)]` becomes `#[derive(Clone, …)]` followed by
-//! `#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]`; a `#[schemars(…)]`
-//! helper attribute becomes `#[cfg_attr(feature = "schemars", schemars(…))]`. progenitor has no
-//! setting for a conditional derive, hence this edit of its syntax tree.
+//! progenitor has no conditional derive for all types, but takes an attribute per type (a
+//! type patch): [`patch`] gives every struct and enum it makes
+//! `#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]`, naming them from a first
+//! run, and [`verify`] (which only reads) fails the generation when a serde type of the output lacks it (a
+//! progenitor that names its types differently would otherwise leave them without a schema).
 
-use syn::punctuated::Punctuated;
+use progenitor::{GenerationSettings, Generator, TypePatch};
 use syn::visit_mut::VisitMut;
 
-/// Counts what it rewrote, for [`OptionalSchemars::verify`].
+/// The attribute every generated type gets.
+const OPTIONAL_SCHEMA: &str = "#[cfg_attr(feature = \"schemars\", derive(schemars::JsonSchema))]";
+
+/// Adds the attribute to every struct and enum progenitor makes from `spec` with `settings`.
+pub(super) fn patch(
+    settings: &mut GenerationSettings,
+    spec: &openapiv3::OpenAPI,
+) -> anyhow::Result<()> {
+    let mut first = Generator::new(settings);
+    first
+        .generate_tokens(spec)
+        .map_err(|e| anyhow::anyhow!("progenitor: {e}"))?;
+    let names: Vec<String> = first
+        .get_type_space()
+        .iter_types()
+        .map(|t| t.name())
+        .filter(|name| !name.contains(['<', '(', '&', ' ']))
+        .map(|name| name.rsplit("::").next().unwrap_or(&name).to_owned())
+        .collect();
+    let mut optional_schema = TypePatch::default();
+    optional_schema.with_attr(OPTIONAL_SCHEMA);
+    for name in names {
+        settings.with_patch(name, &optional_schema);
+    }
+    Ok(())
+}
+
+/// Fails unless every struct and enum of `file` that serde derives carries the attribute.
+pub(super) fn verify(file: &mut syn::File) -> anyhow::Result<()> {
+    let mut count = Count::default();
+    count.visit_file_mut(file);
+    if count.serde == 0 || count.marked != count.serde {
+        anyhow::bail!(
+            "{} of the {} serde types progenitor made carry the optional JSON schema derive: \
+             update xtask/src/codegen/optional_schemars.rs",
+            count.marked,
+            count.serde
+        );
+    }
+    Ok(())
+}
+
 #[derive(Default)]
-pub(super) struct OptionalSchemars {
-    /// Derives from which `schemars::JsonSchema` was moved into a `cfg_attr`.
-    derives: usize,
-    /// `#[schemars(…)]` helper attributes put under the feature.
-    helpers: usize,
+struct Count {
+    /// Structs and enums with a serde derive.
+    serde: usize,
+    /// Those of them with the attribute.
+    marked: usize,
 }
 
-impl OptionalSchemars {
-    /// Fails when nothing was rewritten: progenitor's output changed shape (or the derive is no
-    /// longer asked for), and the `schemars` feature would silently mean nothing.
-    pub(super) fn verify(&self) -> anyhow::Result<()> {
-        if self.derives == 0 {
-            anyhow::bail!(
-                "the optional-schemars pass found no `schemars::JsonSchema` derive (and {} \
-                 helper attributes): progenitor's output changed shape; update \
-                 xtask/src/codegen/optional_schemars.rs",
-                self.helpers
-            );
+impl Count {
+    fn item(&mut self, attrs: &[syn::Attribute]) {
+        // The tokens inside each `#[name(…)]`, as text.
+        let inside = |name: &'static str| {
+            attrs.iter().filter_map(move |attr| match &attr.meta {
+                syn::Meta::List(list) if attr.path().is_ident(name) => {
+                    Some(list.tokens.to_string())
+                }
+                _ => None,
+            })
+        };
+        if inside("derive").any(|derives| derives.contains("serde")) {
+            self.serde += 1;
+            let wanted = OPTIONAL_SCHEMA
+                .strip_prefix("#[cfg_attr(")
+                .and_then(|rest| rest.strip_suffix(")]"))
+                .expect("a cfg_attr")
+                .parse::<proc_macro2::TokenStream>()
+                .expect("tokens")
+                .to_string();
+            if inside("cfg_attr").any(|tokens| tokens == wanted) {
+                self.marked += 1;
+            }
         }
-        Ok(())
-    }
-
-    fn rewrite(&mut self, attrs: &mut Vec<syn::Attribute>) {
-        let mut out = Vec::with_capacity(attrs.len() + 1);
-        for attr in attrs.drain(..) {
-            if attr.path().is_ident("schemars") {
-                self.helpers += 1;
-                let syn::Meta::List(list) = &attr.meta else {
-                    out.push(attr);
-                    continue;
-                };
-                let tokens = &list.tokens;
-                out.push(syn::parse_quote!(#[cfg_attr(feature = "schemars", schemars(#tokens))]));
-                continue;
-            }
-            if !attr.path().is_ident("derive") {
-                out.push(attr);
-                continue;
-            }
-            let Ok(paths) =
-                attr.parse_args_with(Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
-            else {
-                out.push(attr);
-                continue;
-            };
-            let (schema, kept): (Vec<syn::Path>, Vec<syn::Path>) =
-                paths.into_iter().partition(is_json_schema);
-            if schema.is_empty() {
-                out.push(attr);
-                continue;
-            }
-            self.derives += 1;
-            if !kept.is_empty() {
-                out.push(syn::parse_quote!(#[derive(#(#kept),*)]));
-            }
-            out.push(syn::parse_quote!(
-                #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-            ));
-        }
-        *attrs = out;
     }
 }
 
-/// Whether `path` is `schemars::JsonSchema` (with or without a leading `::`).
-fn is_json_schema(path: &syn::Path) -> bool {
-    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-    segments == ["schemars", "JsonSchema"]
-}
-
-impl VisitMut for OptionalSchemars {
+impl VisitMut for Count {
     fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
-        self.rewrite(&mut item.attrs);
+        self.item(&item.attrs);
         syn::visit_mut::visit_item_struct_mut(self, item);
     }
 
     fn visit_item_enum_mut(&mut self, item: &mut syn::ItemEnum) {
-        self.rewrite(&mut item.attrs);
+        self.item(&item.attrs);
         syn::visit_mut::visit_item_enum_mut(self, item);
-    }
-
-    fn visit_field_mut(&mut self, field: &mut syn::Field) {
-        self.rewrite(&mut field.attrs);
-        syn::visit_mut::visit_field_mut(self, field);
-    }
-
-    fn visit_variant_mut(&mut self, variant: &mut syn::Variant) {
-        self.rewrite(&mut variant.attrs);
-        syn::visit_mut::visit_variant_mut(self, variant);
     }
 }
 
@@ -109,40 +105,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_derive_moves_under_the_feature_and_the_others_stay() {
-        let mut file: syn::File = syn::parse_quote! {
-            #[derive(Clone, Debug, schemars::JsonSchema)]
-            pub struct A {
-                #[schemars(length(max = 3))]
-                pub code: String,
-            }
+    fn every_serde_type_needs_the_attribute() {
+        let mut marked: syn::File = syn::parse_quote! {
+            #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+            #[derive(::serde::Deserialize, Clone)]
+            pub struct A;
             #[derive(Clone)]
+            pub struct Builder;
+        };
+        verify(&mut marked).unwrap();
+        let mut one_missing: syn::File = syn::parse_quote! {
+            #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+            #[derive(::serde::Deserialize)]
+            pub struct A;
+            #[derive(::serde::Serialize)]
             pub enum B { X }
         };
-        let mut pass = OptionalSchemars::default();
-        pass.visit_file_mut(&mut file);
-        pass.verify().unwrap();
-        let text = prettyplease::unparse(&file);
-        assert!(text.contains("#[derive(Clone, Debug)]"), "{text}");
-        assert!(
-            text.contains("#[cfg_attr(feature = \"schemars\", derive(schemars::JsonSchema))]"),
-            "{text}"
-        );
-        assert!(
-            text.contains("#[cfg_attr(feature = \"schemars\", schemars(length(max = 3)))]"),
-            "{text}"
-        );
-        assert_eq!((pass.derives, pass.helpers), (1, 1));
-    }
-
-    #[test]
-    fn nothing_to_rewrite_fails_the_generation() {
-        let mut file: syn::File = syn::parse_quote! {
+        assert!(verify(&mut one_missing).is_err());
+        let mut none: syn::File = syn::parse_quote! {
             #[derive(Clone)]
             pub struct A;
         };
-        let mut pass = OptionalSchemars::default();
-        pass.visit_file_mut(&mut file);
-        assert!(pass.verify().is_err());
+        assert!(verify(&mut none).is_err());
     }
 }
