@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::config::Config;
 use super::failure;
-use super::lookup::KeyLookup;
+use super::key_index::KeyLookup;
 use crate::error::Result;
 use crate::key_lock::OrderKeyLock;
 use crate::RetryPolicy;

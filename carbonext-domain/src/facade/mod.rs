@@ -9,6 +9,7 @@
 //! | `pipeline.rs` | one call: time limits, the retry loop, the span |
 //! | `failure.rs` | what a failed attempt means: retry or not, and the caller's [`Error`](crate::Error) |
 //! | `lookup.rs` | the one key lookup: which orders carry a key, on documented filters |
+//! | `key_index.rs` | the key index's state: the window's keyed orders, per client |
 //! | `refreshes.rs` | which lookups a refresh of the key index served |
 //! | `conflict.rs` | a key bound to what it ordered: how a request differs from the key's order |
 //! | `placement.rs` | exactly-once orders: the key's lock, lookup, creation, reconciliation |
@@ -23,6 +24,7 @@ mod carbonext;
 mod config;
 mod conflict;
 mod failure;
+mod key_index;
 mod ledger;
 mod lookup;
 mod market;

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 
 use super::carbonext::Carbonext;
 use super::conflict::{differing_payment, differing_vcus};
-use super::lookup::KeyKnowledge;
+use super::key_index::KeyKnowledge;
 use super::ordered::run_in_order;
 use crate::error::{Error, Result, ValidationError};
 use crate::key_lock::KeyGuard;
