@@ -38,6 +38,28 @@ pub use parse::{parse_positive, parse_rounding, parse_tonnes, parse_transport};
 pub use profiles::{ApiArgs, AuthCommand, LoginArgs, ProfilesCommand};
 pub use watch::{parse_interval, WatchOrdersArgs, WATCH_EXAMPLES};
 
+/// The resolution, as printed at the end of `carbonext --help`.
+pub const RESOLUTION_HELP: &str = "\
+Where a command goes (first source that sets a value wins):
+
+  setting        flag          variable                 default
+  environment    --env         CARBONEXT_ENV            embedded sandbox
+  API URL        --api-url     CARBONEXT_API_URL        the environment's
+  token URL      --auth-url    CARBONEXT_AUTH_URL       the environment's
+  client id      --client      CARBONEXT_CLIENT_ID      the sandbox's (embedded only)
+  client secret  (none)        CARBONEXT_CLIENT_SECRET  the sandbox's (embedded only)
+  profile        --profile     CARBONEXT_PROFILE        default-profile in config.toml
+
+Between the variables and the default comes the profile (`carbonext login` saves one in
+$XDG_CONFIG_HOME/carbonext/, `carbonext auth status` shows every source). A profile's secret
+is only sent to its own hosts: with the target from a flag or a variable, it is not used.
+
+The target (environment + API URL + token URL) is taken whole from the highest source that
+sets any part of it; parts set by a lower source are ignored and stderr says so. With
+--env production, a URL that is not production's is refused (exit 2, nothing sent).
+Writes to a remote target name its host on stderr; writes to production show what they will
+do and ask on a terminal, or need --yes (CARBONEXT_ASSUME_YES=1) without one.";
+
 /// carbonext: buy and retire carbon credits (VCUs) through the Carbonext B2B API.
 ///
 /// Without `--env`, `--api-url` or `CARBONEXT_ENV` every command runs against an embedded
@@ -48,7 +70,7 @@ pub use watch::{parse_interval, WatchOrdersArgs, WATCH_EXAMPLES};
     version,
     about,
     long_about,
-    after_long_help = crate::target::RESOLUTION_HELP,
+    after_long_help = RESOLUTION_HELP,
     max_term_width = 100
 )]
 pub struct Cli {

@@ -29,6 +29,7 @@ pub mod logging;
 pub mod output;
 pub mod profile;
 pub mod progress;
+pub mod source;
 pub mod target;
 pub mod views;
 

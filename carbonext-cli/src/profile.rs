@@ -25,7 +25,7 @@ use std::path::Path;
 use carbonext_domain::profiles::{Profile, ProfileError, ProfileFiles, PROFILE_VAR};
 
 use crate::exit::CliError;
-use crate::target::Source;
+use crate::source::Source;
 
 /// The profile a command uses, and why.
 #[derive(Debug, Clone)]

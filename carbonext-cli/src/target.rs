@@ -22,8 +22,6 @@
 //! assert!(resolved.notes[0].contains("CARBONEXT_API_URL"));
 //! ```
 
-use std::fmt;
-
 use carbonext_auth::Environment;
 use clap::ValueEnum;
 
@@ -31,70 +29,14 @@ use crate::cli::{EnvironmentName, GlobalArgs};
 use crate::exit::CliError;
 use crate::profile::ChosenProfile;
 
-/// The resolution, as printed at the end of `carbonext --help`.
-pub const RESOLUTION_HELP: &str = "\
-Where a command goes (first source that sets a value wins):
-
-  setting        flag          variable                 default
-  environment    --env         CARBONEXT_ENV            embedded sandbox
-  API URL        --api-url     CARBONEXT_API_URL        the environment's
-  token URL      --auth-url    CARBONEXT_AUTH_URL       the environment's
-  client id      --client      CARBONEXT_CLIENT_ID      the sandbox's (embedded only)
-  client secret  (none)        CARBONEXT_CLIENT_SECRET  the sandbox's (embedded only)
-  profile        --profile     CARBONEXT_PROFILE        default-profile in config.toml
-
-Between the variables and the default comes the profile (`carbonext login` saves one in
-$XDG_CONFIG_HOME/carbonext/, `carbonext auth status` shows every source). A profile's secret
-is only sent to its own hosts: with the target from a flag or a variable, it is not used.
-
-The target (environment + API URL + token URL) is taken whole from the highest source that
-sets any part of it; parts set by a lower source are ignored and stderr says so. With
---env production, a URL that is not production's is refused (exit 2, nothing sent).
-Writes to a remote target name its host on stderr; writes to production show what they will
-do and ask on a terminal, or need --yes (CARBONEXT_ASSUME_YES=1) without one.";
+pub use crate::cli::RESOLUTION_HELP;
+pub use crate::source::Source;
 
 /// Variable replacing production's API URL, for tests of the confirmed path (a warning on
 /// stderr whenever it is set).
 pub const PRODUCTION_API_URL_VAR: &str = "CARBONEXT_PRODUCTION_API_URL";
 /// Variable replacing production's token URL, for tests (a warning whenever it is set).
 pub const PRODUCTION_AUTH_URL_VAR: &str = "CARBONEXT_PRODUCTION_AUTH_URL";
-
-/// Where a setting's value came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    /// A command-line flag (its name).
-    Flag(&'static str),
-    /// An environment variable (its name).
-    Env(&'static str),
-    /// The chosen profile (its name is in [`Resolved::profile`]).
-    Profile,
-    /// The default: the environment's own URL, or the embedded sandbox.
-    Default,
-}
-
-impl fmt::Display for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Source::Flag(name) => write!(f, "from {name}"),
-            Source::Env(name) => write!(f, "from {name}"),
-            Source::Profile => f.write_str("from the profile"),
-            Source::Default => f.write_str("the default"),
-        }
-    }
-}
-
-impl Source {
-    /// The label `auth status` prints: `flag --env`, `env CARBONEXT_ENV`, `profile NAME`,
-    /// `default`.
-    pub fn label(&self, profile: Option<&str>) -> String {
-        match self {
-            Source::Flag(name) => format!("flag {name}"),
-            Source::Env(name) => format!("env {name}"),
-            Source::Profile => format!("profile {}", profile.unwrap_or("?")),
-            Source::Default => "default".to_owned(),
-        }
-    }
-}
 
 /// A remote target: the environment, whether it is production, and where its URLs came from.
 #[derive(Debug, Clone)]
