@@ -11,7 +11,7 @@ pub enum Source {
     Flag(&'static str),
     /// An environment variable (its name).
     Env(&'static str),
-    /// The chosen profile (its name is in [`Resolved::profile`]).
+    /// The chosen profile (its name is in [`Resolved::profile`](crate::target::Resolved::profile)).
     Profile,
     /// The default: the environment's own URL, or the embedded sandbox.
     Default,
