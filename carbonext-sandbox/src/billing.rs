@@ -41,7 +41,7 @@ use chrono::{DateTime, Datelike, TimeZone, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::store::{State, StoredInvoice};
+use crate::state::{State, StoredInvoice};
 
 /// The first instant of the calendar month (UTC) after the one `at` is in: when an order
 /// created at `at` is billed.

@@ -70,6 +70,7 @@ pub mod routes;
 pub mod seed;
 pub mod server;
 pub mod snapshot;
+mod state;
 pub mod state_file;
 pub mod store;
 
